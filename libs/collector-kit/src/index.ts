@@ -1,0 +1,4 @@
+export * from './collector';
+export * from './raw-publisher';
+export * from './runner';
+export * from './collector-module';

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { EdgeConfig } from './schema';
+import { registerSecret } from '../secrets';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration ${file}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `systems[1].base_url` */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out || '(root)';
+}
+
+export function formatZodIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    let msg = i.message;
+    if (i.code === 'unrecognized_keys') msg = `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) msg = 'is required';
+    return `${formatPath(i.path)}: ${msg}`;
+  });
+}
+
+const SECRET_KEY = /(password|token|secret|api_key|application_id|private_key)$/i;
+
+/** Replaces `${VAR}` / `${VAR:-default}` in every string value; records problems by path. */
+function substitute(node: unknown, path: Array<string | number>, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+  if (typeof node === 'string') {
+    return node.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (def !== undefined) return def;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(node)) return node.map((v, i) => substitute(v, [...path, i], env, problems));
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = substitute(v, [...path, k], env, problems);
+    return out;
+  }
+  return node;
+}
+
+/** Every string value under a secret-looking key (passwords, tokens, application ids). */
+export function collectSecrets(node: unknown, key = ''): string[] {
+  if (typeof node === 'string') return SECRET_KEY.test(key) && node.length >= 4 ? [node] : [];
+  if (Array.isArray(node)) return node.flatMap((v) => collectSecrets(v, key));
+  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => collectSecrets(v, k));
+  return [];
+}
+
+/** Parses and validates config text. Throws ConfigError naming each field and problem. */
+export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  const raw = doc.toJS() as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, ['(root): must be a mapping']);
+  const problems: string[] = [];
+  const substituted = substitute(raw, [], env, problems);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  const parsed = EdgeConfig.safeParse(substituted);
+  if (!parsed.success) throw new ConfigError(file, formatZodIssues(parsed.error));
+  for (const s of collectSecrets(substituted)) registerSecret(s);
+  return parsed.data;
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.EDGE_CONFIG || 'config/edge.yaml';
+}
+
+/** Loads `EDGE_CONFIG` (default `config/edge.yaml`). */
+export function loadConfig(file: string = configPath(), env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
+  }
+  return parseConfig(text, file, env);
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { IdToken } from '@edge/contracts';
+import { ByteSize, Duration } from './duration';
+
+/** Vendors this build can collect from. Adding a vendor adds one name here. */
+export const KNOWN_VENDORS = ['milestone', 'onguard'] as const;
+
+const HttpUrl = z
+  .string({ error: 'must be an http(s) URL' })
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+export const TlsConfig = z
+  .object({
+    ca_file: z.string().min(1).optional().describe('PEM file of the CA that signed the server certificate'),
+    insecure: z.boolean().default(false).describe('skip certificate verification (explicit opt-in; logged loudly)'),
+  })
+  .strict();
+export type TlsConfig = z.infer<typeof TlsConfig>;
+
+/**
+ * Fields every system has. Vendor extras (event type ids, field names) pass through here and
+ * are validated by the vendor's own schema in its collector.
+ */
+export const SystemConfig = z
+  .looseObject({
+    id: IdToken.describe('system id: used in device ids and subjects; never change it once devices are synced'),
+    vendor: z.string().superRefine((v, ctx) => {
+      if (!(KNOWN_VENDORS as readonly string[]).includes(v))
+        ctx.addIssue({ code: 'custom', message: `unknown vendor "${v}"; known vendors: ${KNOWN_VENDORS.join(', ')}` });
+    }),
+    base_url: HttpUrl.describe("server root (scheme, host, port); the vendor's API path is appended"),
+    username: z.string().min(1),
+    password: z.string().min(1).describe('use ${VAR}: read from the environment, never stored in the file'),
+    customer_id: z.string().min(1).optional().describe("overrides the site's customer_id for this system"),
+    enabled: z.boolean().default(true),
+    inventory_interval: Duration.default(15 * 60_000).describe('full inventory sync period'),
+    status_interval: Duration.default(15 * 60_000).describe('safety-net status poll period'),
+    tls: TlsConfig.default({ insecure: false }),
+  });
+export type SystemConfig = z.infer<typeof SystemConfig>;
+
+const StreamLimits = (maxBytes: string, maxAge: string) =>
+  z
+    .object({
+      max_bytes: ByteSize.default(maxBytes as never),
+      max_age: Duration.default(maxAge as never),
+    })
+    .strict()
+    .default({} as never);
+
+export const EdgeConfig = z
+  .object({
+    site: z
+      .object({
+        id: IdToken.describe('site id: used in subjects and payloads'),
+        customer_id: z.string().min(1).describe('integrator customer account that every payload maps to'),
+        name: z.string().optional(),
+      })
+      .strict(),
+    edge: z
+      .object({ id: z.string().min(1).optional().describe('edge box identity in heartbeats (default: hostname)') })
+      .strict()
+      .default({}),
+    nats: z
+      .object({
+        url: z
+          .string()
+          .regex(/^(nats|tls):\/\/\S+$/, 'must be a nats:// or tls:// URL')
+          .optional()
+          .describe('omitted → `npm start` runs a local nats-server with its store under data_dir'),
+        user: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        token: z.string().min(1).optional(),
+        creds_file: z.string().min(1).optional(),
+        ca_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    streams: z
+      .object({
+        raw: StreamLimits('2GB', '7d'),
+        canonical: StreamLimits('4GB', '30d'),
+        dlq: StreamLimits('1GB', '30d'),
+        duplicate_window: Duration.default(5 * 60_000).describe('dedupe window for Nats-Msg-Id; covers publish retries'),
+      })
+      .strict()
+      .default({} as never),
+    cloud: z
+      .object({
+        base_url: HttpUrl,
+        token: z.string().min(1).describe('bearer token; use ${VAR}'),
+        timeout: Duration.default(10_000).describe('per-request timeout'),
+        tls: TlsConfig.default({ insecure: false }),
+        proxy: HttpUrl.optional().describe('HTTP(S) proxy URL'),
+        batch: z
+          .object({
+            max_items: z.number().int().min(1).max(10_000).default(500),
+            max_bytes: ByteSize.default(1024 * 1024),
+            linger: Duration.default(100),
+          })
+          .strict()
+          .default({} as never),
+        heartbeat_interval: Duration.default(60_000),
+        retry: z
+          .object({ base: Duration.default(500), cap: Duration.default(60_000) })
+          .strict()
+          .default({} as never),
+      })
+      .strict(),
+    systems: z.array(SystemConfig).default([]),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1').describe('status endpoints bind here; keep on localhost unless token is set'),
+        token: z.string().min(1).optional().describe('when set, /status and control routes need `Authorization: Bearer`'),
+        ports: z.record(z.string(), z.number().int().min(0).max(65535)).default({}),
+      })
+      .strict()
+      .default({} as never),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
+      .strict()
+      .default({} as never),
+    data_dir: z.string().default('./data'),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.systems.forEach((s, i) => {
+      if (seen.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['systems', i, 'id'], message: `duplicate system id "${s.id}" (also systems[${seen.get(s.id)}])` });
+      seen.set(s.id, i);
+    });
+  });
+export type EdgeConfig = z.infer<typeof EdgeConfig>;
+export type EdgeConfigInput = z.input<typeof EdgeConfig>;
+
+/** Default HTTP port of each service's health/status server (overridable in `http.ports`). */
+export const DEFAULT_PORTS: Record<string, number> = {
+  'collector-onguard': 7301,
+  'collector-milestone': 7302,
+  normalizer: 7303,
+  forwarder: 7304,
+};
+
+export function httpPortFor(cfg: EdgeConfig, service: string): number {
+  return cfg.http.ports[service] ?? DEFAULT_PORTS[service] ?? 0;
+}
+
+/** customer_id of a system: its own, else the site's. */
+export function customerIdFor(cfg: EdgeConfig, system: SystemConfig): string {
+  return system.customer_id ?? cfg.site.customer_id;
+}

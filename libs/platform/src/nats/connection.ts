@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { EdgeConfig } from '../config/schema';
+
+export type { NatsConnection } from '@nats-io/transport-node';
+
+export interface NatsConnectOptions {
+  url: string;
+  name: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  credsFile?: string;
+  caFile?: string;
+}
+
+export function natsOptionsFromConfig(cfg: EdgeConfig, name: string, url = cfg.nats.url ?? process.env.NATS_URL): NatsConnectOptions {
+  if (!url) throw new Error('nats.url is not set (and NATS_URL is empty): nothing to connect to');
+  return {
+    url,
+    name,
+    user: cfg.nats.user,
+    password: cfg.nats.password,
+    token: cfg.nats.token,
+    credsFile: cfg.nats.creds_file,
+    caFile: cfg.nats.ca_file,
+  };
+}
+
+/**
+ * Connects with reconnect forever (an edge box outlives any NATS restart) and logs every state
+ * change. Waits for the first connection as long as it takes, retrying.
+ */
+export async function connectNats(opts: NatsConnectOptions, log: Logger): Promise<NatsConnection> {
+  const o: ConnectionOptions = {
+    servers: opts.url.split(',').map((s) => s.trim()),
+    name: opts.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    reconnectJitter: 250,
+    waitOnFirstConnect: true,
+    pingInterval: 10_000,
+    maxPingOut: 3,
+    user: opts.user,
+    pass: opts.password,
+    token: opts.token,
+  };
+  if (opts.credsFile) o.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
+  if (opts.caFile) o.tls = { caFile: opts.caFile };
+  const nc = await connect(o);
+  log.info({ server: nc.getServer() }, 'nats connected');
+  void (async () => {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          log.warn({ server: s.server }, 'nats disconnected');
+          break;
+        case 'reconnect':
+          log.info({ server: s.server }, 'nats reconnected');
+          break;
+        case 'error':
+          log.error({ err: String(s.error) }, 'nats error');
+          break;
+        case 'ldm':
+          log.warn('nats server entering lame duck mode');
+          break;
+        default:
+          break;
+      }
+    }
+  })().catch(() => undefined);
+  return nc;
+}

@@ -1,0 +1,282 @@
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { HEADERS } from '@edge/contracts';
+import { backoffDelay, sleep, type BackoffPolicy } from '../backoff';
+import { describeError, EdgeError, errorKind } from '../errors';
+import { extractTraceContext } from '../trace-headers';
+import { Counters } from '../metrics';
+import type { Publisher } from './publisher';
+import { deadLetter } from './dlq';
+
+/** One delivered message, as handlers see it. */
+export interface Delivery {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: MsgHdrs | undefined;
+  readonly seq: number;
+  readonly deliveryCount: number;
+  /** Stream time of the message (ms since epoch). */
+  readonly timestampMs: number;
+  readonly msgId: string | undefined;
+  string(): string;
+  json<T = unknown>(): T;
+}
+
+export type DeliveryHandler = (d: Delivery) => Promise<void>;
+
+export interface DurableConsumerOptions {
+  stream: string;
+  durable: string;
+  /** DLQ stage name: permanent failures go to `dlq.<stage>.<subject>`. */
+  stage: string;
+  handler: DeliveryHandler;
+  /** Max messages in flight. Handlers are invoked in delivery order; see README of the lib. */
+  concurrency?: number;
+  /** Max messages asked for per pull. */
+  fetchBatch?: number;
+  /** Redelivery delay for retryable errors. */
+  retryPolicy?: BackoffPolicy;
+  /** Delay for auth errors (slow: never hammer a bad credential). */
+  authDelayMs?: number;
+}
+
+/**
+ * The one consume loop. Pull-based on a durable consumer; acks only after the handler
+ * resolved; retryable errors → nak(delay); permanent → original bytes to the DLQ with the
+ * reason, then term; auth → nak with a long delay. In-flight work is bounded and kept alive
+ * with `working()` so a slow downstream never causes redelivery storms. `pause()` stops
+ * pulling (circuit open); `stop()` drains what is in flight and acks nothing undelivered.
+ */
+export class DurableConsumer {
+  readonly counters = new Counters();
+  private consumer: Consumer | null = null;
+  private stopped = false;
+  private paused = false;
+  private resumeWaiters: Array<() => void> = [];
+  private slotWaiters: Array<() => void> = [];
+  private readonly inflight = new Map<number, { msg: JsMsg; started: number }>();
+  private current: ConsumerMessages | null = null;
+  private loopDone: Promise<void> | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
+  private readonly concurrency: number;
+  private readonly fetchBatch: number;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly publisher: Publisher,
+    private readonly log: Logger,
+    private readonly o: DurableConsumerOptions,
+  ) {
+    this.concurrency = Math.max(1, o.concurrency ?? 64);
+    this.fetchBatch = Math.max(1, Math.min(o.fetchBatch ?? 256, this.concurrency));
+  }
+
+  async start(): Promise<void> {
+    const js = jetstream(this.nc);
+    this.consumer = await js.consumers.get(this.o.stream, this.o.durable);
+    const info = await this.consumer.info(true);
+    const ackWaitMs = Math.max(1000, Math.floor((info.config.ack_wait ?? 30e9) / 1e6));
+    this.keepAlive = setInterval(() => {
+      for (const { msg } of this.inflight.values()) msg.working();
+    }, Math.max(500, Math.floor(ackWaitMs / 3)));
+    this.keepAlive.unref();
+    this.loopDone = this.loop();
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.current?.stop();
+  }
+
+  resume(): void {
+    this.paused = false;
+    const ws = this.resumeWaiters;
+    this.resumeWaiters = [];
+    ws.forEach((w) => w());
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  /** Pending (undelivered) and unacked counts from the server. */
+  async lag(): Promise<{ pending: number; ack_pending: number; redelivered: number } | null> {
+    try {
+      const i = await this.consumer!.info(false);
+      return { pending: i.num_pending, ack_pending: i.num_ack_pending, redelivered: i.num_redelivered };
+    } catch {
+      return null;
+    }
+  }
+
+  status() {
+    return {
+      stream: this.o.stream,
+      durable: this.o.durable,
+      paused: this.paused,
+      in_flight: this.inflight.size,
+      last_error: this.lastError,
+      counters: this.counters.snapshot(),
+    };
+  }
+
+  /** Stops pulling, waits for in-flight handlers (up to `timeoutMs`), leaves the rest unacked. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    this.stopped = true;
+    this.current?.stop();
+    this.resume();
+    this.slotWaiters.splice(0).forEach((w) => w());
+    const deadline = Date.now() + timeoutMs;
+    while (this.inflight.size > 0 && Date.now() < deadline) await sleep(20);
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    await this.loopDone?.catch(() => undefined);
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      if (this.paused) {
+        await new Promise<void>((r) => this.resumeWaiters.push(r));
+        continue;
+      }
+      const free = this.concurrency - this.inflight.size;
+      if (free < Math.min(this.fetchBatch, Math.ceil(this.concurrency / 4))) {
+        await new Promise<void>((r) => this.slotWaiters.push(r));
+        continue;
+      }
+      try {
+        const iter = await this.consumer!.fetch({ max_messages: Math.min(free, this.fetchBatch), expires: 2000 });
+        this.current = iter;
+        for await (const m of iter) {
+          if (this.stopped || this.paused) {
+            // Not started: hand it straight back for redelivery.
+            m.nak();
+            continue;
+          }
+          this.dispatch(m);
+        }
+        this.current = null;
+        failures = 0;
+      } catch (e) {
+        this.current = null;
+        if (this.stopped) break;
+        failures++;
+        this.lastError = describeError(e);
+        this.counters.inc('fetch_errors');
+        if (failures === 1 || failures % 20 === 0) this.log.warn({ err: this.lastError, stream: this.o.stream, durable: this.o.durable }, 'fetch failed; retrying');
+        await sleep(backoffDelay(failures, { baseMs: 250, capMs: 5_000, floorMs: 100 }));
+      }
+    }
+  }
+
+  private dispatch(m: JsMsg): void {
+    const seq = m.seq;
+    this.inflight.set(seq, { msg: m, started: Date.now() });
+    this.counters.inc('received');
+    // Invoked synchronously, in delivery order: a handler's work before its first await runs in order.
+    const p = this.process(m);
+    void p.finally(() => {
+      this.inflight.delete(seq);
+      const w = this.slotWaiters.shift();
+      w?.();
+    });
+  }
+
+  private process(m: JsMsg): Promise<void> {
+    const parent = extractTraceContext(m.headers);
+    const span = trace.getTracer('edge').startSpan(
+      `process ${m.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': m.subject,
+          'messaging.consumer.group.name': this.o.durable,
+          'nats.stream_sequence': m.seq,
+          'nats.delivery_count': m.info.deliveryCount,
+        },
+      },
+      parent,
+    );
+    const d = toDelivery(m);
+    let run: Promise<void>;
+    try {
+      run = context.with(trace.setSpan(parent, span), () => this.o.handler(d));
+    } catch (e) {
+      run = Promise.reject(e);
+    }
+    return run.then(
+      () => {
+        m.ack();
+        this.counters.inc('acked');
+        span.end();
+      },
+      async (e: unknown) => {
+        span.recordException(e as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(e) });
+        try {
+          await this.settleFailure(m, e);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async settleFailure(m: JsMsg, e: unknown): Promise<void> {
+    const kind = errorKind(e);
+    this.lastError = describeError(e);
+    if (kind === 'permanent') {
+      try {
+        await deadLetter(this.publisher, this.o.stage, m, e);
+        m.term(truncate(describeError(e), 200));
+        this.counters.inc('dead_lettered');
+        this.log.warn({ subject: m.subject, seq: m.seq, reason: describeError(e) }, 'message dead-lettered');
+      } catch (dlqErr) {
+        // DLQ unavailable (full, NATS down): keep the message; try again later.
+        this.counters.inc('dlq_failed');
+        this.log.error({ subject: m.subject, seq: m.seq, err: describeError(dlqErr) }, 'dead-letter failed; message kept for retry');
+        m.nak(5_000);
+      }
+      return;
+    }
+    if (kind === 'auth') {
+      this.counters.inc('nak_auth');
+      m.nak((e as EdgeError).retryAfterMs ?? this.o.authDelayMs ?? 30_000);
+      return;
+    }
+    const delay = (e instanceof EdgeError ? e.retryAfterMs : undefined) ?? backoffDelay(m.info.deliveryCount - 1, this.o.retryPolicy ?? { baseMs: 500, capMs: 30_000, floorMs: 250 });
+    this.counters.inc('nak_retry');
+    if (m.info.deliveryCount === 1 || m.info.deliveryCount % 10 === 0)
+      this.log.warn({ subject: m.subject, seq: m.seq, deliveries: m.info.deliveryCount, delay_ms: delay, err: describeError(e) }, 'handler failed; will redeliver');
+    m.nak(delay);
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+const decoder = new TextDecoder();
+
+export function toDelivery(m: JsMsg): Delivery {
+  return {
+    subject: m.subject,
+    data: m.data,
+    headers: m.headers,
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    timestampMs: Math.floor(m.info.timestampNanos / 1e6),
+    msgId: m.headers?.get(HEADERS.msgId) || undefined,
+    string: () => decoder.decode(m.data),
+    json: <T>() => JSON.parse(decoder.decode(m.data)) as T,
+  };
+}

@@ -1,0 +1,98 @@
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { HEADERS } from '@edge/contracts';
+import { retryable, EdgeError } from '../errors';
+import { retry } from '../backoff';
+import { injectTraceContext } from '../trace-headers';
+import { Counters } from '../metrics';
+
+export interface PublishOptions {
+  /** Deterministic id: a retried or repeated publish is deduplicated by the stream. Required. */
+  msgId: string;
+  headers?: Record<string, string> | MsgHdrs;
+  /** Give up (throw retryable) after this long; keep below the stream's duplicate window. */
+  retryForMs?: number;
+  timeoutMs?: number;
+}
+
+export interface PublishResult {
+  seq: number;
+  duplicate: boolean;
+  stream: string;
+}
+
+/** True when the server refused a publish because the stream hit a limit (DiscardNew). */
+export function isStreamFull(e: unknown): boolean {
+  return /maximum (bytes|messages|msgs)|insufficient (storage|resources)|resource limits exceeded/i.test(String((e as Error)?.message ?? e));
+}
+
+/**
+ * JetStream publisher: always sets Nats-Msg-Id, injects W3C trace context, awaits the PubAck,
+ * retries transient failures within `retryForMs`. Throws EdgeError('retryable') on failure,
+ * with code `stream_full` when the stream refused the message for lack of space.
+ */
+export class Publisher {
+  readonly js: JetStreamClient;
+  readonly counters = new Counters();
+  constructor(
+    readonly nc: NatsConnection,
+    private readonly log: Logger,
+    private readonly defaults: { retryForMs: number; timeoutMs: number } = { retryForMs: 60_000, timeoutMs: 5_000 },
+  ) {
+    this.js = jetstream(nc, { timeout: defaults.timeoutMs });
+  }
+
+  async publish(subject: string, data: Uint8Array | string, opts: PublishOptions): Promise<PublishResult> {
+    if (!opts.msgId) throw new Error('publish needs a msgId');
+    const span = trace.getTracer('edge').startSpan(`publish ${subject}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': opts.msgId },
+    });
+    const h = toHeaders(opts.headers);
+    injectTraceContext(h, trace.setSpan(context.active(), span));
+    try {
+      const pa: PubAck = await retry(
+        () => this.js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? this.defaults.timeoutMs }),
+        {
+          maxElapsedMs: opts.retryForMs ?? this.defaults.retryForMs,
+          policy: { baseMs: 200, capMs: 5_000, floorMs: 50 },
+          onRetry: (e, attempt) => {
+            this.counters.inc('publish_retries');
+            if (attempt === 0 || attempt % 10 === 0)
+              this.log.warn({ subject, err: String((e as Error)?.message ?? e), attempt }, isStreamFull(e) ? 'stream full: publish refused, retrying' : 'publish failed, retrying');
+          },
+        },
+      );
+      this.counters.inc(pa.duplicate ? 'published_duplicate' : 'published');
+      return { seq: pa.seq, duplicate: pa.duplicate, stream: pa.stream };
+    } catch (e) {
+      const full = isStreamFull(e);
+      this.counters.inc(full ? 'publish_failed_stream_full' : 'publish_failed');
+      span.recordException(e as Error);
+      if (full) this.log.error({ subject }, 'stream full: publish refused; data stays with the producer and is retried');
+      if (e instanceof EdgeError) throw e;
+      throw retryable(full ? 'stream_full' : 'publish_failed', `publish to ${subject} failed: ${String((e as Error)?.message ?? e)}`, { cause: e });
+    } finally {
+      span.end();
+    }
+  }
+
+  publishJson(subject: string, value: unknown, opts: PublishOptions): Promise<PublishResult> {
+    const h = toHeaders(opts.headers);
+    if (!h.has(HEADERS.contentType)) h.set(HEADERS.contentType, 'application/json');
+    return this.publish(subject, JSON.stringify(value), { ...opts, headers: h });
+  }
+}
+
+export function toHeaders(src?: Record<string, string> | MsgHdrs): MsgHdrs {
+  if (src && typeof (src as MsgHdrs).keys === 'function' && typeof (src as MsgHdrs).get === 'function') {
+    const h = natsHeaders();
+    for (const k of (src as MsgHdrs).keys()) for (const v of (src as MsgHdrs).values(k)) h.append(k, v);
+    return h;
+  }
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries((src as Record<string, string>) ?? {})) h.set(k, v);
+  return h;
+}
