@@ -85,7 +85,6 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     await Promise.all([...this.consumers.values()].map((c) => c.stop()));
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   on<EventKey extends string = string, EventCallback extends Function = Function>(_event: EventKey, _callback: EventCallback): never {
     throw new Error('JetStreamServer does not emit transport events; use the runtime status registry');
   }
