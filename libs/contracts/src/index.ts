@@ -8,3 +8,4 @@ export * from './normalize';
 export * from './mapper';
 export * from './ids';
 export * from './openapi';
+export * from './generated-files';

@@ -12,7 +12,7 @@ export function normalizeMac(input: unknown): string | null {
   if (/^[0-9A-Fa-f]{12}$/.test(s)) hex = s;
   else if (/^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$/.test(s)) hex = s.replace(/[:-]/g, '');
   else if (/^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/.test(s)) hex = s.replace(/\./g, '');
-  else if (/^([0-9A-Fa-f]{1,2}[:-]){5}[0-9A-Fa-f]{1,2}$/.test(s)) hex = s.split(/[:-]/).map((b) => b.padStart(2, '0')).join('');
+  else if (/^[0-9A-Fa-f]{1,2}([:-])([0-9A-Fa-f]{1,2}\1){4}[0-9A-Fa-f]{1,2}$/.test(s)) hex = s.split(/[:-]/).map((b) => b.padStart(2, '0')).join('');
   else return null;
   hex = hex.toUpperCase();
   if (/^0{12}$/.test(hex) || /^F{12}$/.test(hex)) return null;
