@@ -32,21 +32,43 @@ export function formatZodIssues(error: z.ZodError): string[] {
 
 const SECRET_KEY = /(password|token|secret|api_key|application_id|private_key)$/i;
 
-/** Replaces `${VAR}` / `${VAR:-default}` in every string value; records problems by path. */
-function substitute(node: unknown, path: Array<string | number>, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * `${VAR}` references are swapped for inert tokens before YAML parsing (so they work inside
+ * flow mappings like `{ password: ${PASS} }`), then resolved inside string values only — an
+ * environment value can never change the structure of the file.
+ */
+function tokenizeEnvRefs(text: string): { text: string; refs: Array<{ name: string; def?: string }> } {
+  const refs: Array<{ name: string; def?: string }> = [];
+  const out = text.replace(ENV_REF, (_m, name: string, def: string | undefined) => {
+    refs.push({ name, def });
+    return `EDGEENVREF${refs.length - 1}X`;
+  });
+  return { text: out, refs };
+}
+
+function substitute(
+  node: unknown,
+  path: Array<string | number>,
+  env: NodeJS.ProcessEnv,
+  refs: Array<{ name: string; def?: string }>,
+  problems: string[],
+): unknown {
   if (typeof node === 'string') {
-    return node.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
-      const v = env[name];
+    return node.replace(/EDGEENVREF(\d+)X/g, (_m, i: string) => {
+      const ref = refs[Number(i)];
+      const v = env[ref.name];
       if (v !== undefined && v !== '') return v;
-      if (def !== undefined) return def;
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      if (ref.def !== undefined) return ref.def;
+      problems.push(`${formatPath(path)}: environment variable ${ref.name} is not set`);
       return '';
     });
   }
-  if (Array.isArray(node)) return node.map((v, i) => substitute(v, [...path, i], env, problems));
+  if (Array.isArray(node)) return node.map((v, i) => substitute(v, [...path, i], env, refs, problems));
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = substitute(v, [...path, k], env, problems);
+    for (const [k, v] of Object.entries(node)) out[k] = substitute(v, [...path, k], env, refs, problems);
     return out;
   }
   return node;
@@ -62,12 +84,13 @@ export function collectSecrets(node: unknown, key = ''): string[] {
 
 /** Parses and validates config text. Throws ConfigError naming each field and problem. */
 export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const tok = tokenizeEnvRefs(text);
+  const doc = parseDocument(tok.text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   const raw = doc.toJS() as unknown;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, ['(root): must be a mapping']);
   const problems: string[] = [];
-  const substituted = substitute(raw, [], env, problems);
+  const substituted = substitute(raw, [], env, tok.refs, problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
   const parsed = EdgeConfig.safeParse(substituted);
   if (!parsed.success) throw new ConfigError(file, formatZodIssues(parsed.error));

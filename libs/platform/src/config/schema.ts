@@ -49,11 +49,11 @@ export type SystemConfig = z.infer<typeof SystemConfig>;
 const StreamLimits = (maxBytes: string, maxAge: string) =>
   z
     .object({
-      max_bytes: ByteSize.default(maxBytes as never),
-      max_age: Duration.default(maxAge as never),
+      max_bytes: ByteSize.prefault(maxBytes),
+      max_age: Duration.prefault(maxAge),
     })
     .strict()
-    .default({} as never);
+    .prefault({});
 
 export const EdgeConfig = z
   .object({
@@ -67,7 +67,7 @@ export const EdgeConfig = z
     edge: z
       .object({ id: z.string().min(1).optional().describe('edge box identity in heartbeats (default: hostname)') })
       .strict()
-      .default({}),
+      .prefault({}),
     nats: z
       .object({
         url: z
@@ -82,7 +82,7 @@ export const EdgeConfig = z
         ca_file: z.string().min(1).optional(),
       })
       .strict()
-      .default({}),
+      .prefault({}),
     streams: z
       .object({
         raw: StreamLimits('2GB', '7d'),
@@ -91,7 +91,7 @@ export const EdgeConfig = z
         duplicate_window: Duration.default(5 * 60_000).describe('dedupe window for Nats-Msg-Id; covers publish retries'),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     cloud: z
       .object({
         base_url: HttpUrl,
@@ -106,12 +106,12 @@ export const EdgeConfig = z
             linger: Duration.default(100),
           })
           .strict()
-          .default({} as never),
+          .prefault({}),
         heartbeat_interval: Duration.default(60_000),
         retry: z
           .object({ base: Duration.default(500), cap: Duration.default(60_000) })
           .strict()
-          .default({} as never),
+          .prefault({}),
       })
       .strict(),
     systems: z.array(SystemConfig).default([]),
@@ -119,14 +119,14 @@ export const EdgeConfig = z
       .object({
         host: z.string().default('127.0.0.1').describe('status endpoints bind here; keep on localhost unless token is set'),
         token: z.string().min(1).optional().describe('when set, /status and control routes need `Authorization: Bearer`'),
-        ports: z.record(z.string(), z.number().int().min(0).max(65535)).default({}),
+        ports: z.record(z.string(), z.number().int().min(0).max(65535)).prefault({}),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') })
       .strict()
-      .default({} as never),
+      .prefault({}),
     data_dir: z.string().default('./data'),
   })
   .strict()
