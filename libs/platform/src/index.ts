@@ -13,6 +13,7 @@ export * from './nats/provision';
 export * from './nats/publisher';
 export * from './nats/consumer';
 export * from './nats/dlq';
+export * from './nats/backlog';
 export * from './nats/commands';
 export * from './health/http-server';
 export * from './runtime';

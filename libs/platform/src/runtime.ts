@@ -4,6 +4,7 @@ import type { EdgeConfig } from './config/schema';
 import type { Publisher } from './nats/publisher';
 import type { DlqAdmin } from './nats/dlq';
 import type { RouteHandler } from './health/http-server';
+import type { DurableConsumer } from './nats/consumer';
 
 /** DI token of the service runtime. Inject with `@Inject(EDGE_RUNTIME) rt: EdgeRuntime`. */
 export const EDGE_RUNTIME = Symbol.for('edge.runtime');
@@ -64,4 +65,6 @@ export interface EdgeRuntime {
   readonly dlq: DlqAdmin;
   readonly status: StatusRegistry;
   readonly startedAt: Date;
+  /** The durable consumer bound to an `@EventPattern` (once the transport listens), e.g. to pause it. */
+  readonly consumer?: (pattern: string) => DurableConsumer | undefined;
 }

@@ -68,6 +68,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   const prov = await provision(nc, provisionOptionsFromConfig(config));
   log.info(prov, 'jetstream provisioned');
   const publisher = new Publisher(nc, log, { retryForMs: Math.floor(config.streams.duplicate_window / 2), timeoutMs: 5_000 });
+  let jsServer: JetStreamServer | null = null;
   const runtime: EdgeRuntime = {
     service: o.service,
     version: EDGE_VERSION,
@@ -78,6 +79,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     dlq: new DlqAdmin(nc, publisher),
     status: new StatusRegistry(),
     startedAt: new Date(),
+    consumer: (pattern) => jsServer?.consumers.get(pattern),
   };
   runtime.status.readyCheck('nats', () => (nc.isClosed() ? 'closed' : nc.getServer() ? true : 'disconnected'));
   runtime.status.contribute('service', () => ({
@@ -91,6 +93,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   runtime.status.contribute('publisher', () => publisher.counters.snapshot());
 
   const server = new JetStreamServer(runtime, o.consumers ?? []);
+  jsServer = server;
   runtime.status.contribute('consumers', async () => {
     const out: Record<string, unknown> = {};
     for (const [k, c] of server.consumers) out[k] = { ...c.status(), lag: await c.lag() };
