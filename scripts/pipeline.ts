@@ -1,0 +1,53 @@
+/**
+ * What `npm start` runs for a config: the services it needs (scripts/services.ts) plus, when
+ * `nats.url` is absent, a local nats-server. The demo and the end-to-end tests build their
+ * process list here too, so they run exactly what `npm start` runs.
+ */
+import { resolve } from 'node:path';
+import { loadConfig, type EdgeConfig } from '@edge/platform';
+import { checkNatsServer, localNats } from './local-nats';
+import { REPO_ROOT, launchCommand, serviceEnv, servicesFor } from './services';
+import type { ProcessSpec } from './supervisor';
+
+export interface Pipeline {
+  config: EdgeConfig;
+  configFile: string;
+  /** URL the services connect to (config's or the local server's). */
+  natsUrl: string;
+  /** True when the pipeline runs its own nats-server. */
+  localNats: boolean;
+  processes: ProcessSpec[];
+}
+
+export interface PipelineOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Extra environment for every service (tests: OTEL_*, LOG_LEVEL). */
+  serviceEnv?: Record<string, string>;
+}
+
+export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipeline {
+  const env = o.env ?? process.env;
+  const file = resolve(configFile);
+  const config = loadConfig(file, env);
+  let natsUrl = config.nats.url ?? '';
+  const processes: ProcessSpec[] = [];
+  if (!config.nats.url) {
+    const problem = checkNatsServer();
+    if (problem) throw new Error(problem);
+    const n = localNats(config, env);
+    natsUrl = n.url;
+    processes.push(n.spec);
+  }
+  for (const s of servicesFor(config)) {
+    const cmd = launchCommand(s, env);
+    processes.push({
+      name: s.name,
+      command: cmd.command,
+      args: cmd.args,
+      cwd: REPO_ROOT,
+      stage: 1,
+      env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...o.serviceEnv },
+    });
+  }
+  return { config, configFile: file, natsUrl, localNats: !config.nats.url, processes };
+}

@@ -1,0 +1,82 @@
+/**
+ * The one list of the pipeline's processes and how each is launched. `npm start`, the demo,
+ * the end-to-end tests and the docker-compose drift test all read it, so what runs on a dev box
+ * and what runs in containers cannot drift apart.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { EdgeConfig } from '@edge/platform';
+import manifest from './services.json';
+
+export const REPO_ROOT = resolve(__dirname, '..');
+
+export interface ServiceSpec {
+  /** Process name: `collector-<vendor>`, `normalizer`, `forwarder`. Also its OTEL_SERVICE_NAME and compose service name. */
+  name: string;
+  /** TypeScript entry point (dev). */
+  entry: string;
+  /** Bundle written by `npm run build`. */
+  dist: string;
+  /** Set for collectors: runs only when the config has an enabled system of this vendor. */
+  vendor?: string;
+}
+
+function spec(s: { name: string; entry: string; vendor?: string }): ServiceSpec {
+  return { name: s.name, entry: s.entry, dist: `dist/${s.name}.js`, ...(s.vendor ? { vendor: s.vendor } : {}) };
+}
+
+/** Every pipeline service this build knows, in start order (collectors first is irrelevant: NATS buffers). */
+export const PIPELINE_SERVICES: readonly ServiceSpec[] = manifest.pipeline.map(spec);
+/** Other bundles of the image: the operator CLI, the supervisor, the simulator runner. */
+export const TOOL_BUNDLES: readonly ServiceSpec[] = manifest.tools.map(spec);
+
+/** Vendors that have an enabled system in the config. */
+export function vendorsIn(cfg: EdgeConfig): string[] {
+  return [...new Set(cfg.systems.filter((s) => s.enabled).map((s) => s.vendor))].sort();
+}
+
+/**
+ * The services a config needs: a collector per vendor present (with an enabled system), the
+ * normalizer and the forwarder. Throws when a configured vendor has no collector in this build.
+ */
+export function servicesFor(cfg: EdgeConfig): ServiceSpec[] {
+  const vendors = vendorsIn(cfg);
+  const missing = vendors.filter((v) => !PIPELINE_SERVICES.some((s) => s.vendor === v));
+  if (missing.length > 0) throw new Error(`no collector service for vendor(s) ${missing.join(', ')} in scripts/services.json`);
+  return PIPELINE_SERVICES.filter((s) => !s.vendor || vendors.includes(s.vendor));
+}
+
+/**
+ * The environment a service process gets on top of the supervisor's own. The same names are
+ * set in docker-compose.yml (test/deploy checks it).
+ *  - EDGE_CONFIG: the config file every service loads.
+ *  - NATS_URL: only when the config has no nats.url (the supervisor's local nats-server).
+ *  - OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES: trace identity (service, site, systems).
+ */
+export function serviceEnv(s: ServiceSpec, cfg: EdgeConfig, o: { configFile: string; natsUrl?: string }): Record<string, string> {
+  const systems = cfg.systems.filter((x) => x.enabled && (!s.vendor || x.vendor === s.vendor)).map((x) => x.id);
+  const attrs = [`edge.site.id=${cfg.site.id}`, `edge.customer.id=${cfg.site.customer_id}`];
+  if (s.vendor) attrs.push(`edge.vendor=${s.vendor}`, `edge.system.ids=${systems.join('|')}`);
+  if (cfg.edge.id) attrs.push(`edge.id=${cfg.edge.id}`);
+  const env: Record<string, string> = {
+    EDGE_CONFIG: o.configFile,
+    EDGE_SERVICE: s.name,
+    OTEL_SERVICE_NAME: s.name,
+    OTEL_RESOURCE_ATTRIBUTES: [process.env.OTEL_RESOURCE_ATTRIBUTES, ...attrs].filter(Boolean).join(','),
+  };
+  if (!cfg.nats.url && o.natsUrl) env.NATS_URL = o.natsUrl;
+  return env;
+}
+
+export interface LaunchCommand {
+  command: string;
+  args: string[];
+  mode: 'dist' | 'tsx';
+}
+
+/** Dist bundle when EDGE_USE_DIST=1 and it was built; otherwise the TypeScript entry under tsx. */
+export function launchCommand(s: ServiceSpec, env: NodeJS.ProcessEnv = process.env, root = REPO_ROOT): LaunchCommand {
+  const dist = join(root, s.dist);
+  if (env.EDGE_USE_DIST === '1' && existsSync(dist)) return { command: process.execPath, args: ['--enable-source-maps', dist], mode: 'dist' };
+  return { command: process.execPath, args: ['--import', 'tsx', join(root, s.entry)], mode: 'tsx' };
+}

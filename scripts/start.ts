@@ -1,0 +1,57 @@
+/**
+ * `npm start`: runs every service the config (EDGE_CONFIG, default config/edge.yaml) needs as
+ * its own process under one supervisor, plus a local nats-server when `nats.url` is absent.
+ * SIGINT/SIGTERM stop the services first (they drain), then NATS; a second signal kills.
+ *
+ * Environment: EDGE_CONFIG, EDGE_USE_DIST=1 (run dist/ bundles), EDGE_NATS_PORT (local NATS,
+ * default 4222), EDGE_STOP_GRACE_MS (default 20000), EDGE_LOG_FORMAT=json|pretty.
+ */
+import { ConfigError, configPath } from '@edge/platform';
+import { buildPipeline } from './pipeline';
+import { prettyLine, wantPretty } from './log-format';
+import { Supervisor } from './supervisor';
+
+async function main(): Promise<void> {
+  const file = configPath();
+  let pipeline;
+  try {
+    pipeline = buildPipeline(file);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      if (e.problems.some((p) => p.includes('cannot read file')))
+        process.stderr.write(`\ncopy config/edge.example.yaml to ${file} and edit it, or set EDGE_CONFIG (try: npm run demo)\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const pretty = wantPretty();
+  const width = Math.max(10, ...pipeline.processes.map((p) => p.name.length));
+  const sup = new Supervisor(pipeline.processes, {
+    graceMs: Number(process.env.EDGE_STOP_GRACE_MS || 20_000),
+    output: (name, line) => process.stdout.write(`${name.padEnd(width)} | ${pretty ? prettyLine(line) : line}\n`),
+    log: (m) => process.stdout.write(`${'supervisor'.padEnd(width)} | ${m}\n`),
+  });
+  const names = pipeline.processes.map((p) => p.name).join(', ');
+  process.stdout.write(
+    `${'supervisor'.padEnd(width)} | site ${pipeline.config.site.id}: starting ${names} (config ${pipeline.configFile}, nats ${pipeline.natsUrl}${pipeline.localNats ? ' local' : ''})\n`,
+  );
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stdout.write(`${'supervisor'.padEnd(width)} | ${sig} again: killing everything\n`);
+      sup.kill();
+      process.exit(130);
+    }
+    process.stdout.write(`${'supervisor'.padEnd(width)} | ${sig}: stopping (services drain first; press again to kill)\n`);
+    void sup.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await sup.start();
+}
+
+void main();
