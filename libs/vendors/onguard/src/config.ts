@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { Duration, formatZodIssues, type SystemConfig } from '@edge/platform';
+
+/** The OpenAccess REST root under a server's base URL. */
+export const OPENACCESS_PATH = '/api/access/onguard/openaccess';
+
+/** Hardware types the inventory asks for when `/types` lists them (others are skipped, not failed). */
+export const DEFAULT_INVENTORY_TYPES = [
+  'Lnl_Panel',
+  'Lnl_Reader',
+  'Lnl_AlarmPanel',
+  'Lnl_Camera',
+  'Lnl_IntrusionPanel',
+  'Lnl_IntrusionArea',
+  'Lnl_IntrusionZone',
+  'Lnl_IntrusionDoor',
+  'Lnl_IntrusionOutput',
+];
+
+const RegexText = z.string().refine((s) => {
+  try {
+    new RegExp(s, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+/**
+ * Event field names and texts. The real hardware-event payload keys are not public (reference
+ * §5.4 [I]), so every name the collector reads is a list tried in order, case-insensitively.
+ */
+export const EventFieldsConfig = z
+  .object({
+    event_class: z.array(z.string().min(1)).default(['business_event_class']),
+    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'PanelID']),
+    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID']),
+    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SecondaryDeviceID']),
+    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time']),
+    description: z.array(z.string().min(1)).default(['description', 'Description', 'event_text', 'EventText']),
+    event_id: z.array(z.string().min(1)).default(['serial_number', 'SerialNumber', 'id']),
+    /** Keys that are known but unused; anything else is logged once as unknown. */
+    known: z
+      .array(z.string())
+      .default([
+        'event_type',
+        'event_subtype',
+        'controller_name',
+        'device_name',
+        'subdevice_name',
+        'segment_id',
+        'event_source_name',
+        'alarm_priority',
+        'must_acknowledge',
+        'Type',
+        'SubType',
+        'CommServerHostName',
+        'SegmentID',
+      ]),
+  })
+  .strict();
+
+export const EventsConfig = z
+  .object({
+    enabled: z.boolean().default(true).describe('subscribe to the Web Event Bridge'),
+    bridge_path: z.string().default('eventbridge').describe('path of the SignalR endpoint under the OpenAccess root'),
+    hub: z.string().default('Outbound'),
+    transport: z.enum(['auto', 'webSockets', 'longPolling']).default('auto').describe('auto = WebSockets, long polling as fallback'),
+    filter: z.string().default("business_event_class eq 'hardware_event'"),
+    description: z.string().default('edge-collector hardware events'),
+    heartbeat_interval: Duration.default(10_000).describe('ConnectionHeartbeat period (the Lenel sample uses 10 s)'),
+    invoke_timeout: Duration.default(15_000).describe('hub call without an answer → connection treated as lost'),
+    reconnect_base: Duration.default(1_000),
+    reconnect_cap: Duration.default(60_000),
+    bus_lost_grace: Duration.default(30_000).describe('restart the bridge when the message bus stays lost this long'),
+    fields: EventFieldsConfig.prefault({}),
+    lost_pattern: RegexText.default('communications? (lost|failure)').describe('description → device offline now'),
+    restored_pattern: RegexText.default('communications? restored').describe('description → device online now'),
+    suspect_pattern: RegexText.default('offline|online|tamper|power|fault|communications?').describe(
+      'description → confirm with GetHardwareStatus',
+    ),
+    confirm: z.boolean().default(true).describe('confirm lost/restored/suspect events with a targeted GetHardwareStatus'),
+    confirm_delay: Duration.default(500).describe('wait before the confirming read (the comm server updates first)'),
+    confirm_children: z.boolean().default(true).describe("on a panel's event, also read its readers and modules"),
+    naive_times: z.enum(['utc', 'local']).default('utc').describe('zone of event times that carry no offset'),
+  })
+  .strict();
+
+export const InventoryConfig = z
+  .object({
+    page_size: z.number().int().min(1).max(100).default(100).describe('OpenAccess caps page_size at 100'),
+    types: z.array(z.string().regex(/^Lnl_\w+$/)).default(DEFAULT_INVENTORY_TYPES),
+    video_recorders: z.boolean().default(true).describe('GET /video_recorders (OnGuard 7.5+)'),
+    skip_panel_types: z.array(z.string()).default(['Logical Source']).describe('Lnl_Panel rows that are not hardware'),
+    intrusion_panel_pattern: RegexText.default('intrusion|galaxy|dmp|detection systems|bosch|nexwatch|napco|caddx|vista').describe(
+      'PanelType → intrusion_panel',
+    ),
+    skip_blank_camera_names: z.boolean().default(true).describe('blank Lnl_Camera rows are placeholders (PSDataConduIT filters NAME!="")'),
+    status: z.boolean().default(true).describe('read hardware status of every device during the sync'),
+  })
+  .strict();
+
+export const StatusConfig = z
+  .object({
+    concurrency: z.number().int().min(1).max(32).default(4).describe('parallel GetHardwareStatus calls'),
+    update_panels: z.boolean().default(true).describe('UpdateHardwareStatus on each panel before reading'),
+    update_settle: Duration.default(500).describe('wait after UpdateHardwareStatus before reading'),
+    max_per_second: z.number().min(0).default(0).describe('cap on status calls per second (0 = concurrency only)'),
+  })
+  .strict();
+
+export const SessionConfig = z
+  .object({
+    renew_before: Duration.default(5 * 60_000).describe('log in again this long before token_expiration_time'),
+    keepalive_interval: Duration.default(5 * 60_000).describe('GET /keepalive when idle this long'),
+    auth_backoff_base: Duration.default(5 * 60_000).describe('first wait after a licence or credential refusal'),
+    auth_backoff_cap: Duration.default(60 * 60_000),
+    logout_on_stop: z.boolean().default(true),
+  })
+  .strict();
+
+/** Vendor extras of an OnGuard system (validated here; platform passes them through). */
+export const OnGuardExtras = z.object({
+  directory_id: z.string().min(1).default('id-1').describe('authentication directory; id-1 is the internal one'),
+  application_id: z.string().min(1).describe('licensed Application-Id (use ${VAR})'),
+  api_version: z.string().default('1.0'),
+  request_timeout: Duration.default(30_000).describe('OpenAccess stops requests after 30 s'),
+  connect_timeout: Duration.default(10_000),
+  max_concurrency: z.number().int().min(1).max(64).default(8).describe('HTTP requests in flight'),
+  request_retries: z.number().int().min(0).max(10).default(3).describe('retries of idempotent calls on 5xx/timeouts'),
+  recorder_is_online: z.enum(['enabled', 'live']).default('enabled').describe('meaning of /video_recorders is_online [I]'),
+  session: SessionConfig.prefault({}),
+  inventory: InventoryConfig.prefault({}),
+  status: StatusConfig.prefault({}),
+  events: EventsConfig.prefault({}),
+});
+
+export type OnGuardExtras = z.infer<typeof OnGuardExtras>;
+export type OnGuardSystemConfig = SystemConfig & OnGuardExtras;
+export type EventsConfig = z.infer<typeof EventsConfig>;
+
+export class OnGuardConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid OnGuard system config:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'OnGuardConfigError';
+  }
+}
+
+/** Validates the vendor extras of one configured system; errors name `systems[<id>].<field>`. */
+export function parseOnGuardSystem(system: SystemConfig): OnGuardSystemConfig {
+  const r = OnGuardExtras.safeParse(system);
+  if (!r.success) throw new OnGuardConfigError(formatZodIssues(r.error).map((p) => `systems[${system.id}].${p}`));
+  return { ...system, ...r.data };
+}
+
+/** `https://og:8080` → `https://og:8080/api/access/onguard/openaccess`; a URL already ending in the path is kept. */
+export function openAccessBase(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.toLowerCase().endsWith(OPENACCESS_PATH) ? trimmed : `${trimmed}${OPENACCESS_PATH}`;
+}
