@@ -1,0 +1,428 @@
+import {
+  stableHash,
+  type CanonicalDeviceMessage,
+  type CanonicalHealthMessage,
+  type CanonicalRemovedMessage,
+  type CanonicalSyncEndMessage,
+  type Device,
+  type DeviceStatus,
+  type HealthEvent,
+  type MapContext,
+  type ObservedVia,
+  type StatusObservation,
+  type SyncEndPayload,
+} from '@edge/contracts';
+import { deviceKey, systemKey, type RegistryEntry, type SystemRecord } from './registry-entry';
+
+/** One canonical message to publish: channel picks `canonical.inventory|health.<site>`. */
+export interface Emission {
+  channel: 'inventory' | 'health';
+  kind: 'device' | 'removed' | 'sync.end' | 'health';
+  msgId: string;
+  body: string;
+}
+
+/** A registry value to make durable (serialized at decision time: the state this decision produced). */
+export interface RegistryWrite {
+  key: string;
+  value: string;
+}
+
+/** Everything one raw message decided: what to publish, then what to persist. */
+export interface Decision {
+  emissions: Emission[];
+  writes: RegistryWrite[];
+  /** What happened, for the status counters (`repeat`, `stale`, `change`, ...). */
+  outcomes: string[];
+}
+
+export function emptyDecision(): Decision {
+  return { emissions: [], writes: [], outcomes: [] };
+}
+
+const NOT_ALIVE_PARENT: ReadonlySet<DeviceStatus> = new Set(['offline', 'unknown']);
+const ALIVE: ReadonlySet<DeviceStatus> = new Set(['online', 'degraded']);
+const MAX_PARENT_DEPTH = 8;
+
+function ms(iso: string | null | undefined): number {
+  if (!iso) return Number.NEGATIVE_INFINITY;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+function laterOf(a: string | null, b: string | null | undefined): string | null {
+  if (!b) return a;
+  if (!a) return b;
+  return ms(b) > ms(a) ? b : a;
+}
+
+/** Stable identity of a health event: the same change reported again gets the same id. */
+export function healthEventId(deviceId: string, status: DeviceStatus, timestamp: string, nativeEventId: string | null | undefined): string {
+  return stableHash('health', deviceId, status, timestamp, nativeEventId ?? null);
+}
+
+/**
+ * The device registry: last known state of every device, in process. Every `apply*` method is
+ * synchronous — it decides from the current state and updates it before returning — so
+ * decisions happen in delivery order even when the IO of several messages overlaps.
+ * Persistence is the caller's job (see RegistryStore): it writes `Decision.writes` after the
+ * decision's emissions were published, so KV never holds a state whose events are not out.
+ */
+export class DeviceRegistry {
+  private readonly devices = new Map<string, RegistryEntry>();
+  private readonly bySystem = new Map<string, Set<string>>();
+  private readonly systems = new Map<string, SystemRecord>();
+
+  /** Replaces the whole state (start-up and recovery). */
+  load(entries: Iterable<RegistryEntry>, systems: Iterable<SystemRecord>): void {
+    this.devices.clear();
+    this.bySystem.clear();
+    this.systems.clear();
+    for (const e of entries) this.put(e);
+    for (const s of systems) this.systems.set(systemKey(s.vendor, s.system_id), s);
+  }
+
+  get(id: string): RegistryEntry | undefined {
+    return this.devices.get(id);
+  }
+
+  system(vendor: string, systemId: string): SystemRecord | undefined {
+    return this.systems.get(systemKey(vendor, systemId));
+  }
+
+  size(): { devices: number; listed: number; removed: number; status_only: number; systems: number } {
+    let removed = 0;
+    let statusOnly = 0;
+    for (const e of this.devices.values()) {
+      if (e.removed_at) removed++;
+      else if (!e.device) statusOnly++;
+    }
+    return { devices: this.devices.size, listed: this.devices.size - removed - statusOnly, removed, status_only: statusOnly, systems: this.systems.size };
+  }
+
+  private put(e: RegistryEntry): void {
+    this.devices.set(e.id, e);
+    const k = systemKey(e.vendor, e.system_id);
+    let set = this.bySystem.get(k);
+    if (!set) this.bySystem.set(k, (set = new Set()));
+    set.add(e.id);
+  }
+
+  private write(e: RegistryEntry, out: Decision): void {
+    out.writes.push({ key: deviceKey(e.id), value: JSON.stringify(e) });
+  }
+
+  private writeSystem(s: SystemRecord, out: Decision): void {
+    out.writes.push({ key: systemKey(s.vendor, s.system_id), value: JSON.stringify(s) });
+  }
+
+  /** Listed in the cloud's inventory: health events only make sense for those. */
+  private listed(e: RegistryEntry): boolean {
+    return e.device !== null && e.removed_at === null;
+  }
+
+  /**
+   * When a device goes offline/unknown while an ancestor is offline/unknown, the ancestor is
+   * the likely cause; say so instead of leaving the cloud to guess.
+   */
+  private parentReason(e: RegistryEntry, status: DeviceStatus): string | null {
+    if (!NOT_ALIVE_PARENT.has(status)) return null;
+    let parentId = e.device?.parent_id ?? null;
+    const seen = new Set<string>([e.id]);
+    for (let depth = 0; parentId && depth < MAX_PARENT_DEPTH && !seen.has(parentId); depth++) {
+      seen.add(parentId);
+      const p = this.devices.get(parentId);
+      if (!p) return null;
+      if (p.removed_at === null && NOT_ALIVE_PARENT.has(p.status)) return `parent ${p.id} is ${p.status}`;
+      parentId = p.device?.parent_id ?? null;
+    }
+    return null;
+  }
+
+  private composeReason(own: string | null, e: RegistryEntry, status: DeviceStatus): string | null {
+    const parent = this.parentReason(e, status);
+    if (own && parent) return `${own}; ${parent}`;
+    return own ?? parent;
+  }
+
+  private healthEmission(
+    e: RegistryEntry,
+    ctx: MapContext,
+    change: { status: DeviceStatus; previous: DeviceStatus; timestamp: string; reason: string | null; via: ObservedVia; nativeEventId?: string | null; rawSeq: number },
+  ): Emission {
+    const event: HealthEvent = {
+      event_id: healthEventId(e.id, change.status, change.timestamp, change.nativeEventId),
+      device_id: e.id,
+      status: change.status,
+      timestamp: change.timestamp,
+      previous_status: change.previous,
+      reason: change.reason,
+      observed_via: change.via,
+      customer_id: ctx.customer_id,
+      site_id: ctx.site_id,
+      source: e.source,
+      schema_version: 1,
+      edge_seq: change.rawSeq,
+    };
+    const msg: CanonicalHealthMessage = { kind: 'health', event };
+    return { channel: 'health', kind: 'health', msgId: `canonical:health:${event.event_id}`, body: JSON.stringify(msg) };
+  }
+
+  /** A status observation: an event only on change; repeats refresh last_seen; older facts never roll back. */
+  applyObservation(ctx: MapContext, obs: StatusObservation, rawSeq: number, out: Decision): void {
+    const alive = obs.alive_evidence ?? ALIVE.has(obs.status);
+    let e = this.devices.get(obs.device_id);
+    if (!e) {
+      // Known only from status so far: recorded, no event — its first inventory entry carries it.
+      e = {
+        v: 1,
+        id: obs.device_id,
+        vendor: ctx.vendor,
+        system_id: ctx.system_id,
+        customer_id: ctx.customer_id,
+        site_id: ctx.site_id,
+        source: { vendor: ctx.vendor, system_id: ctx.system_id, native_type: obs.native_type, native_id: obs.native_id },
+        device: null,
+        status: obs.status,
+        status_at: obs.timestamp,
+        status_changed_at: obs.timestamp,
+        last_seen: alive ? ctx.observed_at : null,
+        reason: obs.reason,
+        last_sync_id: null,
+        last_sync_seq: null,
+        last_device_seq: null,
+        removed_at: null,
+      };
+      this.put(e);
+      this.write(e, out);
+      out.outcomes.push('unlisted');
+      return;
+    }
+    const stale = ms(obs.timestamp) < ms(e.status_at);
+    if (stale) {
+      // Older than what we know: it still proves the device was alive back then.
+      const seen = alive ? laterOf(e.last_seen, obs.timestamp) : e.last_seen;
+      out.outcomes.push('stale');
+      if (seen !== e.last_seen) {
+        e.last_seen = seen;
+        if (e.device) e.device.last_seen = seen;
+        this.write(e, out);
+      }
+      return;
+    }
+    if (alive) {
+      e.last_seen = laterOf(e.last_seen, ctx.observed_at);
+      if (e.device) e.device.last_seen = e.last_seen;
+    }
+    if (obs.status === e.status) {
+      e.status_at = obs.timestamp;
+      this.write(e, out);
+      out.outcomes.push('repeat');
+      return;
+    }
+    const previous = e.status;
+    const reason = this.composeReason(obs.reason, e, obs.status);
+    e.status = obs.status;
+    e.status_at = obs.timestamp;
+    e.status_changed_at = obs.timestamp;
+    e.reason = reason;
+    if (e.device) {
+      e.device.status = obs.status;
+      e.device.status_changed_at = obs.timestamp;
+    }
+    if (this.listed(e)) {
+      out.emissions.push(
+        this.healthEmission(e, ctx, { status: obs.status, previous, timestamp: obs.timestamp, reason, via: obs.observed_via, nativeEventId: obs.native_event_id, rawSeq }),
+      );
+      out.outcomes.push('change');
+    } else out.outcomes.push('unlisted');
+    this.write(e, out);
+  }
+
+  /**
+   * One device of a sync (or a device update outside a sync). Its status is merged with the
+   * newest knowledge: the sync's view counts as of the envelope's `observed_at`, so an event
+   * newer than that wins; `unknown` from a sync is no knowledge at all.
+   */
+  applyDevice(ctx: MapContext, mapped: Device, rawSeq: number, out: Decision): void {
+    const syncId = ctx.sync_id ?? null;
+    const prev = this.devices.get(mapped.id);
+    const firstAppearance = !prev || !prev.device || prev.removed_at !== null;
+    const contentBefore = prev?.device ? stableContent(prev.device) : null;
+    const e: RegistryEntry = prev ?? {
+      v: 1,
+      id: mapped.id,
+      vendor: ctx.vendor,
+      system_id: ctx.system_id,
+      customer_id: ctx.customer_id,
+      site_id: ctx.site_id,
+      source: mapped.source,
+      device: null,
+      status: 'unknown',
+      status_at: null,
+      status_changed_at: null,
+      last_seen: null,
+      reason: null,
+      last_sync_id: null,
+      last_sync_seq: null,
+      last_device_seq: null,
+      removed_at: null,
+    };
+    e.source = mapped.source;
+    e.customer_id = ctx.customer_id;
+    e.site_id = ctx.site_id;
+    const asOf = ctx.observed_at;
+    const via: ObservedVia = syncId ? 'sync' : 'event';
+    if (mapped.status !== 'unknown' && ms(asOf) >= ms(e.status_at)) {
+      if (mapped.status !== e.status) {
+        const previous = e.status;
+        const ts = mapped.status_changed_at && ms(mapped.status_changed_at) >= ms(e.status_at) && ms(mapped.status_changed_at) <= ms(asOf) ? mapped.status_changed_at : asOf;
+        e.status = mapped.status;
+        e.status_changed_at = ts;
+        e.status_at = asOf;
+        // The device's own parent link may be new in this message: use it for the reason.
+        const reason = this.composeReason(null, { ...e, device: mapped }, mapped.status);
+        e.reason = reason;
+        if (!firstAppearance) {
+          out.emissions.push(this.healthEmission(e, ctx, { status: e.status, previous, timestamp: ts, reason, via, nativeEventId: syncId ? `sync:${syncId}` : `raw:${rawSeq}`, rawSeq }));
+          out.outcomes.push('change');
+        }
+      } else e.status_at = asOf;
+      if (ALIVE.has(e.status)) e.last_seen = laterOf(e.last_seen, asOf);
+    }
+    if (e.status_changed_at === null) e.status_changed_at = mapped.status_changed_at;
+    e.last_seen = laterOf(e.last_seen, mapped.last_seen);
+    const device: Device = { ...mapped, status: e.status, status_changed_at: e.status_changed_at, last_seen: e.last_seen };
+    e.device = device;
+    e.removed_at = null;
+    e.last_device_seq = Math.max(e.last_device_seq ?? 0, rawSeq);
+    if (syncId && (e.last_sync_seq === null || rawSeq >= e.last_sync_seq)) {
+      e.last_sync_id = syncId;
+      e.last_sync_seq = rawSeq;
+    }
+    if (!prev) this.put(e);
+
+    if (syncId) {
+      const msg: CanonicalDeviceMessage = { kind: 'device', sync_id: syncId, device };
+      out.emissions.push({ channel: 'inventory', kind: 'device', msgId: `canonical:inv:${stableHash('sync', syncId, device.id)}`, body: JSON.stringify(msg) });
+      out.outcomes.push(firstAppearance ? 'new' : 'listed');
+    } else if (firstAppearance || stableContent(device) !== contentBefore) {
+      const msg: CanonicalDeviceMessage = { kind: 'device', sync_id: null, device };
+      out.emissions.push({ channel: 'inventory', kind: 'device', msgId: `canonical:inv:${stableHash('update', device.id, rawSeq)}`, body: JSON.stringify(msg) });
+      out.outcomes.push(firstAppearance ? 'new' : 'updated');
+    } else out.outcomes.push('unchanged');
+    this.write(e, out);
+  }
+
+  applySyncBegin(ctx: MapContext, rawSeq: number, out: Decision): void {
+    const s = this.systemRecord(ctx.vendor, ctx.system_id);
+    if (!ctx.sync_id) return;
+    // A redelivered older begin must not move the current sync backwards.
+    if (s.current_sync_begin_seq !== null && rawSeq < s.current_sync_begin_seq) {
+      out.outcomes.push('stale');
+      return;
+    }
+    s.current_sync_id = ctx.sync_id;
+    s.current_sync_begin_seq = rawSeq;
+    s.current_sync_started_at = ctx.observed_at;
+    this.writeSystem(s, out);
+    out.outcomes.push('sync_begin');
+  }
+
+  /**
+   * End of a sync. Devices of the system that this sync did not list are removed — only when
+   * the collector says the sync completed and the count matches the devices received.
+   */
+  applySyncEnd(ctx: MapContext, end: SyncEndPayload, out: Decision): void {
+    const syncId = ctx.sync_id;
+    if (!syncId) return;
+    const s = this.systemRecord(ctx.vendor, ctx.system_id);
+    if (s.last_end?.sync_id === syncId) {
+      // Redelivered after it was fully processed: same message again (deduplicated downstream).
+      out.emissions.push({ channel: 'inventory', kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body: s.last_end.body });
+      out.outcomes.push('sync_end_repeat');
+      return;
+    }
+    const ids = this.bySystem.get(systemKey(ctx.vendor, ctx.system_id)) ?? new Set<string>();
+    let received = 0;
+    for (const id of ids) {
+      const e = this.devices.get(id)!;
+      if (e.last_sync_id === syncId && e.removed_at === null) received++;
+    }
+    const complete = end.complete && received === end.count;
+    let removedCount = 0;
+    if (complete) {
+      // Devices first listed outside this sync after it began are newer than its listing.
+      const beginSeq = s.current_sync_id === syncId ? s.current_sync_begin_seq : null;
+      for (const id of ids) {
+        const e = this.devices.get(id)!;
+        if (!this.listed(e) || e.last_sync_id === syncId) continue;
+        if (beginSeq !== null && e.last_device_seq !== null && e.last_device_seq > beginSeq) continue;
+        e.removed_at = ctx.observed_at;
+        const msg: CanonicalRemovedMessage = {
+          kind: 'removed',
+          sync_id: syncId,
+          device_id: e.id,
+          system_id: ctx.system_id,
+          customer_id: e.customer_id,
+          site_id: e.site_id,
+          removed_at: ctx.observed_at,
+        };
+        out.emissions.push({ channel: 'inventory', kind: 'removed', msgId: `canonical:rm:${stableHash(syncId, e.id)}`, body: JSON.stringify(msg) });
+        this.write(e, out);
+        removedCount++;
+      }
+    }
+    const msg: CanonicalSyncEndMessage = {
+      kind: 'sync.end',
+      sync_id: syncId,
+      system_id: ctx.system_id,
+      vendor: ctx.vendor,
+      customer_id: ctx.customer_id,
+      site_id: ctx.site_id,
+      count: end.count,
+      removed_count: removedCount,
+      complete,
+      finished_at: ctx.observed_at,
+    };
+    const body = JSON.stringify(msg);
+    out.emissions.push({ channel: 'inventory', kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body });
+    s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, body };
+    this.writeSystem(s, out);
+    out.outcomes.push(complete ? 'sync_complete' : 'sync_incomplete');
+  }
+
+  private systemRecord(vendor: string, systemId: string): SystemRecord {
+    const k = systemKey(vendor, systemId);
+    let s = this.systems.get(k);
+    if (!s) {
+      s = { v: 1, vendor, system_id: systemId, current_sync_id: null, current_sync_begin_seq: null, current_sync_started_at: null, last_end: null };
+      this.systems.set(k, s);
+    }
+    return s;
+  }
+
+  /** Per-system summary for /status. */
+  systemsStatus(): Array<{ vendor: string; system_id: string; devices: number; current_sync_id: string | null; last_end: Omit<NonNullable<SystemRecord['last_end']>, 'body'> | null }> {
+    return [...this.systems.values()].map((s) => {
+      let devices = 0;
+      for (const id of this.bySystem.get(systemKey(s.vendor, s.system_id)) ?? []) if (this.listed(this.devices.get(id)!)) devices++;
+      let last: Omit<NonNullable<SystemRecord['last_end']>, 'body'> | null = null;
+      if (s.last_end) {
+        const { body: _body, ...rest } = s.last_end;
+        last = rest;
+      }
+      return { vendor: s.vendor, system_id: s.system_id, devices, current_sync_id: s.current_sync_id, last_end: last };
+    });
+  }
+}
+
+function syncEndMsgId(ctx: MapContext, syncId: string): string {
+  return `canonical:se:${stableHash(ctx.vendor, ctx.system_id, syncId)}`;
+}
+
+/** A device's content without the fields that move with health (status, last_seen, ...). */
+function stableContent(d: Device): string {
+  const { status: _s, last_seen: _l, status_changed_at: _c, ...rest } = d;
+  return JSON.stringify(rest);
+}

@@ -1,0 +1,270 @@
+import { z } from 'zod';
+import {
+  Device,
+  DeviceStatus,
+  HEADERS,
+  mapContextOf,
+  RawEnvelope,
+  SyncEndPayload,
+  subjects,
+  UtcTimestamp,
+  type MapContext,
+  type MapperRegistry,
+  type StatusObservation,
+  type VendorMapper,
+} from '@edge/contracts';
+import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime } from '@edge/platform';
+import { DeviceRegistry, emptyDecision, type Decision } from './device-registry';
+import type { RegistryStore } from './registry-store';
+
+/** Validates what a mapper returns for a status payload (mappers are code, but code has bugs). */
+const StatusObservationSchema = z.object({
+  device_id: z.string().min(3),
+  status: DeviceStatus,
+  timestamp: UtcTimestamp,
+  reason: z.string().nullable(),
+  observed_via: z.enum(['event', 'poll']),
+  native_event_id: z.string().nullable().optional(),
+  native_type: z.string().min(1),
+  native_id: z.string().min(1),
+  alive_evidence: z.boolean().optional(),
+});
+
+/** A decision plus the canonical subjects of the message's site. */
+type SiteDecision = Decision & { subjects: { inventory: string; health: string } };
+
+const JSON_HEADERS = { [HEADERS.contentType]: 'application/json' } as const;
+const decoder = new TextDecoder();
+
+function issues(e: z.ZodError): string {
+  return e.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Raw vendor messages → canonical inventory and health messages. Per message: validate the
+ * envelope, find the vendor's mapper (by `vendor`, never by branching on names), validate the
+ * payload with the mapper's schema, map, let the registry decide — synchronously, so decisions
+ * follow delivery order — then publish the decided messages (pipelined, deterministic
+ * msg-ids) and persist the registry; the input is acked when both are durable.
+ * Bad input is a permanent error (dead-lettered with the reason); IO failures are retryable,
+ * and trigger a reload of the registry from KV so no decision rests on state that never landed.
+ */
+export class Normalizer {
+  readonly counters = new Counters();
+  private inflight = 0;
+  private recovering: Promise<void> | null = null;
+  private loaded = false;
+  private lastSeq = 0;
+  private readonly siteSubjects = new Map<string, { inventory: string; health: string }>();
+
+  constructor(
+    private readonly rt: EdgeRuntime,
+    private readonly mappers: MapperRegistry,
+    private readonly store: RegistryStore,
+    readonly registry = new DeviceRegistry(),
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reload();
+    this.loaded = true;
+    this.rt.status.contribute('normalizer', () => this.status());
+    this.rt.status.readyCheck('registry', () => (!this.loaded ? 'loading' : this.recovering ? 'reloading after a failed write' : true));
+    this.rt.log.info({ registry: this.registry.size(), vendors: this.mappers.vendors() }, 'device registry loaded');
+    if (this.mappers.vendors().length === 0) this.rt.log.warn('no vendor mappers registered: every raw message will be dead-lettered');
+  }
+
+  private async reload(): Promise<void> {
+    const t0 = Date.now();
+    const r = await this.store.load();
+    this.registry.load(r.entries, r.systems);
+    this.counters.inc('registry_loads');
+    this.rt.log.debug({ devices: r.entries.length, systems: r.systems.length, invalid: r.invalid, ms: Date.now() - t0 }, 'registry read from KV');
+  }
+
+  status() {
+    const c = this.counters.snapshot();
+    const pick = (prefix: string) =>
+      Object.fromEntries(
+        Object.entries(c)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      );
+    return {
+      processed: c.processed ?? 0,
+      emitted: pick('emitted.'),
+      dropped: pick('dropped.'),
+      outcomes: pick('outcome.'),
+      failed: c.failed ?? 0,
+      recoveries: c.recoveries ?? 0,
+      out_of_order_decisions: c.out_of_order_decisions ?? 0,
+      in_flight: this.inflight,
+      recovering: this.recovering !== null,
+      vendors: this.mappers.vendors(),
+      registry: { ...this.registry.size(), pending_writes: this.store.pendingKeys, kv: this.store.counters.snapshot() },
+      systems: this.registry.systemsStatus(),
+    };
+  }
+
+  /** The consume loop's handler for one raw message. */
+  handle(d: Delivery): Promise<void> {
+    if (this.recovering) {
+      this.counters.inc('deferred_while_recovering');
+      return Promise.reject(retryable('registry_reloading', 'device registry is reloading after a failed write', { retryAfterMs: 1_000 }));
+    }
+    let decision: SiteDecision;
+    try {
+      decision = this.decide(d);
+    } catch (e) {
+      if (e instanceof EdgeError) return Promise.reject(e);
+      // A defect, not bad input: the registry may be half-updated, so reload it; the message is
+      // dead-lettered (replayable once fixed) instead of looping forever.
+      this.counters.inc('dropped.internal_error');
+      this.beginRecovery(e);
+      return Promise.reject(permanent('internal_error', `normalizer failed on this message: ${describeError(e)}`, { cause: e }));
+    }
+    return this.commit(decision);
+  }
+
+  private drop(reason: string, message: string, cause?: unknown): EdgeError {
+    this.counters.inc(`dropped.${reason}`);
+    return permanent(reason, message, cause === undefined ? undefined : { cause });
+  }
+
+  /** Synchronous: parse, map and decide. Throws a permanent EdgeError for bad input. */
+  private decide(d: Delivery): SiteDecision {
+    if (d.deliveryCount === 1) {
+      if (d.seq < this.lastSeq) this.counters.inc('out_of_order_decisions');
+      else this.lastSeq = d.seq;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(decoder.decode(d.data));
+    } catch (e) {
+      throw this.drop('invalid_json', `raw message is not JSON: ${describeError(e)}`);
+    }
+    const env = RawEnvelope.safeParse(raw);
+    if (!env.success) throw this.drop('invalid_envelope', `raw envelope invalid: ${issues(env.error)}`);
+    const mapper = this.mappers.get(env.data.vendor);
+    if (!mapper) throw this.drop('unknown_vendor', `no mapper registered for vendor "${env.data.vendor}" (known: ${this.mappers.vendors().join(', ') || 'none'})`);
+    const ctx = mapContextOf(env.data);
+    const out: SiteDecision = { ...emptyDecision(), subjects: this.subjectsFor(ctx.site_id) };
+    switch (env.data.kind) {
+      case 'device':
+        this.registry.applyDevice(ctx, this.mapDevice(mapper, env.data.payload, ctx), d.seq, out);
+        break;
+      case 'status':
+        for (const obs of this.mapStatus(mapper, env.data.payload, ctx)) this.registry.applyObservation(ctx, obs, d.seq, out);
+        break;
+      case 'sync.begin':
+        if (!ctx.sync_id) throw this.drop('invalid_envelope', 'sync.begin without sync_id');
+        this.registry.applySyncBegin(ctx, d.seq, out);
+        break;
+      case 'sync.end': {
+        if (!ctx.sync_id) throw this.drop('invalid_envelope', 'sync.end without sync_id');
+        const p = SyncEndPayload.safeParse(env.data.payload);
+        if (!p.success) throw this.drop('invalid_payload', `sync.end payload invalid: ${issues(p.error)}`);
+        this.registry.applySyncEnd(ctx, p.data, out);
+        break;
+      }
+    }
+    return out;
+  }
+
+  private mapDevice(mapper: VendorMapper, payload: unknown, ctx: MapContext): Device {
+    const p = mapper.deviceSchema.safeParse(payload);
+    if (!p.success) throw this.drop('invalid_payload', `${ctx.vendor} device payload invalid: ${issues(p.error)}`);
+    let mapped: unknown;
+    try {
+      mapped = mapper.mapDevice(p.data, ctx);
+    } catch (e) {
+      throw this.drop('mapper_error', `${ctx.vendor} mapper failed on a device: ${describeError(e)}`, e);
+    }
+    const dev = Device.safeParse(mapped);
+    if (!dev.success) throw this.drop('invalid_mapping', `${ctx.vendor} mapper produced an invalid device: ${issues(dev.error)}`);
+    if (dev.data.source.vendor !== ctx.vendor || dev.data.source.system_id !== ctx.system_id)
+      throw this.drop('invalid_mapping', `${ctx.vendor} mapper produced device ${dev.data.id} of another system (${dev.data.source.vendor}/${dev.data.source.system_id})`);
+    return dev.data;
+  }
+
+  private mapStatus(mapper: VendorMapper, payload: unknown, ctx: MapContext): StatusObservation[] {
+    const p = mapper.statusSchema.safeParse(payload);
+    if (!p.success) throw this.drop('invalid_payload', `${ctx.vendor} status payload invalid: ${issues(p.error)}`);
+    let mapped: unknown;
+    try {
+      mapped = mapper.mapStatus(p.data, ctx);
+    } catch (e) {
+      throw this.drop('mapper_error', `${ctx.vendor} mapper failed on a status message: ${describeError(e)}`, e);
+    }
+    const obs = z.array(StatusObservationSchema).safeParse(mapped);
+    if (!obs.success) throw this.drop('invalid_mapping', `${ctx.vendor} mapper produced invalid observations: ${issues(obs.error)}`);
+    return obs.data;
+  }
+
+  /** Publishes the decided messages (pipelined), then persists the registry; resolves when both are durable. */
+  private commit(decision: SiteDecision): Promise<void> {
+    this.inflight++;
+    const pubs = decision.emissions.map((em) =>
+      this.rt.publisher.publish(em.channel === 'health' ? decision.subjects.health : decision.subjects.inventory, em.body, { msgId: em.msgId, headers: JSON_HEADERS }),
+    );
+    const published = Promise.all(pubs);
+    const persisted = this.store.persist(decision.writes, published);
+    return Promise.all([published, persisted]).then(
+      ([acks]) => {
+        this.inflight--;
+        this.counters.inc('processed');
+        for (const o of decision.outcomes) this.counters.inc(`outcome.${o}`);
+        decision.emissions.forEach((em, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${em.kind}`));
+      },
+      (e: unknown) => {
+        this.inflight--;
+        this.counters.inc('failed');
+        this.beginRecovery(e);
+        throw e instanceof EdgeError ? e : retryable('commit_failed', describeError(e), { cause: e });
+      },
+    );
+  }
+
+  /** Canonical subjects of a site (cached: computed once per site). */
+  private subjectsFor(siteId: string): { inventory: string; health: string } {
+    let s = this.siteSubjects.get(siteId);
+    if (!s) {
+      try {
+        s = { inventory: subjects.canonicalInventory(siteId), health: subjects.canonicalHealth(siteId) };
+      } catch (e) {
+        throw this.drop('invalid_envelope', `raw envelope invalid: site_id: ${describeError(e)}`);
+      }
+      this.siteSubjects.set(siteId, s);
+    }
+    return s;
+  }
+
+  /**
+   * A publish or registry write failed: the in-process state may be ahead of what is durable.
+   * Refuse new input (it is redelivered), let in-flight work settle, reload the registry from
+   * KV, then continue — the failed inputs are redelivered and decided again from durable state.
+   */
+  private beginRecovery(cause: unknown): void {
+    if (this.recovering) return;
+    this.counters.inc('recoveries');
+    this.rt.log.error({ err: describeError(cause) }, 'canonical publish or registry write failed; reloading the registry from KV');
+    this.recovering = (async () => {
+      while (this.inflight > 0) await sleep(20);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.store.reset();
+          await this.reload();
+          break;
+        } catch (e) {
+          if (attempt === 0 || attempt % 10 === 0) this.rt.log.warn({ err: describeError(e), attempt }, 'registry reload failed; retrying');
+          await sleep(backoffDelay(attempt, { baseMs: 500, capMs: 15_000, floorMs: 200 }));
+        }
+      }
+      this.rt.log.info({ registry: this.registry.size() }, 'registry reloaded; resuming');
+    })().finally(() => {
+      this.recovering = null;
+    });
+  }
+}
