@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: bundles every process of scripts/services.json (the pipeline services, the
+ * operator CLI, the supervisor, the simulator runner) into dist/<name>.js with esbuild — one
+ * self-contained file each, with source maps, for the Docker image (and EDGE_USE_DIST=1).
+ *
+ *   node scripts/build.mjs [--allow-missing] [name...]
+ * A pipeline service whose entry file does not exist fails the build unless --allow-missing.
+ */
+import { build } from 'esbuild';
+import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const manifest = JSON.parse(readFileSync(join(root, 'scripts/services.json'), 'utf8'));
+const args = process.argv.slice(2);
+const allowMissing = args.includes('--allow-missing');
+const only = args.filter((a) => !a.startsWith('--'));
+
+/**
+ * Optional peers that Nest and friends `require()` inside try/catch only when a feature is used
+ * (other transports, validation pipes, websockets). Left out of the bundle on purpose.
+ */
+const OPTIONAL_EXTERNALS = [
+  '@nestjs/websockets',
+  '@nestjs/websockets/*',
+  '@nestjs/platform-express',
+  '@nestjs/platform-socket.io',
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  'class-transformer',
+  'class-transformer/*',
+  'class-validator',
+  'kafkajs',
+  'mqtt',
+  'nats',
+  'ioredis',
+  'amqplib',
+  'amqp-connection-manager',
+  '@fastify/static',
+  '@fastify/view',
+  'pino-pretty',
+  'utf-8-validate',
+  'bufferutil',
+  '@opentelemetry/exporter-jaeger',
+  '@opentelemetry/winston-transport',
+];
+
+const entries = [...manifest.pipeline.map((e) => ({ ...e, pipeline: true })), ...manifest.tools]
+  .filter((e) => only.length === 0 || only.includes(e.name));
+const missing = entries.filter((e) => !existsSync(join(root, e.entry)));
+for (const m of missing) console.warn(`skip ${m.name}: ${m.entry} does not exist`);
+if (missing.some((m) => m.pipeline) && !allowMissing) {
+  console.error('a pipeline service is missing; build with --allow-missing to bundle the rest');
+  process.exit(1);
+}
+const present = entries.filter((e) => !missing.includes(e));
+if (present.length === 0) {
+  console.error('nothing to build');
+  process.exit(1);
+}
+
+mkdirSync(join(root, 'dist'), { recursive: true });
+const started = Date.now();
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(present.map((e) => [e.name, e.entry])),
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  keepNames: true,
+  tsconfig: 'tsconfig.json',
+  external: OPTIONAL_EXTERNALS,
+  logLevel: 'warning',
+  metafile: true,
+  legalComments: 'none',
+});
+const sizes = Object.entries(result.metafile.outputs)
+  .filter(([f]) => f.endsWith('.js'))
+  .map(([f, o]) => `${f} ${(o.bytes / 1024 / 1024).toFixed(1)} MB`);
+writeFileSync(join(root, 'dist/manifest.json'), JSON.stringify({ built_at: new Date().toISOString(), bundles: present.map((e) => e.name) }, null, 2) + '\n');
+console.log(`built ${present.length} bundle(s) in ${((Date.now() - started) / 1000).toFixed(1)}s:\n  ${sizes.join('\n  ')}`);
