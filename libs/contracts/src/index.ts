@@ -9,3 +9,4 @@ export * from './mapper';
 export * from './ids';
 export * from './openapi';
 export * from './generated-files';
+export * from './commands';
