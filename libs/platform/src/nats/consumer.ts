@@ -1,5 +1,5 @@
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { HEADERS } from '@edge/contracts';
@@ -23,6 +23,8 @@ export interface Delivery {
   string(): string;
   json<T = unknown>(): T;
 }
+
+const FETCH_EXPIRES_MS = 1_000;
 
 export type DeliveryHandler = (d: Delivery) => Promise<void>;
 
@@ -57,7 +59,6 @@ export class DurableConsumer {
   private resumeWaiters: Array<() => void> = [];
   private slotWaiters: Array<() => void> = [];
   private readonly inflight = new Map<number, { msg: JsMsg; started: number }>();
-  private current: ConsumerMessages | null = null;
   private loopDone: Promise<void> | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
   private readonly concurrency: number;
@@ -86,10 +87,13 @@ export class DurableConsumer {
     this.loopDone = this.loop();
   }
 
+  /**
+   * Stops pulling. The pull request in flight is left to expire (≤ FETCH_EXPIRES_MS) and what it
+   * still yields is nak'ed at once: closing it early would strand messages the server already
+   * sent until ack_wait.
+   */
   pause(): void {
-    if (this.paused) return;
     this.paused = true;
-    this.current?.stop();
   }
 
   resume(): void {
@@ -131,7 +135,6 @@ export class DurableConsumer {
   /** Stops pulling, waits for in-flight handlers (up to `timeoutMs`), leaves the rest unacked. */
   async stop(timeoutMs = 15_000): Promise<void> {
     this.stopped = true;
-    this.current?.stop();
     this.resume();
     this.slotWaiters.splice(0).forEach((w) => w());
     const deadline = Date.now() + timeoutMs;
@@ -153,8 +156,7 @@ export class DurableConsumer {
         continue;
       }
       try {
-        const iter = await this.consumer!.fetch({ max_messages: Math.min(free, this.fetchBatch), expires: 2000 });
-        this.current = iter;
+        const iter = await this.consumer!.fetch({ max_messages: Math.min(free, this.fetchBatch), expires: FETCH_EXPIRES_MS });
         for await (const m of iter) {
           if (this.stopped || this.paused) {
             // Not started: hand it straight back for redelivery.
@@ -163,10 +165,8 @@ export class DurableConsumer {
           }
           this.dispatch(m);
         }
-        this.current = null;
         failures = 0;
       } catch (e) {
-        this.current = null;
         if (this.stopped) break;
         failures++;
         this.lastError = describeError(e);
@@ -237,7 +237,7 @@ export class DurableConsumer {
     if (kind === 'permanent') {
       try {
         await deadLetter(this.publisher, this.o.stage, m, e);
-        m.term(truncate(describeError(e), 200));
+        m.term();
         this.counters.inc('dead_lettered');
         this.log.warn({ subject: m.subject, seq: m.seq, reason: describeError(e) }, 'message dead-lettered');
       } catch (dlqErr) {
