@@ -1,0 +1,454 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { toUtcIso } from '@edge/contracts';
+import { Counters, describeError, errorKind, type SystemConfig } from '@edge/platform';
+import type { CollectorHooks, CollectorState, RawPublisher, SyncWriter, VendorCollector } from '@edge/collector-kit';
+import { ConfigApiClient } from './client/config-api-client';
+import { HttpTransport } from './client/http';
+import { IdpAuth } from './client/idp-auth';
+import { tlsOptionsFrom, type TlsOptions } from './client/tls';
+import { gatewayUrls, type GatewayUrls } from './client/urls';
+import { parseMilestoneConfig, type MilestoneConfig } from './config';
+import { COMMUNICATION_MEANING, parseSource, sourceKey, type DeviceResourceType } from './constants';
+import { communicationFilters } from './events-ws/filters';
+import { EventStream, oneShotState } from './events-ws/event-stream';
+import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES, type RsTypes } from './events-ws/rs-event-types';
+import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
+import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type RecordingServerProbe, type StatusContext } from './raw-schema';
+import { probeRecordingServer } from './rs-probe';
+
+/** Pending status publishes beyond this are dropped and a reconcile poll is requested instead. */
+const MAX_QUEUED_PUBLISHES = 50_000;
+/** How long `start()` waits for the first subscription before returning (then it goes on in the background). */
+const START_WAIT_MS = 10_000;
+
+function flagFalse(v: unknown): boolean {
+  return v === false || (typeof v === 'string' && /^\s*false\s*$/i.test(v));
+}
+
+function timeMs(e: EssEvent): number {
+  const iso = toUtcIso(e.time);
+  return iso ? Date.parse(iso) : 0;
+}
+
+/**
+ * The XProtect collector of one system. Inventory through the Configuration REST API; live
+ * state through the Events and State WebSocket API (baseline getState + pushed communication
+ * events), published to RAW as composed raw payloads; a periodic getState as the repair path
+ * (`pollStatus`); recording servers by discovered event types or, failing that, a TCP probe.
+ */
+export class MilestoneCollector implements VendorCollector {
+  readonly vendor = 'milestone';
+  readonly systemId: string;
+  readonly counters = new Counters();
+  readonly urls: GatewayUrls;
+  readonly auth: IdpAuth;
+  readonly api: ConfigApiClient;
+  readonly stream: EventStream;
+  private readonly http: HttpTransport;
+  private readonly tls: TlsOptions;
+  private hooks: CollectorHooks | null = null;
+  /** Latest communication row/event per source (`cameras/<guid>`): the state inventory items carry. */
+  private readonly states = new Map<string, EssEvent>();
+  /** Sources disabled in configuration, from the last complete inventory. */
+  private disabled = new Set<string>();
+  private rsTypes: RsTypes = { ...NO_RS_TYPES };
+  private readonly notRsTypes = new Set<string>();
+  private readonly probes = new Map<string, RecordingServerProbe>();
+  private recordingServers: RecordingServer[] = [];
+  private lastInventory: InventoryStats | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private lastError: string | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly cfg: MilestoneConfig,
+    private readonly log: Logger,
+  ) {
+    this.systemId = cfg.id;
+    this.urls = gatewayUrls(cfg.base_url);
+    this.tls = tlsOptionsFrom(cfg.tls);
+    this.http = new HttpTransport({ tls: this.tls, timeoutMs: cfg.request_timeout, maxSockets: Math.max(16, cfg.driver_settings_concurrency * 2) });
+    this.auth = new IdpAuth({
+      root: this.urls.root,
+      username: cfg.username,
+      password: cfg.password,
+      clientId: cfg.client_id,
+      tokenPath: cfg.token_path,
+      http: this.http,
+      log,
+      authRetryAfterMs: cfg.auth_retry_after,
+      accountProblemRetryAfterMs: cfg.account_problem_retry_after,
+      timeoutMs: Math.min(cfg.request_timeout, 60_000),
+    });
+    this.api = new ConfigApiClient({ restBase: this.urls.rest, auth: this.auth, http: this.http, log, retryForMs: cfg.retry_for, timeoutMs: cfg.request_timeout });
+    const rt = cfg.recording_server_event_types;
+    if (rt && (rt.responding.length || rt.not_responding.length)) this.rsTypes = { responding: rt.responding, notResponding: rt.not_responding, source: 'config' };
+    this.stream = new EventStream({
+      wsUrl: this.urls.ws,
+      tls: this.tls,
+      auth: this.auth,
+      log,
+      filters: () => this.filters(),
+      resumeWindowMs: cfg.resume_window,
+      commandTimeoutMs: cfg.command_timeout,
+      getStateTimeoutMs: cfg.get_state_timeout,
+      maxPayloadBytes: cfg.ws_max_payload,
+      pingIntervalMs: cfg.ws_ping_interval,
+      handshakeTimeoutMs: Math.min(cfg.request_timeout, 30_000),
+      reconnect: { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap, floorMs: Math.min(500, cfg.reconnect_base) },
+      onEvents: (events) => this.onEvents(events),
+      onBaseline: async (rows, reason) => {
+        await this.publishState(rows, reason, this.requireHooks().raw);
+      },
+      onGap: (reason) => this.hooks?.requestReconcile(reason),
+    });
+  }
+
+  async start(hooks: CollectorHooks): Promise<void> {
+    this.hooks = hooks;
+    if (this.cfg.tls.insecure) this.log.warn({ base_url: this.urls.root }, 'TLS certificate verification is OFF for this XProtect system (tls.insecure: true)');
+    void (async () => {
+      await this.discoverRsTypes();
+      if (this.stopped) return;
+      this.stream.start();
+      this.startProbes();
+    })();
+    await this.stream.waitSubscribed(START_WAIT_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    await this.stream.stop();
+    await Promise.race([this.chain.catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    this.http.close();
+  }
+
+  state(): CollectorState {
+    const s = this.stream.state();
+    const auth = this.auth.state();
+    const connection = auth.refused ? 'auth_failed' : s.events === 'subscribed' ? 'connected' : s.events === 'auth_failed' ? 'auth_failed' : s.events === 'stopped' ? 'disconnected' : 'connecting';
+    return {
+      connection,
+      events: s.events,
+      last_error: auth.refused ?? (s.events === 'subscribed' ? this.lastError : (s.last_error ?? this.lastError)),
+      details: {
+        gateway: this.urls.root,
+        version: this.lastInventory?.site_version ?? null,
+        session_id: s.session_id,
+        last_event_id: s.last_event_id,
+        connected_since: s.connected_since,
+        recording_server_event_types: this.rsTypes,
+        recording_server_probe: this.probeNeeded() ? 'active' : 'off',
+        probes: [...this.probes.values()].map((p) => ({ id: p.recordingServerId, responding: p.responding, at: p.probedAt })),
+        known_states: this.states.size,
+        publish_queue: this.queued,
+        token: { expires_at: auth.expires_at, token_url: auth.token_url, token_requests: auth.token_requests },
+        last_inventory: this.lastInventory,
+        stream: s.counters,
+        counters: this.counters.snapshot(),
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- inventory
+
+  async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
+    const disabled = new Set<string>();
+    const rsList: RecordingServer[] = [];
+    try {
+      const stats = await streamInventory(
+        this.api,
+        {
+          pageSize: this.cfg.page_size,
+          driverSettingsConcurrency: this.cfg.driver_settings_concurrency,
+          fetchDriverSettings: this.cfg.driver_settings,
+          cameraGroups: this.cfg.camera_groups,
+          childTypes: this.cfg.child_types,
+          signal,
+          log: this.log,
+        },
+        async (d) => {
+          const key = sourceKey(d.resourceType, itemId(d.item as { id?: string }));
+          if (this.isConfigDisabled(d)) disabled.add(key);
+          if (d.resourceType === 'recordingServers') {
+            const rs = RecordingServer.safeParse(d.item);
+            if (rs.success) rsList.push(rs.data);
+          }
+          await writer.device(this.compose(d, key));
+        },
+      );
+      if (!signal.aborted) {
+        this.disabled = disabled;
+        this.recordingServers = rsList;
+        this.lastInventory = stats;
+        this.lastError = null;
+      }
+    } catch (e) {
+      this.lastError = describeError(e);
+      throw e;
+    }
+  }
+
+  private isConfigDisabled(d: InventoryDevice): boolean {
+    if (flagFalse((d.item as { enabled?: unknown }).enabled)) return true;
+    if (d.resourceType === 'hardware' || d.resourceType === 'recordingServers') return false;
+    return flagFalse((d.hardware as { enabled?: unknown } | null | undefined)?.enabled);
+  }
+
+  /** The inventory item plus what the collector knows live: state row, probe, RS event types. */
+  private compose(d: InventoryDevice, key: string): MilestoneDevicePayloadInput {
+    const id = key.slice(key.indexOf('/') + 1);
+    return {
+      ...d,
+      state: this.states.get(key) ?? null,
+      probe: d.resourceType === 'recordingServers' ? (this.probes.get(id) ?? null) : null,
+      recordingServerTypes: { responding: this.rsTypes.responding, notResponding: this.rsTypes.notResponding },
+    };
+  }
+
+  // ---------------------------------------------------------------- status
+
+  async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
+    let published = 0;
+    let failure: unknown = null;
+    try {
+      const rows = this.stream.subscribed
+        ? await this.stream.getState()
+        : await oneShotState({
+            wsUrl: this.urls.ws,
+            tls: this.tls,
+            auth: this.auth,
+            log: this.log,
+            filters: () => this.filters(),
+            commandTimeoutMs: this.cfg.command_timeout,
+            getStateTimeoutMs: this.cfg.get_state_timeout,
+            maxPayloadBytes: this.cfg.ws_max_payload,
+            pingIntervalMs: this.cfg.ws_ping_interval,
+            handshakeTimeoutMs: Math.min(this.cfg.request_timeout, 30_000),
+          });
+      if (!signal.aborted) published += await this.publishState(rows, `poll: ${reason}`, raw);
+    } catch (e) {
+      failure = e;
+    }
+    if (this.rsTypes.source === 'none') await this.discoverRsTypes();
+    if (this.probeNeeded() && !signal.aborted) published += await this.probeAll(raw, true).catch(() => 0);
+    if (failure) throw failure;
+    return { devices: published };
+  }
+
+  private requireHooks(): CollectorHooks {
+    if (!this.hooks) throw new Error('collector not started');
+    return this.hooks;
+  }
+
+  private filters() {
+    const known = this.rsTypes.source === 'config' || (this.rsTypes.responding.length > 0 && this.rsTypes.notResponding.length > 0);
+    return communicationFilters({
+      childTypes: this.cfg.child_types,
+      recordingServerTypes: known ? [...this.rsTypes.responding, ...this.rsTypes.notResponding] : null,
+      includeRecordingServers: true,
+    });
+  }
+
+  private isRsType(type: string): boolean {
+    const t = type.toLowerCase();
+    return this.rsTypes.responding.includes(t) || this.rsTypes.notResponding.includes(t);
+  }
+
+  /** A row this collector maps: communication types for channels/hardware, responding types for recording servers. */
+  private relevant(row: EssEvent): { key: string; resourceType: DeviceResourceType } | null {
+    const src = parseSource(row.source);
+    if (!src) return null;
+    const ok = src.resourceType === 'recordingServers' ? this.isRsType(row.type) : COMMUNICATION_MEANING[row.type.toLowerCase()] !== undefined;
+    return ok ? { key: sourceKey(src.resourceType, src.id), resourceType: src.resourceType } : null;
+  }
+
+  /** Keeps the newest row per source (an event older than the state we hold doesn't replace it). */
+  private remember(row: EssEvent, key: string): void {
+    const prev = this.states.get(key);
+    if (!prev || timeMs(row) >= timeMs(prev)) this.states.set(key, { id: row.id, time: row.time, type: row.type, source: row.source, stategroupid: row.stategroupid, specversion: row.specversion });
+  }
+
+  private context(rows: EssEvent[]): StatusContext {
+    const disabledSources: string[] = [];
+    for (const r of rows) {
+      const src = parseSource(r.source);
+      const key = src && sourceKey(src.resourceType, src.id);
+      if (key && this.disabled.has(key) && !disabledSources.includes(key)) disabledSources.push(key);
+    }
+    return { recordingServerTypes: { responding: this.rsTypes.responding, notResponding: this.rsTypes.notResponding }, disabledSources };
+  }
+
+  /** Serialises status publishes (events keep their order in RAW); bounded. */
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    if (this.queued >= MAX_QUEUED_PUBLISHES) {
+      this.counters.inc('status_dropped_queue_full');
+      this.hooks?.requestReconcile('status publish queue full');
+      return Promise.reject(new Error('status publish queue full'));
+    }
+    this.queued++;
+    const run = this.chain.then(task, task);
+    this.chain = run.then(
+      () => undefined,
+      (e: unknown) => {
+        this.counters.inc('status_publish_failed');
+        this.lastError = describeError(e);
+        this.log.warn({ err: this.lastError }, 'status publish failed; asking for a status poll');
+        this.hooks?.requestReconcile('status publish failed');
+      },
+    );
+    void this.chain.finally(() => this.queued--);
+    return run;
+  }
+
+  private onEvents(events: EssEvent[]): void {
+    const raw = this.hooks?.raw;
+    if (!raw) return;
+    for (const ev of events) {
+      const src = parseSource(ev.source);
+      if (src?.resourceType === 'recordingServers' && !this.isRsType(ev.type) && this.rsTypes.source !== 'config' && !this.notRsTypes.has(ev.type.toLowerCase())) {
+        // A recording-server event of a type not seen yet: resolve its meaning, then publish.
+        void this.enqueue(async () => {
+          await this.resolveRsType(ev.type);
+          await this.publishEvent(ev, raw);
+        }).catch(() => undefined);
+        continue;
+      }
+      void this.enqueue(() => this.publishEvent(ev, raw)).catch(() => undefined);
+    }
+  }
+
+  private async publishEvent(ev: EssEvent, raw: RawPublisher): Promise<void> {
+    const rel = this.relevant(ev);
+    if (!rel) {
+      this.counters.inc('events_ignored');
+      return;
+    }
+    this.remember(ev, rel.key);
+    const payload: MilestoneStatusPayloadInput = { kind: 'event', event: ev, context: this.context([ev]) };
+    await raw.status(payload, `ev:${ev.id.toLowerCase()}`);
+    this.counters.inc('events_published');
+  }
+
+  private async resolveRsType(type: string): Promise<void> {
+    const t = type.toLowerCase();
+    if (this.isRsType(t) || this.notRsTypes.has(t)) return;
+    const et = await this.api.getData(`eventTypes/${encodeURIComponent(t)}`, undefined, AbortSignal.timeout(15_000)).catch(() => null);
+    const c = et ? classifyResponding(et) : null;
+    if (!c) {
+      this.notRsTypes.add(t);
+      return;
+    }
+    this.rsTypes = { ...this.rsTypes, [c]: [...this.rsTypes[c], t], source: this.rsTypes.source === 'none' ? 'state' : this.rsTypes.source };
+    this.log.info({ type: t, meaning: c }, 'recording-server event type resolved from an event');
+  }
+
+  /** Publishes the relevant rows of a getState answer in chunks; returns how many rows went out. */
+  private async publishState(rows: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
+    if (this.rsTypes.source !== 'config') await this.learnRsTypesFromRows(rows);
+    const relevant: EssEvent[] = [];
+    for (const r of rows) {
+      const rel = this.relevant(r);
+      if (!rel) continue;
+      this.remember(r, rel.key);
+      relevant.push(r);
+    }
+    if (relevant.length === 0) return 0;
+    const size = this.cfg.state_chunk_rows;
+    const parts = Math.ceil(relevant.length / size);
+    const baselineId = randomUUID();
+    const publishes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < parts; i++) {
+      const states = relevant.slice(i * size, (i + 1) * size);
+      const payload: MilestoneStatusPayloadInput = { kind: 'state', baselineId, part: i, parts, reason, states, context: this.context(states) };
+      publishes.push(this.enqueue(() => raw.status(payload, `state:${baselineId}:${i}`)));
+    }
+    await Promise.all(publishes);
+    this.counters.inc('state_rows_published', relevant.length);
+    return relevant.length;
+  }
+
+  private async learnRsTypesFromRows(rows: EssEvent[]): Promise<void> {
+    const unknown = rows.filter((r) => parseSource(r.source)?.resourceType === 'recordingServers' && !this.isRsType(r.type) && !this.notRsTypes.has(r.type.toLowerCase()));
+    if (unknown.length === 0) return;
+    const found = await discoverFromState(unknown, this.api, AbortSignal.timeout(30_000)).catch(() => null);
+    if (!found) return;
+    for (const r of unknown) {
+      const t = r.type.toLowerCase();
+      if (!found.responding.includes(t) && !found.notResponding.includes(t)) this.notRsTypes.add(t);
+    }
+    if (found.source === 'none') return;
+    this.rsTypes = {
+      responding: [...new Set([...this.rsTypes.responding, ...found.responding])],
+      notResponding: [...new Set([...this.rsTypes.notResponding, ...found.notResponding])],
+      source: this.rsTypes.source === 'none' ? 'state' : this.rsTypes.source,
+    };
+    this.log.info({ recording_server_event_types: this.rsTypes }, 'recording-server event types learnt from getState');
+  }
+
+  private async discoverRsTypes(): Promise<void> {
+    if (this.rsTypes.source === 'config') return;
+    try {
+      const found = await discoverFromConfig(this.api, AbortSignal.timeout(20_000));
+      if (found.source === 'none') return;
+      this.rsTypes = {
+        responding: [...new Set([...this.rsTypes.responding, ...found.responding])],
+        notResponding: [...new Set([...this.rsTypes.notResponding, ...found.notResponding])],
+        source: this.rsTypes.source === 'none' ? found.source : this.rsTypes.source,
+      };
+      this.log.info({ recording_server_event_types: this.rsTypes }, 'recording-server event types discovered');
+    } catch (e) {
+      if (errorKind(e) === 'auth') this.lastError = describeError(e);
+      this.log.warn({ err: describeError(e) }, 'recording-server event type discovery failed; will retry at the next status poll');
+    }
+  }
+
+  // ---------------------------------------------------------------- recording-server probe
+
+  private probeNeeded(): boolean {
+    if (this.cfg.recording_server_probe === 'always') return true;
+    if (this.cfg.recording_server_probe === 'never') return false;
+    return this.rsTypes.responding.length === 0 && this.rsTypes.notResponding.length === 0;
+  }
+
+  private startProbes(): void {
+    if (this.cfg.recording_server_probe === 'never') return;
+    this.probeTimer = setInterval(() => {
+      if (!this.probeNeeded() || !this.hooks) return;
+      void this.probeAll(this.hooks.raw, false).catch((e) => this.log.warn({ err: describeError(e) }, 'recording-server probe failed'));
+    }, this.cfg.probe_interval);
+    this.probeTimer.unref();
+  }
+
+  /** Probes every enabled recording server; publishes changes (or everything when `all`). */
+  private async probeAll(raw: RawPublisher, all: boolean): Promise<number> {
+    if (this.recordingServers.length === 0) {
+      const list = await this.api.all('recordingServers', { includeDisabled: true, pageSize: this.cfg.page_size, signal: AbortSignal.timeout(30_000) });
+      this.recordingServers = list.flatMap((x) => {
+        const p = RecordingServer.safeParse(x);
+        return p.success ? [p.data] : [];
+      });
+    }
+    const targets = this.recordingServers.filter((rs) => !flagFalse(rs.enabled));
+    const results = await Promise.all(targets.map((rs) => probeRecordingServer(rs, this.cfg.probe_timeout)));
+    let n = 0;
+    for (const p of results) {
+      const prev = this.probes.get(p.recordingServerId);
+      this.probes.set(p.recordingServerId, p);
+      if (!all && prev && prev.responding === p.responding) continue;
+      const payload: MilestoneStatusPayloadInput = { kind: 'probe', probe: p };
+      await this.enqueue(() => raw.status(payload, `probe:${p.recordingServerId}:${p.responding}:${p.probedAt}`));
+      n++;
+    }
+    return n;
+  }
+}
+
+/** Validates a system's config and builds its collector (the service's `create`). */
+export function createMilestoneCollector(system: SystemConfig, log: Logger): MilestoneCollector {
+  return new MilestoneCollector(parseMilestoneConfig(system), log.child({ vendor: 'milestone', system_id: system.id }));
+}

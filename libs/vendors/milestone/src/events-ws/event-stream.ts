@@ -1,0 +1,294 @@
+import type { Logger } from 'pino';
+import { backoffDelay, describeError, errorKind, retryable, sleep, Counters, type BackoffPolicy } from '@edge/platform';
+import type { IdpAuth } from '../client/idp-auth';
+import type { TlsOptions } from '../client/tls';
+import { ZERO_GUID } from '../constants';
+import { EssEvent } from '../raw-schema';
+import { EssConnection, replyError, type CommandReply } from './ess-connection';
+import type { SubscriptionFilter } from './filters';
+
+export type StreamState = 'idle' | 'connecting' | 'subscribed' | 'reconnecting' | 'auth_failed' | 'stopped';
+
+export interface EventStreamOptions {
+  wsUrl: string;
+  tls: TlsOptions;
+  auth: IdpAuth;
+  log: Logger;
+  /** Filters for addSubscription; read at every (re)subscription. */
+  filters: () => SubscriptionFilter[];
+  /** Reconnect within this window resumes the session (the gateway keeps it 30 s, §5.4). */
+  resumeWindowMs: number;
+  commandTimeoutMs: number;
+  getStateTimeoutMs: number;
+  maxPayloadBytes: number;
+  pingIntervalMs: number;
+  handshakeTimeoutMs: number;
+  reconnect: BackoffPolicy;
+  /** Pushed events, in arrival order (synchronous: queue work, don't block). */
+  onEvents: (events: EssEvent[]) => void;
+  /** A getState baseline taken after a new session. */
+  onBaseline: (rows: EssEvent[], reason: string) => Promise<void>;
+  /** The stream lost events it cannot replay (baseline failed): ask for a status poll. */
+  onGap: (reason: string) => void;
+}
+
+/** Validated rows of a getState reply; rows that don't parse are counted and skipped. */
+export function parseStates(r: CommandReply, counters?: Counters): EssEvent[] {
+  const out: EssEvent[] = [];
+  for (const row of r.states ?? []) {
+    const p = EssEvent.safeParse(row);
+    if (p.success) out.push(p.data);
+    else counters?.inc('bad_state_rows');
+  }
+  return out;
+}
+
+/**
+ * The long-lived Events and State session of one gateway: connect with a bearer header,
+ * `startSession`, `addSubscription`, `getState` baseline; pushed events to `onEvents` with the
+ * last event id kept. On a drop it reconnects (fresh token) and, within the resume window,
+ * resumes with `sessionId` + last event id: 200 = resumed, missed events are replayed;
+ * 201 = new session → re-subscribe and re-baseline. Branches on status, never on intent (§5.4).
+ */
+export class EventStream {
+  readonly counters = new Counters();
+  private conn: EssConnection | null = null;
+  private streamState: StreamState = 'idle';
+  private sessionId: string | null = null;
+  private lastEventId: string | null = null;
+  private disconnectedAt: number | null = null;
+  private lastError: string | null = null;
+  private connectedSince: number | null = null;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private loopDone: Promise<void> | null = null;
+  private stateInflight: Promise<EssEvent[]> | null = null;
+  private subscribedWaiters: Array<() => void> = [];
+  private forceNewSession = false;
+
+  constructor(private readonly o: EventStreamOptions) {}
+
+  start(): void {
+    if (this.loopDone) return;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    this.streamState = 'stopped';
+    this.conn?.close(1000, 'collector stopping');
+    await this.loopDone?.catch(() => undefined);
+  }
+
+  state(): {
+    events: StreamState;
+    session_id: string | null;
+    last_event_id: string | null;
+    connected_since: string | null;
+    last_error: string | null;
+    counters: Record<string, number>;
+  } {
+    return {
+      events: this.streamState,
+      session_id: this.sessionId,
+      last_event_id: this.lastEventId,
+      connected_since: this.connectedSince ? new Date(this.connectedSince).toISOString() : null,
+      last_error: this.lastError,
+      counters: this.counters.snapshot(),
+    };
+  }
+
+  get subscribed(): boolean {
+    return this.streamState === 'subscribed' && this.conn !== null && this.conn.isOpen;
+  }
+
+  /** Resolves when subscribed (or after `timeoutMs`, returning false). */
+  waitSubscribed(timeoutMs: number): Promise<boolean> {
+    if (this.subscribed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      this.subscribedWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Drop the socket and start over with a new session (e.g. after the subscription changed). */
+  resubscribe(reason: string): void {
+    this.o.log.info({ reason }, 'events: renewing the session');
+    this.forceNewSession = true;
+    this.conn?.close(1000, reason);
+  }
+
+  /** getState on the live session (single flight). Throws retryable when not subscribed. */
+  getState(): Promise<EssEvent[]> {
+    const conn = this.conn;
+    if (!conn || !this.subscribed) return Promise.reject(retryable('ws_not_subscribed', 'events socket is not subscribed'));
+    this.stateInflight ??= conn
+      .command('getState', {}, this.o.getStateTimeoutMs)
+      .then((r) => {
+        if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
+        this.counters.inc('get_state');
+        return parseStates(r, this.counters);
+      })
+      .finally(() => {
+        this.stateInflight = null;
+      });
+    return this.stateInflight;
+  }
+
+  private async loop(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      let established = false;
+      try {
+        this.streamState = this.sessionId ? 'reconnecting' : 'connecting';
+        const conn = await this.open();
+        this.conn = conn;
+        conn.onEvents = (events) => this.handleEvents(events);
+        await this.establish(conn);
+        established = true;
+        attempt = 0;
+        const info = await conn.closed;
+        this.lastError = `socket closed (${info.code}${info.reason ? `: ${info.reason}` : ''})`;
+      } catch (e) {
+        this.lastError = describeError(e);
+        this.conn?.terminate();
+        if (!this.stopped) this.o.log.warn({ err: this.lastError, kind: errorKind(e) }, 'events socket failed');
+        if (errorKind(e) === 'auth') this.streamState = 'auth_failed';
+      }
+      const hadSession = this.conn !== null && this.sessionId !== null;
+      this.conn = null;
+      this.connectedSince = null;
+      if (this.stopped) break;
+      if (hadSession && this.disconnectedAt === null) this.disconnectedAt = Date.now();
+      if (this.streamState !== 'auth_failed') this.streamState = 'reconnecting';
+      this.counters.inc('disconnects');
+      // First retry after a drop is quick (the official samples wait 1–2 s) so the session can resume.
+      const delay = established ? Math.min(1_000, this.o.reconnect.baseMs) : backoffDelay(attempt++, this.o.reconnect);
+      await sleep(delay, this.abort.signal);
+    }
+    this.streamState = 'stopped';
+  }
+
+  /** Connects with a token that is valid for a while yet; on a 401 the token is renewed once. */
+  private async open(): Promise<EssConnection> {
+    const connect = (token: string) =>
+      EssConnection.open({
+        url: this.o.wsUrl,
+        token,
+        tls: this.o.tls,
+        maxPayloadBytes: this.o.maxPayloadBytes,
+        handshakeTimeoutMs: this.o.handshakeTimeoutMs,
+        pingIntervalMs: this.o.pingIntervalMs,
+        log: this.o.log,
+      });
+    const token = await this.o.auth.getToken(this.abort.signal);
+    try {
+      return await connect(token);
+    } catch (e) {
+      if (errorKind(e) !== 'auth') throw e;
+      this.o.auth.invalidate(token);
+      return connect(await this.o.auth.getToken(this.abort.signal));
+    }
+  }
+
+  private async establish(conn: EssConnection): Promise<void> {
+    const canResume =
+      !this.forceNewSession && this.sessionId !== null && this.disconnectedAt !== null && Date.now() - this.disconnectedAt < this.o.resumeWindowMs;
+    const reply = await conn.command(
+      'startSession',
+      { sessionId: canResume ? this.sessionId : '', eventId: canResume ? (this.lastEventId ?? '') : '' },
+      this.o.commandTimeoutMs,
+    );
+    if (reply.status === 200 && canResume) {
+      this.counters.inc('sessions_resumed');
+      this.o.log.info({ session_id: this.sessionId, last_event_id: this.lastEventId }, 'events session resumed; missed events are replayed');
+      this.markSubscribed();
+      return;
+    }
+    if (reply.status !== 200 && reply.status !== 201) throw replyError('startSession', reply);
+    const first = this.sessionId === null;
+    this.sessionId = reply.sessionId ?? null;
+    this.lastEventId = null;
+    this.forceNewSession = false;
+    this.counters.inc('sessions_new');
+    const sub = await conn.command('addSubscription', { filters: this.o.filters() }, this.o.commandTimeoutMs);
+    if (sub.status < 200 || sub.status >= 300) throw replyError('addSubscription', sub);
+    const reason = first ? 'initial baseline' : canResume ? 'resume refused: new session' : 'new session after reconnect';
+    if (!first) this.o.log.info({ session_id: this.sessionId, reason }, 'events: new session; re-subscribed, re-baselining');
+    this.markSubscribed();
+    await this.baseline(reason);
+  }
+
+  private markSubscribed(): void {
+    this.streamState = 'subscribed';
+    this.disconnectedAt = null;
+    this.connectedSince = Date.now();
+    const ws = this.subscribedWaiters.splice(0);
+    ws.forEach((w) => w());
+  }
+
+  private async baseline(reason: string): Promise<void> {
+    try {
+      const rows = await this.getState();
+      await this.o.onBaseline(rows, reason);
+      this.counters.inc('baselines');
+    } catch (e) {
+      // The socket stays: events flow; the repair poll fills in what the baseline missed.
+      this.counters.inc('baselines_failed');
+      this.o.log.warn({ err: describeError(e), reason }, 'events: getState baseline failed; asking for a status poll');
+      this.o.onGap(`baseline failed: ${describeError(e)}`);
+    }
+  }
+
+  private handleEvents(raw: unknown[]): void {
+    const events: EssEvent[] = [];
+    for (const r of raw) {
+      const p = EssEvent.safeParse(r);
+      if (p.success) events.push(p.data);
+      else this.counters.inc('bad_events');
+    }
+    for (let i = events.length - 1; i >= 0; i--) {
+      if (events[i].id !== ZERO_GUID) {
+        this.lastEventId = events[i].id;
+        break;
+      }
+    }
+    this.counters.inc('events_received', events.length);
+    if (events.length) this.o.onEvents(events);
+  }
+}
+
+/**
+ * A getState outside the long-lived session (used by the repair poll while the stream is down):
+ * connect, new session, subscribe, getState, close.
+ */
+export async function oneShotState(o: Omit<EventStreamOptions, 'onEvents' | 'onBaseline' | 'onGap' | 'resumeWindowMs' | 'reconnect'>): Promise<EssEvent[]> {
+  const token = await o.auth.getToken();
+  const conn = await EssConnection.open({
+    url: o.wsUrl,
+    token,
+    tls: o.tls,
+    maxPayloadBytes: o.maxPayloadBytes,
+    handshakeTimeoutMs: o.handshakeTimeoutMs,
+    pingIntervalMs: o.pingIntervalMs,
+    log: o.log,
+  }).catch((e: unknown) => {
+    if (errorKind(e) === 'auth') o.auth.invalidate(token);
+    throw e;
+  });
+  try {
+    const s = await conn.command('startSession', { sessionId: '', eventId: '' }, o.commandTimeoutMs);
+    if (s.status !== 200 && s.status !== 201) throw replyError('startSession', s);
+    const sub = await conn.command('addSubscription', { filters: o.filters() }, o.commandTimeoutMs);
+    if (sub.status < 200 || sub.status >= 300) throw replyError('addSubscription', sub);
+    const r = await conn.command('getState', {}, o.getStateTimeoutMs);
+    if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
+    return parseStates(r);
+  } finally {
+    conn.close(1000, 'one-shot state done');
+  }
+}
