@@ -47,7 +47,7 @@ const OPTIONAL_EXTERNALS = [
   '@opentelemetry/winston-transport',
 ];
 
-const entries = [...manifest.pipeline.map((e) => ({ ...e, pipeline: true })), ...manifest.tools]
+const entries = [...manifest.pipeline.map((e) => ({ ...e, pipeline: true })), ...manifest.tools, ...manifest.simulators]
   .filter((e) => only.length === 0 || only.includes(e.name));
 const missing = entries.filter((e) => !existsSync(join(root, e.entry)));
 for (const m of missing) console.warn(`skip ${m.name}: ${m.entry} does not exist`);

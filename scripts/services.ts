@@ -27,7 +27,7 @@ function spec(s: { name: string; entry: string; vendor?: string }): ServiceSpec 
 
 /** Every pipeline service this build knows, in start order (collectors first is irrelevant: NATS buffers). */
 export const PIPELINE_SERVICES: readonly ServiceSpec[] = manifest.pipeline.map(spec);
-/** Other bundles of the image: the operator CLI, the supervisor, the simulator runner. */
+/** Other bundles of the image: the operator CLI, the supervisor, the container healthcheck. */
 export const TOOL_BUNDLES: readonly ServiceSpec[] = manifest.tools.map(spec);
 
 /** Vendors that have an enabled system in the config. */
@@ -80,3 +80,6 @@ export function launchCommand(s: ServiceSpec, env: NodeJS.ProcessEnv = process.e
   if (env.EDGE_USE_DIST === '1' && existsSync(dist)) return { command: process.execPath, args: ['--enable-source-maps', dist], mode: 'dist' };
   return { command: process.execPath, args: ['--import', 'tsx', join(root, s.entry)], mode: 'tsx' };
 }
+
+/** Simulator bundles (demo profile of docker compose, `npm run demo`). */
+export const SIMULATOR_BUNDLES: readonly ServiceSpec[] = manifest.simulators.map(spec);
