@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { loadConfig, configPath } from './config/load';
 import { httpPortFor, type EdgeConfig } from './config/schema';
 import { createLogger } from './logger';
-import { connectNats, natsOptionsFromConfig } from './nats/connection';
+import { connectNats, isNatsConnected, natsOptionsFromConfig } from './nats/connection';
 import { provision, provisionOptionsFromConfig } from './nats/provision';
 import { Publisher } from './nats/publisher';
 import { DlqAdmin } from './nats/dlq';
@@ -81,7 +81,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     startedAt: new Date(),
     consumer: (pattern) => jsServer?.consumers.get(pattern),
   };
-  runtime.status.readyCheck('nats', () => (nc.isClosed() ? 'closed' : nc.getServer() ? true : 'disconnected'));
+  runtime.status.readyCheck('nats', () => (nc.isClosed() ? 'closed' : isNatsConnected(nc) ? true : 'disconnected'));
   runtime.status.contribute('service', () => ({
     name: o.service,
     version: EDGE_VERSION,

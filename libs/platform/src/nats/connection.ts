@@ -5,6 +5,13 @@ import type { EdgeConfig } from '../config/schema';
 
 export type { NatsConnection } from '@nats-io/transport-node';
 
+const connected = new WeakMap<NatsConnection, boolean>();
+
+/** Live connection state, kept by the status watcher of connectNats. */
+export function isNatsConnected(nc: NatsConnection): boolean {
+  return !nc.isClosed() && (connected.get(nc) ?? true);
+}
+
 export interface NatsConnectOptions {
   url: string;
   name: string;
@@ -49,14 +56,17 @@ export async function connectNats(opts: NatsConnectOptions, log: Logger): Promis
   if (opts.credsFile) o.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   if (opts.caFile) o.tls = { caFile: opts.caFile };
   const nc = await connect(o);
+  connected.set(nc, true);
   log.info({ server: nc.getServer() }, 'nats connected');
   void (async () => {
     for await (const s of nc.status()) {
       switch (s.type) {
         case 'disconnect':
+          connected.set(nc, false);
           log.warn({ server: s.server }, 'nats disconnected');
           break;
         case 'reconnect':
+          connected.set(nc, true);
           log.info({ server: s.server }, 'nats reconnected');
           break;
         case 'error':

@@ -22,7 +22,7 @@ export interface ConsumerBinding {
  * `Delivery` and are acked only after they resolve (errors settle by kind: see DurableConsumer).
  * `@MessagePattern('cmd.<name>')` handlers answer core NATS requests on `edge.<site>.cmd.<name>`
  * (all instances answer: scatter/gather). Every service also answers `edge.<site>.cmd.status`
- * (scatter/gather) and `edge.<site>.svc.<service>.status` with its /status snapshot.
+ * (scatter/gather) and `edge.<site>.svc.<service>.status` with `{ service, status }` (its /status).
  */
 export class JetStreamServer extends Server implements CustomTransportStrategy {
   readonly consumers = new Map<string, DurableConsumer>();
@@ -54,7 +54,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         this.consumers.set(b.pattern, consumer);
       }
       // Every service answers the status scatter/gather and its own status subject.
-      const statusReply = async () => ({ service: this.rt.service, ...(await this.rt.status.snapshot()) });
+      const statusReply = async () => ({ service: this.rt.service, status: await this.rt.status.snapshot() });
       this.subs.push(serveCommand(this.rt.nc, subjects.cmdStatus(this.rt.config.site.id), statusReply, this.rt.log));
       this.subs.push(serveCommand(this.rt.nc, subjects.cmdStatusService(this.rt.config.site.id, this.rt.service), statusReply, this.rt.log));
       for (const [pattern, handler] of this.getHandlers()) {
