@@ -228,6 +228,38 @@ describe('JetStream platform against a real nats-server', () => {
     await small.drain();
   });
 
+  it('stops pulling while the downstream stream is nearly full, and reports messages a stream discarded unacked', async () => {
+    const jsm = await jetstreamManager(nc);
+    await purge(STREAMS.raw);
+    await jsm.streams.add({ name: 'DOWN', subjects: ['down.>'], max_msgs: 10, discard: 'new' as never });
+    for (let i = 0; i < 10; i++) await pub.publish('down.x', 'x', { msgId: `down-${i}` });
+    await pub.publish('raw.t.s6.status', 'waits', { msgId: 'bp-1' });
+    const got: string[] = [];
+    const c = consumer(async (d) => { got.push(d.string()); }, { downstream: { stream: 'DOWN', high: 0.9, low: 0.5 }, guardEveryMs: 100 });
+    await c.start();
+    await sleep(1500);
+    expect(got).toEqual([]);
+    expect(c.status()).toMatchObject({ paused: true, holds: ['downstream_full'], downstream_usage: 1 });
+    await jsm.streams.purge('DOWN');
+    await until(() => got.length === 1);
+    expect(c.status().holds).toEqual([]);
+    await c.stop();
+    expect(c.counters.get('backpressure_engaged')).toBe(1);
+
+    // A stream that drops its oldest messages (not ours: ours refuse) — the guard notices the loss.
+    await jsm.streams.add({ name: 'LOSSY', subjects: ['lossy.>'], max_msgs: 5, discard: 'old' as never });
+    await jsm.consumers.add('LOSSY', { durable_name: 'reader', ack_policy: 'explicit' as never });
+    for (let i = 0; i < 12; i++) await pub.publish('lossy.x', String(i), { msgId: `lossy-${i}` });
+    const lossy = new DurableConsumer(nc, pub, log, { stream: 'LOSSY', durable: 'reader', stage: 'test', handler: async () => undefined, guardEveryMs: 100 });
+    await lossy.start();
+    await sleep(300);
+    await lossy.stop();
+    expect(lossy.status().discarded_before_ack).toBe(7);
+    expect(lossy.counters.get('discarded_before_ack')).toBe(7);
+    await jsm.streams.delete('DOWN');
+    await jsm.streams.delete('LOSSY');
+  });
+
   it('reconnects after the server restarts and keeps what was stored', async () => {
     await purge(STREAMS.raw);
     await pub.publish('raw.t.s5.status', 'before', { msgId: 'restart-1' });

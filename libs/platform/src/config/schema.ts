@@ -89,6 +89,13 @@ export const EdgeConfig = z
         canonical: StreamLimits('4GB', '30d'),
         dlq: StreamLimits('1GB', '30d'),
         duplicate_window: Duration.default(5 * 60_000).describe('dedupe window for Nats-Msg-Id; covers publish retries'),
+        replicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(5)
+          .default(1)
+          .describe('copies of every stream and of KV devices: 1 on a single box, 3 on a 3-node JetStream cluster'),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,5 @@
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { HEADERS } from '@edge/contracts';
@@ -42,6 +42,14 @@ export interface DurableConsumerOptions {
   retryPolicy?: BackoffPolicy;
   /** Delay for auth errors (slow: never hammer a bad credential). */
   authDelayMs?: number;
+  /**
+   * The stream this consumer's handler publishes into. Above `high` (fraction of max_bytes or
+   * max_msgs) the consumer stops pulling until usage falls below `low`: backpressure before the
+   * hard limit, so nothing depends on how the server treats the last few bytes.
+   */
+  downstream?: { stream: string; high?: number; low?: number };
+  /** How often the stream guard looks at downstream usage and at discarded-before-ack messages. */
+  guardEveryMs?: number;
 }
 
 /**
@@ -55,7 +63,11 @@ export class DurableConsumer {
   readonly counters = new Counters();
   private consumer: Consumer | null = null;
   private stopped = false;
-  private paused = false;
+  /** Why pulling is on hold ('manual' = pause(), 'downstream_full' = stream guard). Empty = pulling. */
+  private readonly holds = new Set<string>();
+  private guardTimer: NodeJS.Timeout | null = null;
+  private downstreamUsage: number | null = null;
+  private discardedBeforeAck = 0;
   private resumeWaiters: Array<() => void> = [];
   private slotWaiters: Array<() => void> = [];
   private readonly inflight = new Map<number, { msg: JsMsg; started: number }>();
@@ -84,6 +96,16 @@ export class DurableConsumer {
       for (const { msg } of this.inflight.values()) msg.working();
     }, Math.max(500, Math.floor(ackWaitMs / 3)));
     this.keepAlive.unref();
+    const every = this.o.guardEveryMs ?? 2_000;
+    const tick = () => {
+      this.guard()
+        .catch((e) => this.log.debug({ err: describeError(e) }, 'stream guard check failed'))
+        .finally(() => {
+          if (!this.stopped) this.guardTimer = setTimeout(tick, every).unref();
+        });
+    };
+    await this.guard().catch(() => undefined);
+    this.guardTimer = setTimeout(tick, every).unref();
     this.loopDone = this.loop();
   }
 
@@ -92,19 +114,52 @@ export class DurableConsumer {
    * still yields is nak'ed at once: closing it early would strand messages the server already
    * sent until ack_wait.
    */
-  pause(): void {
-    this.paused = true;
+  pause(reason = 'manual'): void {
+    this.holds.add(reason);
   }
 
-  resume(): void {
-    this.paused = false;
+  resume(reason = 'manual'): void {
+    this.holds.delete(reason);
+    if (this.holds.size > 0 && !this.stopped) return;
     const ws = this.resumeWaiters;
     this.resumeWaiters = [];
     ws.forEach((w) => w());
   }
 
+  private get paused(): boolean {
+    return this.holds.size > 0;
+  }
+
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** One look at downstream usage (backpressure) and at messages the stream discarded unacked (loss). */
+  async guard(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const d = this.o.downstream;
+    if (d) {
+      const si = await jsm.streams.info(d.stream);
+      const byBytes = si.config.max_bytes > 0 ? si.state.bytes / si.config.max_bytes : 0;
+      const byMsgs = si.config.max_msgs > 0 ? si.state.messages / si.config.max_msgs : 0;
+      const usage = Math.max(byBytes, byMsgs);
+      this.downstreamUsage = usage;
+      if (usage >= (d.high ?? 0.95) && !this.holds.has('downstream_full')) {
+        this.holds.add('downstream_full');
+        this.counters.inc('backpressure_engaged');
+        this.log.error({ stream: d.stream, usage: Number(usage.toFixed(3)) }, 'downstream stream nearly full: stopped pulling (backpressure); data waits upstream');
+      } else if (usage <= (d.low ?? 0.85) && this.holds.has('downstream_full')) {
+        this.log.warn({ stream: d.stream, usage: Number(usage.toFixed(3)) }, 'downstream stream has room again: pulling resumed');
+        this.resume('downstream_full');
+      }
+    }
+    const [si, ci] = await Promise.all([jsm.streams.info(this.o.stream), this.consumer!.info(false)]);
+    const discarded = Math.max(0, si.state.first_seq - 1 - ci.ack_floor.stream_seq);
+    if (discarded > this.discardedBeforeAck) {
+      this.counters.inc('discarded_before_ack', discarded - this.discardedBeforeAck);
+      this.log.error({ stream: this.o.stream, durable: this.o.durable, discarded }, 'stream limits removed messages this consumer had not acknowledged');
+      this.discardedBeforeAck = discarded;
+    }
   }
 
   get inFlight(): number {
@@ -126,6 +181,9 @@ export class DurableConsumer {
       stream: this.o.stream,
       durable: this.o.durable,
       paused: this.paused,
+      holds: [...this.holds],
+      downstream_usage: this.downstreamUsage,
+      discarded_before_ack: this.discardedBeforeAck,
       in_flight: this.inflight.size,
       last_error: this.lastError,
       counters: this.counters.snapshot(),
@@ -140,6 +198,7 @@ export class DurableConsumer {
     const deadline = Date.now() + timeoutMs;
     while (this.inflight.size > 0 && Date.now() < deadline) await sleep(20);
     if (this.keepAlive) clearInterval(this.keepAlive);
+    if (this.guardTimer) clearTimeout(this.guardTimer);
     await this.loopDone?.catch(() => undefined);
   }
 

@@ -24,6 +24,8 @@ export interface ProvisionOptions {
   canonical: StreamLimits;
   dlq: StreamLimits;
   duplicate_window: number; // ms
+  /** Stream/KV replicas (1 on one box; 3 on a JetStream cluster). Default 1. */
+  replicas?: number;
   /** ack wait of the durable consumers (ms). */
   ack_wait?: number;
 }
@@ -42,7 +44,7 @@ export function streamConfigs(o: ProvisionOptions): Array<Partial<StreamConfig> 
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.New,
-    num_replicas: 1,
+    num_replicas: o.replicas ?? 1,
     duplicate_window: nanos(o.duplicate_window),
     allow_direct: true,
   };
@@ -89,7 +91,7 @@ export function consumerConfigs(o: ProvisionOptions): Array<{ stream: string; co
   ];
 }
 
-const MUTABLE_STREAM_FIELDS = ['subjects', 'max_bytes', 'max_age', 'discard', 'duplicate_window', 'allow_direct'] as const;
+const MUTABLE_STREAM_FIELDS = ['subjects', 'max_bytes', 'max_age', 'discard', 'duplicate_window', 'allow_direct', 'num_replicas'] as const;
 
 async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> & { name: string }): Promise<'created' | 'updated' | 'unchanged'> {
   let info;
@@ -146,11 +148,11 @@ export async function provision(nc: NatsConnection, o: ProvisionOptions): Promis
   const out: ProvisionResult = { streams: {}, consumers: {} };
   for (const s of streamConfigs(o)) out.streams[s.name] = await ensureStream(jsm, s);
   for (const c of consumerConfigs(o)) out.consumers[`${c.stream}/${c.config.durable_name}`] = await ensureConsumer(jsm, c.stream, c.config);
-  await openDevicesBucket(nc);
+  await openDevicesBucket(nc, o.replicas);
   return out;
 }
 
 /** KV `devices`: one key per canonical device, file storage, latest value only. */
-export async function openDevicesBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(BUCKETS.devices, { history: 1, storage: StorageType.File });
+export async function openDevicesBucket(nc: NatsConnection, replicas?: number): Promise<KV> {
+  return new Kvm(nc).create(BUCKETS.devices, { history: 1, storage: StorageType.File, ...(replicas && replicas > 1 ? { replicas } : {}) });
 }

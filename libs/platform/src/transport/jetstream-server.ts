@@ -15,6 +15,8 @@ export interface ConsumerBinding {
   stage: string;
   concurrency?: number;
   fetchBatch?: number;
+  /** Stream the handler publishes into: pulling stops while it is nearly full (see DurableConsumer). */
+  downstream?: { stream: string; high?: number; low?: number };
 }
 
 /**
@@ -46,6 +48,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           stage: b.stage,
           concurrency: b.concurrency,
           fetchBatch: b.fetchBatch,
+          downstream: b.downstream,
           handler: async (d: Delivery) => {
             await this.invoke(handler, d);
           },
