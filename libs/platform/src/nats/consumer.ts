@@ -320,10 +320,6 @@ export class DurableConsumer {
   }
 }
 
-function truncate(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
-}
-
 const decoder = new TextDecoder();
 
 export function toDelivery(m: JsMsg): Delivery {
