@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { freePort } from '@edge/platform/testing';
+import { provision, provisionOptionsFromConfig } from '@edge/platform';
+import { freePort, testConfig } from '@edge/platform/testing';
 import { REPO_ROOT } from '../../scripts/services';
 import { waitForTcp } from '../../scripts/local-nats';
 
@@ -85,14 +86,17 @@ describe('deploy/nats configs', () => {
     const env = { NATS_USER: 'edge', NATS_PASSWORD: 'cluster-pw' };
     const servers = await Promise.all(nodes.map((me) => run('deploy/nats/cluster/nats-cluster.conf', rewrite(me), { ...env, NATS_SERVER_NAME: `nats-${me.n}` }, me.client)));
     const c = await nc(nodes[0].client, 'edge', 'cluster-pw');
-    // The cluster elects a JetStream meta leader first.
-    const jsm = await jetstreamManager(c, { checkAPI: false, timeout: 2000 });
-    await until(async () => jsm.streams.add({ name: 'CANONICAL', subjects: ['canonical.>'], num_replicas: 3 }));
+    // The platform provisions the edge streams and KV with streams.replicas: 3 (once the
+    // cluster has elected its JetStream meta leader).
+    const cfg = testConfig(`nats://127.0.0.1:${nodes[0].client}`, { streams: { replicas: 3, raw: { max_bytes: '64MB' }, canonical: { max_bytes: '64MB' }, dlq: { max_bytes: '16MB' } } });
+    await until(async () => provision(c, provisionOptionsFromConfig(cfg)));
+    const jsm = await jetstreamManager(c);
     const js = jetstream(c);
     await js.publish('canonical.inventory.s1', 'before');
     const info = await jsm.streams.info('CANONICAL');
     expect(info.config.num_replicas).toBe(3);
     expect(info.cluster?.replicas?.length).toBe(2);
+    expect((await jsm.streams.info('KV_devices')).config.num_replicas).toBe(3);
     // Lose the node that leads the stream; the other two keep it writable.
     const leader = Number(info.cluster?.leader?.replace('nats-', ''));
     const survivor = nodes.find((x) => x.n !== leader)!;
