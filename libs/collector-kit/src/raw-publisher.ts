@@ -22,6 +22,12 @@ export function newSyncId(systemId: string, now = new Date()): string {
  * so a retried publish is deduplicated by the stream.
  */
 export class RawPublisher {
+  /**
+   * Called when a status publish failed (NATS down, RAW full): the observation is gone from the
+   * vendor feed, so the runner schedules a status poll to restore the truth once publishing works.
+   */
+  onStatusPublishFailed: ((e: unknown) => void) | null = null;
+
   constructor(
     private readonly publisher: Publisher,
     readonly ident: SystemIdentity,
@@ -54,11 +60,16 @@ export class RawPublisher {
    * Publishes one status message. `dedupeKey` must identify this observation (vendor event id,
    * or device + status + vendor time for polls) so a retry or a repeated delivery dedupes.
    */
-  status(payload: unknown, dedupeKey: string, observedAt?: string): Promise<PublishResult> {
+  async status(payload: unknown, dedupeKey: string, observedAt?: string): Promise<PublishResult> {
     const env = this.envelope('status', payload, observedAt ? { observed_at: observedAt } : {});
-    return this.publisher.publishJson(subjects.raw(this.ident.vendor, this.ident.system_id, 'status'), env, {
-      msgId: `raw:${this.ident.system_id}:st:${stableHash(dedupeKey)}`,
-    });
+    try {
+      return await this.publisher.publishJson(subjects.raw(this.ident.vendor, this.ident.system_id, 'status'), env, {
+        msgId: `raw:${this.ident.system_id}:st:${stableHash(dedupeKey)}`,
+      });
+    } catch (e) {
+      this.onStatusPublishFailed?.(e);
+      throw e;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { describeError, errorKind, sleep, Counters, type SystemConfig } from '@edge/platform';
+import { backoffDelay, describeError, errorKind, sleep, Counters, type SystemConfig } from '@edge/platform';
 import type { CollectorState, VendorCollector } from './collector';
 import { RawPublisher, type SyncTrigger } from './raw-publisher';
 
@@ -56,6 +56,24 @@ export class CollectorRunner {
     private readonly o: RunnerOptions,
   ) {
     this.raw = raw;
+    raw.onStatusPublishFailed = () => this.repairAfterPublishFailure();
+  }
+
+  private repairTimer: NodeJS.Timeout | null = null;
+  private repairAttempt = 0;
+
+  /** A lost status publish is repaired by a later poll, retried with backoff until one succeeds. */
+  private repairAfterPublishFailure(): void {
+    this.counters.inc('status_publish_failed');
+    if (this.repairTimer || this.abort.signal.aborted) return;
+    const delay = backoffDelay(this.repairAttempt++, { baseMs: 2_000, capMs: 60_000, floorMs: 1_000 });
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = null;
+      void this.poll('repair after failed status publish').then(() => {
+        if (this.lastPoll?.error === null) this.repairAttempt = 0;
+      });
+    }, delay);
+    this.repairTimer.unref();
   }
 
   get systemId(): string {
@@ -178,6 +196,7 @@ export class CollectorRunner {
     this.abort.abort();
     for (const t of this.timers) clearTimeout(t);
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    if (this.repairTimer) clearTimeout(this.repairTimer);
     await Promise.race([Promise.allSettled([this.running, this.polling]), sleep(10_000)]);
     await this.collector.stop().catch((e) => this.log.warn({ err: describeError(e) }, 'collector stop failed'));
   }
