@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { IdToken } from '@edge/contracts';
+import type { CliTarget } from './command';
+
+/**
+ * The part of the edge config the CLI needs (site id and NATS connection). Only these fields
+ * are read and only their `${VAR}`s are resolved: an operator's shell need not hold the
+ * services' secrets (cloud token, vendor passwords) to run a command.
+ */
+const TargetConfig = z.object({
+  site: z.object({ id: IdToken }),
+  nats: z
+    .object({
+      url: z.string().regex(/^(nats|tls):\/\/\S+$/, 'must be a nats:// or tls:// URL').optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      token: z.string().min(1).optional(),
+      creds_file: z.string().min(1).optional(),
+      ca_file: z.string().min(1).optional(),
+    })
+    .default({}),
+});
+
+function substitute(value: unknown, path: string, env: NodeJS.ProcessEnv): unknown {
+  if (typeof value === 'string')
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (def !== undefined) return def;
+      throw new Error(`${path}: environment variable ${name} is not set`);
+    });
+  if (value && typeof value === 'object' && !Array.isArray(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, `${path}.${k}`, env)]));
+  return value;
+}
+
+export function resolveTarget(flags: { config?: string; nats?: string; site?: string }, env: NodeJS.ProcessEnv): CliTarget {
+  const file = flags.config ?? env.EDGE_CONFIG ?? (existsSync('config/edge.yaml') ? 'config/edge.yaml' : undefined);
+  let fromFile: z.infer<typeof TargetConfig> | null = null;
+  if (file && !(flags.site && flags.nats)) {
+    let doc: unknown;
+    try {
+      doc = parse(readFileSync(file, 'utf8')) as unknown;
+    } catch (e) {
+      throw new Error(`cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const raw = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
+    const p = TargetConfig.safeParse({ site: substitute(raw.site, 'site', env), nats: substitute(raw.nats ?? {}, 'nats', env) });
+    if (!p.success) throw new Error(`${file}: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    fromFile = p.data;
+  }
+  const siteId = flags.site ?? fromFile?.site.id;
+  const url = flags.nats ?? fromFile?.nats.url ?? env.NATS_URL;
+  if (!siteId) throw new Error('no site: pass --site <id> or --config <edge.yaml> (or set EDGE_CONFIG)');
+  if (!url) throw new Error('no NATS URL: pass --nats <url>, set nats.url in the config, or NATS_URL');
+  if (!IdToken.safeParse(siteId).success) throw new Error(`site id "${siteId}" is not valid`);
+  return { siteId, nats: { ...(fromFile?.nats ?? {}), url } };
+}

@@ -1,0 +1,121 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { readFileSync } from 'node:fs';
+import axios, { type AxiosInstance, type AxiosProxyConfig } from 'axios';
+import type { Logger } from 'pino';
+import type { EdgeConfig } from '@edge/platform';
+import { ProxyTunnelAgent } from './proxy-agent';
+import { parseRetryAfter } from './retry-after';
+
+export type CloudConfig = EdgeConfig['cloud'];
+
+/** What one POST came back with: an HTTP answer, or no answer at all (status 0). */
+export interface CloudAnswer {
+  status: number;
+  /** Parsed JSON body, or the text when it was not JSON, or null. */
+  body: unknown;
+  retryAfterMs?: number;
+  /** Network/TLS/timeout problem when status is 0: a code such as ECONNREFUSED, ETIMEDOUT, DEPTH_ZERO_SELF_SIGNED_CERT. */
+  error?: string;
+  durationMs: number;
+}
+
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/**
+ * HTTP to the integrator cloud: keep-alive agents, per-request timeout, TLS verification on
+ * (extra CA from `cloud.tls.ca_file`; `cloud.tls.insecure` is an explicit, logged opt-out), an
+ * optional HTTP(S) proxy from `cloud.proxy` (environment proxy variables are not used: the
+ * route to the cloud is part of the configuration). Never throws: every outcome is a CloudAnswer.
+ */
+export class CloudClient {
+  private readonly http: AxiosInstance;
+  private readonly agents: Array<HttpAgent | HttpsAgent> = [];
+
+  constructor(
+    private readonly cfg: CloudConfig,
+    log: Logger,
+    userAgent: string,
+  ) {
+    const tls = {
+      ca: cfg.tls.ca_file ? readFileSync(cfg.tls.ca_file) : undefined,
+      rejectUnauthorized: !cfg.tls.insecure,
+    };
+    if (cfg.tls.insecure) log.warn({ base_url: cfg.base_url }, 'TLS certificate verification of the cloud is OFF (cloud.tls.insecure: true)');
+    const keepAlive = { keepAlive: true, maxSockets: 16, keepAliveMsecs: 15_000 };
+    const target = new URL(cfg.base_url);
+    const proxy = cfg.proxy ? new URL(cfg.proxy) : null;
+    const httpAgent = new HttpAgent(keepAlive);
+    const httpsAgent = proxy && target.protocol === 'https:' ? new ProxyTunnelAgent(proxy, { ...keepAlive, ...tls }) : new HttpsAgent({ ...keepAlive, ...tls });
+    this.agents.push(httpAgent, httpsAgent);
+    // Plain-HTTP targets go through the proxy as absolute-URI requests (axios does that); HTTPS ones through the CONNECT tunnel agent.
+    const axiosProxy: AxiosProxyConfig | false =
+      proxy && target.protocol === 'http:'
+        ? {
+            protocol: proxy.protocol.replace(':', ''),
+            host: proxy.hostname,
+            port: Number(proxy.port || (proxy.protocol === 'https:' ? 443 : 80)),
+            auth: proxy.username ? { username: decodeURIComponent(proxy.username), password: decodeURIComponent(proxy.password) } : undefined,
+          }
+        : false;
+    if (proxy) log.info({ proxy: `${proxy.protocol}//${proxy.host}` }, 'cloud requests go through a proxy');
+    this.http = axios.create({
+      baseURL: cfg.base_url.replace(/\/+$/, ''),
+      timeout: cfg.timeout,
+      httpAgent,
+      httpsAgent,
+      proxy: axiosProxy,
+      // A redirect on an ingest POST is a misconfigured base_url; following it would turn the POST into a GET.
+      maxRedirects: 0,
+      maxContentLength: MAX_ANSWER_BYTES,
+      maxBodyLength: Infinity,
+      responseType: 'text',
+      transformRequest: [(d: unknown) => d],
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent },
+    });
+  }
+
+  /** POSTs a JSON body (already serialised) with the bearer token and Idempotency-Key. */
+  async post(path: string, body: string, idempotencyKey: string, signal?: AbortSignal): Promise<CloudAnswer> {
+    const started = Date.now();
+    try {
+      const r = await this.http.post<string>(path, body, {
+        headers: { authorization: `Bearer ${this.cfg.token}`, 'idempotency-key': idempotencyKey },
+        signal,
+      });
+      return {
+        status: r.status,
+        body: parseBody(r.data),
+        retryAfterMs: parseRetryAfter(r.headers['retry-after'] as string | undefined),
+        durationMs: Date.now() - started,
+      };
+    } catch (e) {
+      return { status: 0, body: null, error: networkError(e), durationMs: Date.now() - started };
+    }
+  }
+
+  close(): void {
+    for (const a of this.agents) a.destroy();
+  }
+}
+
+function parseBody(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text.slice(0, 2000);
+  }
+}
+
+/** A short, secret-free description of a failed request (never the request config). */
+function networkError(e: unknown): string {
+  if (axios.isAxiosError(e)) {
+    const code = e.code ?? (e.cause as { code?: string } | undefined)?.code;
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return `timeout: ${e.message}`;
+    return code ? `${code}: ${e.message}` : e.message;
+  }
+  return String((e as Error)?.message ?? e);
+}

@@ -1,0 +1,153 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import {
+  CLOUD_PATHS,
+  ConnectionState,
+  HeartbeatRequest,
+  IdToken,
+  stableHash,
+  subjects,
+  UtcTimestamp,
+  type HeartbeatSystem,
+} from '@edge/contracts';
+import { describeError, gatherReplies, type ConsumerBacklog, type EdgeRuntime } from '@edge/platform';
+import type { CloudClient } from './cloud-client';
+
+/** The parts of a collector's `cmd.status` reply the heartbeat uses (collector-kit CollectorRunner.status()). */
+const SyncReport = z.looseObject({
+  sync_id: z.string(),
+  finished_at: z.string().nullable().optional(),
+  devices: z.number().int().nonnegative().optional(),
+});
+const SystemStatus = z.looseObject({
+  system_id: IdToken,
+  vendor: IdToken,
+  state: z.looseObject({ connection: ConnectionState.catch('unknown'), last_error: z.string().nullable().optional() }).optional(),
+  last_complete_sync: SyncReport.nullable().optional(),
+  last_sync: SyncReport.nullable().optional(),
+  last_error: z.string().nullable().optional(),
+});
+const StatusReply = z.looseObject({ service: z.string().optional(), systems: z.array(z.unknown()).optional() });
+
+export interface HeartbeatSources {
+  backlog(): Promise<ConsumerBacklog | null>;
+  dlqMessages(): Promise<number | null>;
+}
+
+/**
+ * POST /v1/heartbeat at start and every `cloud.heartbeat_interval`: who this edge is, how each
+ * configured system is doing (asked from the collectors over `cmd.status`), the backlog and DLQ.
+ * Lets the integrator tell "edge box down" from "devices down". Heartbeats are not data: a
+ * failed one is logged and replaced by the next.
+ */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private last: { at: string; status: number; error: string | null } | null = null;
+  private lastOkAt: string | null = null;
+  private sent = 0;
+  private failed = 0;
+  private readonly edgeId: string;
+
+  constructor(
+    private readonly rt: EdgeRuntime,
+    private readonly client: CloudClient,
+    private readonly sources: HeartbeatSources,
+    private readonly signal: AbortSignal,
+  ) {
+    this.edgeId = rt.config.edge.id ?? hostname();
+  }
+
+  start(): void {
+    this.beat();
+    this.timer = setInterval(() => this.beat(), this.rt.config.cloud.heartbeat_interval);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private beat(): void {
+    if (this.running || this.signal.aborted) return;
+    this.running = this.sendOnce()
+      .catch((e) => this.rt.log.warn({ err: describeError(e) }, 'heartbeat failed'))
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  async build(): Promise<HeartbeatRequest> {
+    const cfg = this.rt.config;
+    const waitMs = Math.max(200, Math.min(1500, Math.floor(cfg.cloud.heartbeat_interval / 4)));
+    const [replies, backlog, dlq] = await Promise.all([
+      gatherReplies<unknown>(this.rt.nc, subjects.cmdStatus(cfg.site.id), {}, waitMs).catch(() => []),
+      this.sources.backlog().catch(() => null),
+      this.sources.dlqMessages().catch(() => null),
+    ]);
+    const reported = new Map<string, z.infer<typeof SystemStatus>>();
+    for (const r of replies) {
+      const p = StatusReply.safeParse(r);
+      if (!p.success || p.data.service === this.rt.service) continue;
+      for (const s of p.data.systems ?? []) {
+        const sp = SystemStatus.safeParse(s);
+        if (sp.success) reported.set(sp.data.system_id, sp.data);
+      }
+    }
+    const systems: HeartbeatSystem[] = [];
+    const seen = new Set<string>();
+    for (const sys of cfg.systems.filter((s) => s.enabled)) {
+      seen.add(sys.id);
+      systems.push(systemOf(sys.id, sys.vendor, reported.get(sys.id)));
+    }
+    for (const [id, s] of reported) if (!seen.has(id)) systems.push(systemOf(id, s.vendor, s));
+    const body: HeartbeatRequest = {
+      edge_id: this.edgeId,
+      site_id: cfg.site.id,
+      customer_id: cfg.site.customer_id,
+      version: this.rt.version,
+      sent_at: new Date().toISOString(),
+      uptime_s: Math.round((Date.now() - this.rt.startedAt.getTime()) / 1000),
+      systems,
+      backlog: {
+        messages: backlog?.messages ?? 0,
+        bytes: backlog?.bytes ?? 0,
+        oldest_age_s: backlog?.oldest_age_s ?? null,
+      },
+      dlq: { messages: dlq ?? 0 },
+    };
+    return HeartbeatRequest.parse(body);
+  }
+
+  async sendOnce(): Promise<void> {
+    const body = await this.build();
+    const a = await this.client.post(CLOUD_PATHS.heartbeat, JSON.stringify(body), `hb-${stableHash(body.edge_id, body.sent_at)}`, this.signal);
+    const ok = (a.status >= 200 && a.status < 300) || a.status === 409;
+    this.last = { at: body.sent_at, status: a.status, error: ok ? null : (a.error ?? `HTTP ${a.status}`) };
+    if (ok) {
+      this.sent++;
+      this.lastOkAt = body.sent_at;
+      return;
+    }
+    this.failed++;
+    if (this.failed === 1 || this.failed % 10 === 0) this.rt.log.warn({ status: a.status, err: this.last.error, failed: this.failed }, 'heartbeat not accepted by the cloud');
+  }
+
+  status() {
+    return { edge_id: this.edgeId, interval_ms: this.rt.config.cloud.heartbeat_interval, sent: this.sent, failed: this.failed, last: this.last, last_ok_at: this.lastOkAt };
+  }
+}
+
+function systemOf(id: string, vendor: string, s: z.infer<typeof SystemStatus> | undefined): HeartbeatSystem {
+  const sync = s?.last_complete_sync ?? null;
+  const at = sync?.finished_at && UtcTimestamp.safeParse(sync.finished_at).success ? sync.finished_at : null;
+  return {
+    system_id: id,
+    vendor: IdToken.safeParse(vendor).success ? vendor : 'unknown',
+    connection: s?.state?.connection ?? 'unknown',
+    last_sync_at: at,
+    last_sync_id: sync?.sync_id ?? null,
+    last_sync_devices: sync?.devices ?? null,
+    last_error: (s?.state?.last_error ?? s?.last_error ?? null)?.slice(0, 500) ?? null,
+  };
+}
