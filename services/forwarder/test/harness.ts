@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, STREAMS, subjects, type CanonicalMessage, type Device, type HealthEvent } from '@edge/contracts';
-import { connectNats, createLogger, Publisher, sleep, startService, type EdgeConfig, type NatsConnection, type RunningService } from '@edge/platform';
+import { connectNats, createLogger, provision, provisionOptionsFromConfig, Publisher, sleep, startService, type EdgeConfig, type NatsConnection, type RunningService } from '@edge/platform';
 import { startNatsServer, testConfig, type TestNatsServer } from '@edge/platform/testing';
 import { startCloudSimulator, type CloudSimulator } from '@edge/sim-cloud';
 import { forwarderService } from '../src/forwarder.module';
@@ -48,6 +48,8 @@ export class Rig {
     this.sim = await startCloudSimulator({ token: TOKEN });
     this.nc = await connectNats({ url: this.nats.url, name: 'test' }, log);
     this.pub = new Publisher(this.nc, log, { retryForMs: 10_000, timeoutMs: 5_000 });
+    // Streams and consumers as every service provisions them, so messages can be published before a forwarder runs.
+    await provision(this.nc, provisionOptionsFromConfig(testConfig(this.nats.url)));
     return this;
   }
 
