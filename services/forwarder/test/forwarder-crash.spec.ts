@@ -12,7 +12,7 @@ const MAX_ITEMS = 20;
 /** The forwarder as its own process, exactly as deployed: `npx tsx services/forwarder/src/main.ts` with EDGE_CONFIG. */
 function spawnForwarder(configFile: string, logs: string[]): ChildProcess {
   const child = spawn('npx', ['tsx', 'services/forwarder/src/main.ts'], {
-    cwd: join(import.meta.dirname, '../../..'),
+    cwd: join(__dirname, '../../..'),
     env: { ...process.env, EDGE_CONFIG: configFile, CLOUD_TOKEN: TOKEN, OTEL_SDK_DISABLED: 'true' },
     // Own process group: SIGKILL must reach the node process under npx/tsx, not only npx.
     detached: true,

@@ -174,7 +174,7 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
   it('sends heartbeats with identity, per-system state and last sync from the collectors, backlog and DLQ size', async () => {
     // Stand-in for a running collector: answers the status scatter/gather like collector-kit does.
     const sub = rig.nc.subscribe(subjects.cmdStatus(SITE), {
-      callback: (_e, m) =>
+      callback: (_e, m) => {
         m.respond(
           JSON.stringify({
             service: 'collector-onguard',
@@ -187,7 +187,8 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
               },
             ],
           }),
-        ),
+        );
+      },
     });
     try {
       await until('heartbeat with the collector state', () => rig.sim.store.heartbeats.some((h) => h.systems[0]?.connection === 'connected'), 10_000);
