@@ -1,24 +1,11 @@
-import { Catch, Controller, Inject, Module, UseFilters, type RpcExceptionFilter } from '@nestjs/common';
+import { Controller, Inject, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { throwError, type Observable } from 'rxjs';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
 import { EDGE_RUNTIME, type ConsumerBinding, type Delivery, type EdgeConfig, type EdgeRuntime, type ServiceOptions } from '@edge/platform';
 import { handleDlqCommand } from './dlq-command';
 import { Forwarder, FORWARDER_PATTERN, forwarderConcurrency } from './forwarder';
 
-/**
- * Nest's default RPC filter turns every thrown error into "Internal server error"; the consume
- * loop decides by the error's kind (permanent → DLQ), so the original error must come through.
- */
-@Catch()
-class KeepErrorKind implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown): Observable<never> {
-    return throwError(() => exception);
-  }
-}
-
 @Controller()
-@UseFilters(new KeepErrorKind())
 class ForwarderController {
   constructor(
     @Inject(Forwarder) private readonly forwarder: Forwarder,

@@ -18,6 +18,9 @@ export const FORWARDER_PATTERN = subjects.canonicalAll;
  */
 export const HEALTH_LANES = 4;
 
+/** Why the consumer is paused while the circuit is not closed. */
+const PAUSE_REASON = 'cloud_unavailable';
+
 /** Consecutive failed requests before the circuit opens and pulling stops. */
 export const CIRCUIT_THRESHOLD = 3;
 
@@ -120,7 +123,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private onOpen(state: CircuitState, reason: string): void {
-    this.rt.consumer?.(FORWARDER_PATTERN)?.pause();
+    this.rt.consumer?.(FORWARDER_PATTERN)?.pause(PAUSE_REASON);
     this.counters.inc(`circuit_${state}`);
     if (state === 'auth_failed') {
       this.authLoggedAt = Date.now();
@@ -133,7 +136,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private onClose(downMs: number): void {
-    this.rt.consumer?.(FORWARDER_PATTERN)?.resume();
+    this.rt.consumer?.(FORWARDER_PATTERN)?.resume(PAUSE_REASON);
     this.rt.log.info({ down_ms: downMs }, 'cloud reachable again: circuit closed, delivery resumed');
   }
 

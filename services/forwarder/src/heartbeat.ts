@@ -27,7 +27,8 @@ const SystemStatus = z.looseObject({
   last_sync: SyncReport.nullable().optional(),
   last_error: z.string().nullable().optional(),
 });
-const StatusReply = z.looseObject({ service: z.string().optional(), systems: z.array(z.unknown()).optional() });
+/** A `cmd.status` reply: `{ service, status }` with the service's /status snapshot. */
+const StatusReply = z.looseObject({ service: z.string(), status: z.looseObject({ systems: z.array(z.unknown()).optional() }) });
 
 export interface HeartbeatSources {
   backlog(): Promise<ConsumerBacklog | null>;
@@ -89,7 +90,7 @@ export class Heartbeat {
     for (const r of replies) {
       const p = StatusReply.safeParse(r);
       if (!p.success || p.data.service === this.rt.service) continue;
-      for (const s of p.data.systems ?? []) {
+      for (const s of p.data.status.systems ?? []) {
         const sp = SystemStatus.safeParse(s);
         if (sp.success) reported.set(sp.data.system_id, sp.data);
       }

@@ -178,14 +178,16 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
         m.respond(
           JSON.stringify({
             service: 'collector-onguard',
-            systems: [
+            status: {
+              systems: [
               {
                 system_id: 'og-main',
                 vendor: 'onguard',
                 state: { connection: 'connected', events: 'subscribed', last_error: null },
-                last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42 },
-              },
-            ],
+                  last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42 },
+                },
+              ],
+            },
           }),
         );
       },
