@@ -11,34 +11,35 @@ import {
   type ObservedVia,
   type StatusObservation,
   type SyncEndPayload,
+  subjects,
 } from '@edge/contracts';
-import { deviceKey, systemKey, type RegistryEntry, type SystemRecord } from './registry-entry';
+import { deviceKey, systemKey, type PendingEmission, type RegistryEntry, type SystemRecord } from './registry-entry';
 
-/** One canonical message to publish: channel picks `canonical.inventory|health.<site>`. */
-export interface Emission {
-  channel: 'inventory' | 'health';
-  kind: 'device' | 'removed' | 'sync.end' | 'health';
-  msgId: string;
-  body: string;
-}
+/** One canonical message to publish (kept in its owner's outbox until the stream confirmed it). */
+export type Emission = PendingEmission;
 
-/** A registry value to make durable (serialized at decision time: the state this decision produced). */
-export interface RegistryWrite {
+/** A registry record (device entry or system record) and its KV key. */
+export interface Owner {
   key: string;
-  value: string;
+  value: RegistryEntry | SystemRecord;
 }
 
-/** Everything one raw message decided: what to publish, then what to persist. */
+/** Everything one raw message decided: the records it changed and the messages it emits. */
 export interface Decision {
-  emissions: Emission[];
-  writes: RegistryWrite[];
+  /** Records to persist, in first-touched order. */
+  touched: Owner[];
+  emissions: Array<{ emission: Emission; owner: Owner }>;
   /** What happened, for the status counters (`repeat`, `stale`, `change`, ...). */
   outcomes: string[];
 }
 
 export function emptyDecision(): Decision {
-  return { emissions: [], writes: [], outcomes: [] };
+  return { emissions: [], touched: [], outcomes: [] };
 }
+
+export type SiteSubjects = (siteId: string) => { inventory: string; health: string };
+
+const defaultSubjects: SiteSubjects = (siteId) => ({ inventory: subjects.canonicalInventory(siteId), health: subjects.canonicalHealth(siteId) });
 
 const NOT_ALIVE_PARENT: ReadonlySet<DeviceStatus> = new Set(['offline', 'unknown']);
 const ALIVE: ReadonlySet<DeviceStatus> = new Set(['online', 'degraded']);
@@ -64,14 +65,16 @@ export function healthEventId(deviceId: string, status: DeviceStatus, timestamp:
 /**
  * The device registry: last known state of every device, in process. Every `apply*` method is
  * synchronous — it decides from the current state and updates it before returning — so
- * decisions happen in delivery order even when the IO of several messages overlaps.
- * Persistence is the caller's job (see RegistryStore): it writes `Decision.writes` after the
- * decision's emissions were published, so KV never holds a state whose events are not out.
+ * decisions happen in delivery order even when the IO of several messages overlaps. Decided
+ * messages wait in their record's `outbox` until the stream confirmed them; persistence is the
+ * caller's job (Normalizer.commit writes the touched records before publishing).
  */
 export class DeviceRegistry {
   private readonly devices = new Map<string, RegistryEntry>();
   private readonly bySystem = new Map<string, Set<string>>();
   private readonly systems = new Map<string, SystemRecord>();
+
+  constructor(private readonly subjectsOf: SiteSubjects = defaultSubjects) {}
 
   /** Replaces the whole state (start-up and recovery). */
   load(entries: Iterable<RegistryEntry>, systems: Iterable<SystemRecord>): void {
@@ -108,12 +111,46 @@ export class DeviceRegistry {
     set.add(e.id);
   }
 
+  private owner(value: RegistryEntry | SystemRecord, out: Decision): Owner {
+    const found = out.touched.find((o) => o.value === value);
+    if (found) return found;
+    const o: Owner = { key: 'id' in value ? deviceKey(value.id) : systemKey(value.vendor, value.system_id), value };
+    out.touched.push(o);
+    return o;
+  }
+
   private write(e: RegistryEntry, out: Decision): void {
-    out.writes.push({ key: deviceKey(e.id), value: JSON.stringify(e) });
+    this.owner(e, out);
   }
 
   private writeSystem(s: SystemRecord, out: Decision): void {
-    out.writes.push({ key: systemKey(s.vendor, s.system_id), value: JSON.stringify(s) });
+    this.owner(s, out);
+  }
+
+  private emit(value: RegistryEntry | SystemRecord, emission: Emission, out: Decision): void {
+    const owner = this.owner(value, out);
+    value.outbox.push(emission);
+    out.emissions.push({ emission, owner });
+  }
+
+  /** The stream stored these messages: drop them from their owners' outboxes. */
+  confirm(emissions: Decision['emissions']): void {
+    for (const { emission, owner } of emissions) {
+      const i = owner.value.outbox.findIndex((p) => p.msgId === emission.msgId);
+      if (i >= 0) owner.value.outbox.splice(i, 1);
+    }
+  }
+
+  /** Messages decided before a crash or failed write whose publish was never confirmed. */
+  pendingEmissions(): Decision['emissions'] {
+    const out: Decision['emissions'] = [];
+    const all: Array<RegistryEntry | SystemRecord> = [...this.devices.values(), ...this.systems.values()];
+    for (const value of all) {
+      if (value.outbox.length === 0) continue;
+      const owner: Owner = { key: 'id' in value ? deviceKey(value.id) : systemKey(value.vendor, value.system_id), value };
+      for (const emission of [...value.outbox]) out.push({ emission, owner });
+    }
+    return out;
   }
 
   /** Listed in the cloud's inventory: health events only make sense for those. */
@@ -165,7 +202,7 @@ export class DeviceRegistry {
       edge_seq: change.rawSeq,
     };
     const msg: CanonicalHealthMessage = { kind: 'health', event };
-    return { channel: 'health', kind: 'health', msgId: `canonical:health:${event.event_id}`, body: JSON.stringify(msg) };
+    return { subject: this.subjectsOf(ctx.site_id).health, kind: 'health', msgId: `canonical:health:${event.event_id}`, body: JSON.stringify(msg) };
   }
 
   /** A status observation: an event only on change; repeats refresh last_seen; older facts never roll back. */
@@ -182,6 +219,7 @@ export class DeviceRegistry {
         customer_id: ctx.customer_id,
         site_id: ctx.site_id,
         source: { vendor: ctx.vendor, system_id: ctx.system_id, native_type: obs.native_type, native_id: obs.native_id },
+        outbox: [],
         device: null,
         status: obs.status,
         status_at: obs.timestamp,
@@ -231,9 +269,7 @@ export class DeviceRegistry {
       e.device.status_changed_at = obs.timestamp;
     }
     if (this.listed(e)) {
-      out.emissions.push(
-        this.healthEmission(e, ctx, { status: obs.status, previous, timestamp: obs.timestamp, reason, via: obs.observed_via, nativeEventId: obs.native_event_id, rawSeq }),
-      );
+      this.emit(e, this.healthEmission(e, ctx, { status: obs.status, previous, timestamp: obs.timestamp, reason, via: obs.observed_via, nativeEventId: obs.native_event_id, rawSeq }), out);
       out.outcomes.push('change');
     } else out.outcomes.push('unlisted');
     this.write(e, out);
@@ -257,6 +293,7 @@ export class DeviceRegistry {
       customer_id: ctx.customer_id,
       site_id: ctx.site_id,
       source: mapped.source,
+      outbox: [],
       device: null,
       status: 'unknown',
       status_at: null,
@@ -284,7 +321,7 @@ export class DeviceRegistry {
         const reason = this.composeReason(null, { ...e, device: mapped }, mapped.status);
         e.reason = reason;
         if (!firstAppearance) {
-          out.emissions.push(this.healthEmission(e, ctx, { status: e.status, previous, timestamp: ts, reason, via, nativeEventId: syncId ? `sync:${syncId}` : `raw:${rawSeq}`, rawSeq }));
+          this.emit(e, this.healthEmission(e, ctx, { status: e.status, previous, timestamp: ts, reason, via, nativeEventId: syncId ? `sync:${syncId}` : `raw:${rawSeq}`, rawSeq }), out);
           out.outcomes.push('change');
         }
       } else e.status_at = asOf;
@@ -304,11 +341,11 @@ export class DeviceRegistry {
 
     if (syncId) {
       const msg: CanonicalDeviceMessage = { kind: 'device', sync_id: syncId, device };
-      out.emissions.push({ channel: 'inventory', kind: 'device', msgId: `canonical:inv:${stableHash('sync', syncId, device.id)}`, body: JSON.stringify(msg) });
+      this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'device', msgId: `canonical:inv:${stableHash('sync', syncId, device.id)}`, body: JSON.stringify(msg) }, out);
       out.outcomes.push(firstAppearance ? 'new' : 'listed');
     } else if (firstAppearance || stableContent(device) !== contentBefore) {
       const msg: CanonicalDeviceMessage = { kind: 'device', sync_id: null, device };
-      out.emissions.push({ channel: 'inventory', kind: 'device', msgId: `canonical:inv:${stableHash('update', device.id, rawSeq)}`, body: JSON.stringify(msg) });
+      this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'device', msgId: `canonical:inv:${stableHash('update', device.id, rawSeq)}`, body: JSON.stringify(msg) }, out);
       out.outcomes.push(firstAppearance ? 'new' : 'updated');
     } else out.outcomes.push('unchanged');
     this.write(e, out);
@@ -339,7 +376,7 @@ export class DeviceRegistry {
     const s = this.systemRecord(ctx.vendor, ctx.system_id);
     if (s.last_end?.sync_id === syncId) {
       // Redelivered after it was fully processed: same message again (deduplicated downstream).
-      out.emissions.push({ channel: 'inventory', kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body: s.last_end.body });
+      this.emit(s, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body: s.last_end.body }, out);
       out.outcomes.push('sync_end_repeat');
       return;
     }
@@ -368,7 +405,7 @@ export class DeviceRegistry {
           site_id: e.site_id,
           removed_at: ctx.observed_at,
         };
-        out.emissions.push({ channel: 'inventory', kind: 'removed', msgId: `canonical:rm:${stableHash(syncId, e.id)}`, body: JSON.stringify(msg) });
+        this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'removed', msgId: `canonical:rm:${stableHash(syncId, e.id)}`, body: JSON.stringify(msg) }, out);
         this.write(e, out);
         removedCount++;
       }
@@ -386,7 +423,7 @@ export class DeviceRegistry {
       finished_at: ctx.observed_at,
     };
     const body = JSON.stringify(msg);
-    out.emissions.push({ channel: 'inventory', kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body });
+    this.emit(s, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body }, out);
     s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, body };
     this.writeSystem(s, out);
     out.outcomes.push(complete ? 'sync_complete' : 'sync_incomplete');
@@ -396,7 +433,7 @@ export class DeviceRegistry {
     const k = systemKey(vendor, systemId);
     let s = this.systems.get(k);
     if (!s) {
-      s = { v: 1, vendor, system_id: systemId, current_sync_id: null, current_sync_begin_seq: null, current_sync_started_at: null, last_end: null };
+      s = { v: 1, vendor, system_id: systemId, current_sync_id: null, current_sync_begin_seq: null, current_sync_started_at: null, last_end: null, outbox: [] };
       this.systems.set(k, s);
     }
     return s;

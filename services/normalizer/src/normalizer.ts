@@ -13,9 +13,9 @@ import {
   type StatusObservation,
   type VendorMapper,
 } from '@edge/contracts';
-import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime } from '@edge/platform';
-import { DeviceRegistry, emptyDecision, type Decision } from './device-registry';
-import type { RegistryStore } from './registry-store';
+import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime, type PublishResult } from '@edge/platform';
+import { DeviceRegistry, emptyDecision, type Decision, type Owner } from './device-registry';
+import type { RegistryStore, RegistryWrite } from './registry-store';
 
 /** Validates what a mapper returns for a status payload (mappers are code, but code has bugs). */
 const StatusObservationSchema = z.object({
@@ -30,9 +30,7 @@ const StatusObservationSchema = z.object({
   alive_evidence: z.boolean().optional(),
 });
 
-/** A decision plus the canonical subjects of the message's site. */
-type SiteDecision = Decision & { subjects: { inventory: string; health: string } };
-
+const noop = () => undefined;
 const JSON_HEADERS = { [HEADERS.contentType]: 'application/json' } as const;
 const decoder = new TextDecoder();
 
@@ -46,9 +44,10 @@ function issues(e: z.ZodError): string {
 /**
  * Raw vendor messages → canonical inventory and health messages. Per message: validate the
  * envelope, find the vendor's mapper (by `vendor`, never by branching on names), validate the
- * payload with the mapper's schema, map, let the registry decide — synchronously, so decisions
- * follow delivery order — then publish the decided messages (pipelined, deterministic
- * msg-ids) and persist the registry; the input is acked when both are durable.
+ * payload with the mapper's schema, map, and let the registry decide — synchronously, so
+ * decisions follow delivery order. Then (see `commit`) the new state is written to KV with the
+ * decided messages in an outbox, the messages are published (pipelined, deterministic msg-ids,
+ * in decision order), the outbox is cleared, and only then is the input acked.
  * Bad input is a permanent error (dead-lettered with the reason); IO failures are retryable,
  * and trigger a reload of the registry from KV so no decision rests on state that never landed.
  */
@@ -58,17 +57,20 @@ export class Normalizer {
   private recovering: Promise<void> | null = null;
   private loaded = false;
   private lastSeq = 0;
+  /** Resolves when the previous decision with messages has issued its publishes. */
+  private publishGate: Promise<void> = Promise.resolve();
   private readonly siteSubjects = new Map<string, { inventory: string; health: string }>();
 
   constructor(
     private readonly rt: EdgeRuntime,
     private readonly mappers: MapperRegistry,
     private readonly store: RegistryStore,
-    readonly registry = new DeviceRegistry(),
+    readonly registry: DeviceRegistry = new DeviceRegistry((site) => this.subjectsFor(site)),
   ) {}
 
   async start(): Promise<void> {
     await this.reload();
+    await this.flushOutboxes();
     this.loaded = true;
     this.rt.status.contribute('normalizer', () => this.status());
     this.rt.status.readyCheck('registry', () => (!this.loaded ? 'loading' : this.recovering ? 'reloading after a failed write' : true));
@@ -114,7 +116,7 @@ export class Normalizer {
       this.counters.inc('deferred_while_recovering');
       return Promise.reject(retryable('registry_reloading', 'device registry is reloading after a failed write', { retryAfterMs: 1_000 }));
     }
-    let decision: SiteDecision;
+    let decision: Decision;
     try {
       decision = this.decide(d);
     } catch (e) {
@@ -134,7 +136,7 @@ export class Normalizer {
   }
 
   /** Synchronous: parse, map and decide. Throws a permanent EdgeError for bad input. */
-  private decide(d: Delivery): SiteDecision {
+  private decide(d: Delivery): Decision {
     if (d.deliveryCount === 1) {
       if (d.seq < this.lastSeq) this.counters.inc('out_of_order_decisions');
       else this.lastSeq = d.seq;
@@ -150,7 +152,8 @@ export class Normalizer {
     const mapper = this.mappers.get(env.data.vendor);
     if (!mapper) throw this.drop('unknown_vendor', `no mapper registered for vendor "${env.data.vendor}" (known: ${this.mappers.vendors().join(', ') || 'none'})`);
     const ctx = mapContextOf(env.data);
-    const out: SiteDecision = { ...emptyDecision(), subjects: this.subjectsFor(ctx.site_id) };
+    this.subjectsFor(ctx.site_id); // validates the site id before anything is decided
+    const out = emptyDecision();
     switch (env.data.kind) {
       case 'device':
         this.registry.applyDevice(ctx, this.mapDevice(mapper, env.data.payload, ctx), d.seq, out);
@@ -203,20 +206,47 @@ export class Normalizer {
     return obs.data;
   }
 
-  /** Publishes the decided messages (pipelined), then persists the registry; resolves when both are durable. */
-  private commit(decision: SiteDecision): Promise<void> {
+  private snapshot(o: Owner): RegistryWrite {
+    return { key: o.key, value: JSON.stringify(o.value) };
+  }
+
+  private publishAll(emissions: Decision['emissions']): Promise<PublishResult[]> {
+    return Promise.all(emissions.map(({ emission: em }) => this.rt.publisher.publish(em.subject, em.body, { msgId: em.msgId, headers: JSON_HEADERS })));
+  }
+
+  /** The stream stored them: drop them from the outboxes and persist that. */
+  private confirmed(emissions: Decision['emissions']): Promise<void> {
+    this.registry.confirm(emissions);
+    const owners = [...new Set(emissions.map((e) => e.owner))];
+    return this.store.persist(owners.map((o) => this.snapshot(o)));
+  }
+
+  /**
+   * Write-ahead: the decided state, with its messages in the records' outboxes, is written to
+   * KV first; then the messages are published (pipelined, deterministic msg-ids); then the
+   * outboxes are cleared. A crash at any point leaves KV either before the decision (the
+   * redelivered input decides again) or with the messages in an outbox (published again at
+   * start-up, deduplicated by msg-id) — never a state whose messages are lost.
+   */
+  private commit(decision: Decision): Promise<void> {
     this.inflight++;
-    const pubs = decision.emissions.map((em) =>
-      this.rt.publisher.publish(em.channel === 'health' ? decision.subjects.health : decision.subjects.inventory, em.body, { msgId: em.msgId, headers: JSON_HEADERS }),
-    );
-    const published = Promise.all(pubs);
-    const persisted = this.store.persist(decision.writes, published);
-    return Promise.all([published, persisted]).then(
-      ([acks]) => {
+    const written = this.store.persist(decision.touched.map((o) => this.snapshot(o)));
+    let done: Promise<PublishResult[]>;
+    if (decision.emissions.length === 0) done = written.then(() => [] as PublishResult[]);
+    else {
+      // Publishes go out in decision order (writes of different keys may land out of order):
+      // each decision's publishes are issued after its own writes and the previous decision's publishes.
+      const ready = Promise.all([this.publishGate, written]);
+      done = ready.then(() => this.publishAll(decision.emissions)).then((acks) => this.confirmed(decision.emissions).then(() => acks));
+      this.publishGate = ready.then(noop);
+      this.publishGate.catch(noop);
+    }
+    return done.then(
+      (acks) => {
         this.inflight--;
         this.counters.inc('processed');
         for (const o of decision.outcomes) this.counters.inc(`outcome.${o}`);
-        decision.emissions.forEach((em, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${em.kind}`));
+        decision.emissions.forEach(({ emission }, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${emission.kind}`));
       },
       (e: unknown) => {
         this.inflight--;
@@ -225,6 +255,17 @@ export class Normalizer {
         throw e instanceof EdgeError ? e : retryable('commit_failed', describeError(e), { cause: e });
       },
     );
+  }
+
+  /** Publishes what earlier runs decided but never saw stored (start-up and recovery). */
+  private async flushOutboxes(): Promise<void> {
+    const pending = this.registry.pendingEmissions();
+    if (pending.length === 0) return;
+    this.rt.log.info({ messages: pending.length }, 'publishing canonical messages left in the registry outbox');
+    const acks = await this.publishAll(pending);
+    await this.confirmed(pending);
+    this.counters.inc('outbox_republished', pending.length);
+    this.counters.inc('outbox_republished_duplicate', acks.filter((a) => a.duplicate).length);
   }
 
   /** Canonical subjects of a site (cached: computed once per site). */
@@ -255,7 +296,9 @@ export class Normalizer {
       for (let attempt = 0; ; attempt++) {
         try {
           this.store.reset();
+          this.publishGate = Promise.resolve();
           await this.reload();
+          await this.flushOutboxes();
           break;
         } catch (e) {
           if (attempt === 0 || attempt % 10 === 0) this.rt.log.warn({ err: describeError(e), attempt }, 'registry reload failed; retrying');

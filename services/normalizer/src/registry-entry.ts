@@ -2,6 +2,19 @@ import { z } from 'zod';
 import { Device, DeviceStatus, IdToken, Source, UtcTimestamp } from '@edge/contracts';
 
 /**
+ * A canonical message decided but not yet confirmed stored in stream CANONICAL. Written to KV
+ * with the state that produced it (write-ahead): after a crash the state is not lost and the
+ * message is published again (same msg-id, so the stream deduplicates it).
+ */
+export const PendingEmission = z.object({
+  subject: z.string().min(1),
+  kind: z.enum(['device', 'removed', 'sync.end', 'health']),
+  msgId: z.string().min(1),
+  body: z.string(),
+});
+export type PendingEmission = z.infer<typeof PendingEmission>;
+
+/**
  * What the normalizer keeps per device in KV `devices` (and in its in-process cache).
  * `status_at` is the time of the newest knowledge behind `status`: an observation older than
  * it never rolls the state back. `last_sync_seq`/`last_device_seq` are raw stream sequences,
@@ -26,6 +39,7 @@ export const RegistryEntry = z.object({
   last_sync_seq: z.number().int().nonnegative().nullable(),
   last_device_seq: z.number().int().nonnegative().nullable(),
   removed_at: UtcTimestamp.nullable(),
+  outbox: z.array(PendingEmission).default([]),
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;
 
@@ -50,6 +64,7 @@ export const SystemRecord = z.object({
       body: z.string(),
     })
     .nullable(),
+  outbox: z.array(PendingEmission).default([]),
 });
 export type SystemRecord = z.infer<typeof SystemRecord>;
 

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import { Counters, describeError, retry, retryable, type openDevicesBucket } from '@edge/platform';
 import { RegistryEntry, SystemRecord } from './registry-entry';
-import type { RegistryWrite } from './device-registry';
+
+/** A registry value to write (serialized when the write is queued: the state at that moment). */
+export interface RegistryWrite {
+  key: string;
+  value: string;
+}
 
 /** The KV bucket `devices`, as the platform opens it. */
 export type DevicesKv = Awaited<ReturnType<typeof openDevicesBucket>>;
@@ -17,9 +22,7 @@ const noop = () => undefined;
 
 /**
  * Durable side of the device registry (KV `devices`). Writes are pipelined; writes of one key
- * are chained so they land in decision order, and each waits for the publishes of the decision
- * that produced it (`after`): KV never holds a state whose canonical events are not yet stored,
- * so after a crash the redelivered input re-decides and re-emits the same (deduplicated) events.
+ * are chained so they land in the order they were queued (decision order).
  */
 export class RegistryStore {
   readonly counters = new Counters();
@@ -70,18 +73,14 @@ export class RegistryStore {
     this.log.warn({ key, reason: why.slice(0, 500) }, 'registry value invalid; ignored');
   }
 
-  /**
-   * Persists the writes of one decision once `after` (its publishes) resolved and every earlier
-   * write of the same keys landed. Rejects (retryable) if a write fails.
-   */
-  persist(writes: RegistryWrite[], after: Promise<unknown>): Promise<void> {
-    if (writes.length === 0) return after.then(noop);
+  /** Writes values once every earlier write of the same keys landed. Rejects (retryable) if one fails. */
+  persist(writes: RegistryWrite[]): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
     const tasks = writes.map((w) => {
       const prev = this.chains.get(w.key);
-      const ready = prev ? Promise.all([prev, after]) : after;
-      const done = ready.then(() => this.put(w.key, w.value));
+      const done = prev ? prev.then(() => this.put(w.key, w.value)) : this.put(w.key, w.value);
       this.chains.set(w.key, done);
-      // The chain entry is only for ordering; its failure is reported through `tasks`.
+      // The chain entry is only for ordering; a failure is reported through `tasks`.
       done.then(
         () => {
           if (this.chains.get(w.key) === done) this.chains.delete(w.key);

@@ -14,7 +14,9 @@ import {
   type StatusObservation,
   type VendorMapper,
 } from '@edge/contracts';
-import { sleep, startService, type RunningService } from '@edge/platform';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { provision, provisionOptionsFromConfig, sleep, startService, type RunningService } from '@edge/platform';
 import { startNatsServer, testConfig, type TestNatsServer } from '@edge/platform/testing';
 import { createNormalizerModule, normalizerConsumers } from '../src/normalizer.module';
 
@@ -172,11 +174,11 @@ export async function readCanonical(nc: NatsConnection, fromSeq = 1): Promise<St
 }
 
 /** Waits until the normalizer consumed and acked everything in RAW. */
-export async function waitIdle(nc: NatsConnection, timeoutMs = 45_000): Promise<void> {
+export async function waitIdle(nc: NatsConnection, timeoutMs = 45_000, durable: string = CONSUMERS.normalizer): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const i = await jsm.consumers.info(STREAMS.raw, CONSUMERS.normalizer);
+    const i = await jsm.consumers.info(STREAMS.raw, durable);
     if (i.num_pending === 0 && i.num_ack_pending === 0) return;
     if (Date.now() > end) throw new Error(`normalizer not idle: pending ${i.num_pending}, ack pending ${i.num_ack_pending}`);
     await sleep(50);
@@ -184,6 +186,8 @@ export async function waitIdle(nc: NatsConnection, timeoutMs = 45_000): Promise<
 }
 
 export interface Harness {
+  /** Durable the normalizer consumes with. */
+  durable: string;
   nats: TestNatsServer;
   nc: NatsConnection;
   js: JetStreamClient;
@@ -193,13 +197,37 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-/** A real nats-server, the normalizer in process with the test mapper, and a test client. */
-export async function startHarness(): Promise<Harness> {
+/**
+ * A real nats-server, the normalizer in process with the test mapper, and a test client.
+ * `shortAckDurable` binds the normalizer to a test-made durable over all of RAW with a 2 s ack
+ * wait instead of the provisioned one (30 s): after a stop, the unacked messages of the old
+ * instance come back in seconds, which keeps restart tests short.
+ */
+export async function startHarness(opts: { shortAckDurable?: string } = {}): Promise<Harness> {
   const nats = await startNatsServer();
   const config = testConfig(nats.url, { log: { level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'error' } });
-  const module = createNormalizerModule({ mappers: testMappers });
-  const start = () => startService({ service: 'normalizer', module, consumers: normalizerConsumers, config, httpPort: 0 });
+  let consumers = normalizerConsumers;
+  if (opts.shortAckDurable) {
+    const durable = opts.shortAckDurable;
+    const admin = await connect({ servers: nats.url });
+    await provision(admin, provisionOptionsFromConfig(config));
+    const jsm = await jetstreamManager(admin);
+    await jsm.consumers.add(STREAMS.raw, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: subjects.rawAll,
+      ack_wait: nanos(2_000),
+      max_deliver: -1,
+      max_ack_pending: 10_000,
+    });
+    await admin.drain();
+    consumers = normalizerConsumers.map((b) => ({ ...b, durable }));
+  }
+  const module = createNormalizerModule({ mappers: testMappers, consumer: consumers[0] });
+  const start = () => startService({ service: 'normalizer', module, consumers, config, httpPort: 0 });
   const h: Harness = {
+    durable: consumers[0].durable,
     nats,
     nc: undefined as unknown as NatsConnection,
     js: undefined as unknown as JetStreamClient,
