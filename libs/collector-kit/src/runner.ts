@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { backoffDelay, describeError, errorKind, sleep, Counters, type SystemConfig } from '@edge/platform';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type SystemConfig } from '@edge/platform';
 import type { CollectorState, VendorCollector } from './collector';
 import { RawPublisher, type SyncTrigger } from './raw-publisher';
 
@@ -120,10 +121,33 @@ export class CollectorRunner {
   /** Single flight: a sync requested while one runs returns the running one. */
   sync(trigger: SyncTrigger): Promise<SyncReport> {
     if (this.running) return this.running;
-    this.running = this.doSync(trigger).finally(() => {
+    this.running = this.tracedSync(trigger).finally(() => {
       this.running = null;
     });
     return this.running;
+  }
+
+  /**
+   * One trace per inventory sync: the vendor calls (HTTP client spans) and every raw publish
+   * (whose trace context travels on in the NATS headers) are children of this span.
+   */
+  private tracedSync(trigger: SyncTrigger): Promise<SyncReport> {
+    const span = tracer('edge').startSpan(`inventory sync ${this.collector.vendor}`, {
+      attributes: { 'edge.vendor': this.collector.vendor, 'edge.system.id': this.systemId, 'edge.sync.trigger': trigger },
+    });
+    return context
+      .with(trace.setSpan(context.active(), span), () => this.doSync(trigger))
+      .then(
+        (r) => {
+          span.setAttributes({ 'edge.sync.id': r.sync_id, 'edge.sync.devices': r.devices, 'edge.sync.complete': r.complete === true });
+          return r;
+        },
+        (e: unknown) => {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: describeError(e) });
+          throw e;
+        },
+      )
+      .finally(() => span.end());
   }
 
   get syncing(): boolean {
