@@ -85,11 +85,10 @@ const ISO_RE =
  * `0001-01-01…` (the .NET "unset") and unparseable input → null.
  */
 export function toUtcIso(input: unknown, assumeZone: 'utc' | 'local' = 'utc'): string | null {
-  if (input instanceof Date) return Number.isNaN(input.getTime()) ? null : input.toISOString();
+  if (input instanceof Date) return isoOrNull(input);
   if (typeof input === 'number') {
     if (!Number.isFinite(input) || input <= 0) return null;
-    const d = new Date(input);
-    return Number.isNaN(d.getTime()) ? null : d.toISOString();
+    return isoOrNull(new Date(input));
   }
   if (typeof input !== 'string') return null;
   const s = input.trim();
@@ -101,18 +100,37 @@ export function toUtcIso(input: unknown, assumeZone: 'utc' | 'local' = 'utc'): s
   const [, y, mo, d, h, mi, sec = '0', frac = '', zone] = m;
   if (Number(y) <= 1) return null;
   const milli = Number((frac + '000').slice(0, 3));
-  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), milli);
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60)
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysInMonth(Number(y), Number(mo)) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 60)
     return null;
+  // Date.UTC and new Date(y, …) read years 0–99 as 1900–1999: the full year is set explicitly.
+  const utc = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), milli));
+  utc.setUTCFullYear(Number(y));
+  let t = utc.getTime();
   if (zone && zone.toUpperCase() !== 'Z') {
     const zm = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!;
     const off = (Number(zm[2]) * 60 + Number(zm[3] ?? '0')) * (zm[1] === '+' ? 1 : -1);
     t -= off * 60_000;
   } else if (!zone && assumeZone === 'local') {
-    t = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), milli).getTime();
+    const local = new Date(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), milli);
+    local.setFullYear(Number(y));
+    t = local.getTime();
   }
-  const out = new Date(t);
-  return Number.isNaN(out.getTime()) ? null : out.toISOString();
+  return isoOrNull(new Date(t));
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+}
+
+/**
+ * ISO text of a date, or null when it has none or lies outside years 0000–9999: `toISOString`
+ * writes those as `+010000-…`, which is not a UTC timestamp any consumer accepts.
+ */
+function isoOrNull(d: Date): string | null {
+  if (Number.isNaN(d.getTime())) return null;
+  const iso = d.toISOString();
+  return /^\d{4}-/.test(iso) ? iso : null;
 }
 
 /** Trims a string; empty → null. */
