@@ -201,7 +201,7 @@ export function mapStatus(p: OnGuardRawStatus, ctx: MapContext): StatusObservati
     {
       device_id: canonicalId(ctx.system_id, r.native_type, key),
       status: r.status,
-      timestamp: (r.timestamp && toUtcIso(r.timestamp)) ?? ctx.observed_at,
+      timestamp: (r.timestamp ? toUtcIso(r.timestamp) : null) ?? ctx.observed_at,
       reason: r.description,
       observed_via: 'event',
       native_event_id: r.native_event_id,
