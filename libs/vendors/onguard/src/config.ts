@@ -76,7 +76,7 @@ export const EventsConfig = z
     fields: EventFieldsConfig.prefault({}),
     lost_pattern: RegexText.default('communications? (lost|failure)').describe('description → device offline now'),
     restored_pattern: RegexText.default('communications? restored').describe('description → device online now'),
-    suspect_pattern: RegexText.default('offline|online|tamper|power|fault|communications?').describe(
+    suspect_pattern: RegexText.default('offline|online|tamper|power|fault|battery|communications?').describe(
       'description → confirm with GetHardwareStatus',
     ),
     confirm: z.boolean().default(true).describe('confirm lost/restored/suspect events with a targeted GetHardwareStatus'),

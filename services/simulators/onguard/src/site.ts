@@ -222,7 +222,6 @@ export function generateSite(o: SiteOptions): GeneratedSite {
     return 0x1;
   };
   let panelId = 0;
-  let alarmSeq = 0;
   for (let i = 0; i < o.panels; i++) {
     const id = ++panelId;
     const seg = 1 + (i % segCount);
@@ -260,7 +259,6 @@ export function generateSite(o: SiteOptions): GeneratedSite {
     }
     for (let a = 1; a <= o.alarmPanelsPerPanel; a++) {
       const aid = 64 + a; // device ids above the reader range, unique within the panel
-      alarmSeq++;
       const input = a % 2 === 1;
       put({
         type: 'Lnl_AlarmPanel',

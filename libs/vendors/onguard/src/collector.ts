@@ -1,0 +1,520 @@
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { getCi, stableHash } from '@edge/contracts';
+import { Counters, describeError, errorKind, registerSecret, type SystemConfig } from '@edge/platform';
+import type { CollectorHooks, CollectorState, RawPublisher, SyncWriter, VendorCollector } from '@edge/collector-kit';
+import { parseOnGuardSystem, type OnGuardSystemConfig } from './config';
+import { OpenAccessClient } from './client/openaccess-client';
+import { OpenAccessError } from './client/errors';
+import { HardwareStatusReader } from './hardware-status';
+import { discoverTypes, pagedInstances, pagedVideoRecorders, readSegments, type TypeCapabilities } from './inventory';
+import { EventBridge } from './event-bridge/event-bridge';
+import { compileEventRules, readHardwareEvent, type CompiledEventRules, type HardwareEvent } from './event-bridge/hardware-event';
+import { nativeKeyOf, ONGUARD_TYPES, parentKeyOf, typeInfo, VIDEO_RECORDER } from './mapper/types';
+import type { HardwareStatusRead, OnGuardRawDeviceInput, OnGuardRawStatusInput, PropertyValueMap, StatusRowInput } from './raw-schema';
+
+/** A status-capable device as the collector remembers it between syncs (keys only, bounded). */
+interface IndexedDevice {
+  type: string;
+  /** Key properties with the server's casing, for execute_method. */
+  keyMap: Record<string, unknown>;
+  /** Number the panel uses for it in events (ReaderID, alarm panel ID, DEVICEID). */
+  deviceNo: number | null;
+  outParam: string;
+}
+
+/** What the last complete inventory saw: panels, and per panel its status-capable devices. */
+interface DeviceIndex {
+  panels: Map<string, PropertyValueMap>;
+  children: Map<string, IndexedDevice[]>;
+  /** Status-capable devices that hang off no panel. */
+  loose: IndexedDevice[];
+  builtAt: string;
+}
+
+interface Target {
+  type: string;
+  keyMap: Record<string, unknown>;
+  panelKey: string | null;
+  outParam: string;
+}
+
+const STATUS_BATCH = 100;
+const PANEL = 'Lnl_Panel';
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/**
+ * One OnGuard system: inventory (types discovered, instances paged, each device composed with its
+ * panel/recorder, segment and hardware status), status polls (UpdateHardwareStatus +
+ * GetHardwareStatus), and the Web Event Bridge (lost/restored published at once, then confirmed
+ * with a targeted status read). Every bridge (re)subscription asks the runner to reconcile.
+ */
+export class OnGuardCollector implements VendorCollector {
+  readonly vendor = 'onguard';
+  readonly systemId: string;
+  readonly counters = new Counters();
+  readonly client: OpenAccessClient;
+  private readonly statusReader: HardwareStatusReader;
+  private readonly bridge: EventBridge | null;
+  private readonly rules: CompiledEventRules;
+  private readonly intrusionPattern: RegExp;
+  private hooks: CollectorHooks | null = null;
+  private index: DeviceIndex | null = null;
+  private walking: Promise<DeviceIndex> | null = null;
+  private lastError: string | null = null;
+  private readonly unknownEventKeys = new Set<string>();
+  private readonly pendingConfirm = new Map<string, Target>();
+  private confirmTimer: NodeJS.Timeout | null = null;
+  private confirming: Promise<void> = Promise.resolve();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(
+    readonly cfg: OnGuardSystemConfig,
+    private readonly log: Logger,
+  ) {
+    this.systemId = cfg.id;
+    registerSecret(cfg.password);
+    registerSecret(cfg.application_id);
+    this.client = new OpenAccessClient({
+      baseUrl: cfg.base_url,
+      username: cfg.username,
+      password: cfg.password,
+      directoryId: cfg.directory_id,
+      applicationId: cfg.application_id,
+      apiVersion: cfg.api_version,
+      tls: cfg.tls,
+      requestTimeoutMs: cfg.request_timeout,
+      connectTimeoutMs: cfg.connect_timeout,
+      maxConcurrency: cfg.max_concurrency,
+      requestRetries: cfg.request_retries,
+      renewBeforeMs: cfg.session.renew_before,
+      keepaliveIntervalMs: cfg.session.keepalive_interval,
+      authBackoff: { baseMs: cfg.session.auth_backoff_base, capMs: cfg.session.auth_backoff_cap },
+      log: log.child({ component: 'openaccess' }),
+    });
+    this.statusReader = new HardwareStatusReader(
+      this.client,
+      { concurrency: cfg.status.concurrency, maxPerSecond: cfg.status.max_per_second, updatePanels: cfg.status.update_panels, updateSettleMs: cfg.status.update_settle },
+      log.child({ component: 'hardware-status' }),
+    );
+    this.rules = compileEventRules(cfg.events);
+    this.intrusionPattern = new RegExp(cfg.inventory.intrusion_panel_pattern, 'i');
+    this.bridge = cfg.events.enabled
+      ? new EventBridge({
+          client: this.client,
+          url: `${this.client.apiBase}/${cfg.events.bridge_path.replace(/^\/+/, '')}`,
+          cfg: cfg.events,
+          tls: { ca: cfg.tls.ca_file ? readFileSync(cfg.tls.ca_file) : undefined, insecure: cfg.tls.insecure },
+          log: log.child({ component: 'event-bridge' }),
+          onEvent: (ev) => this.onBridgeEvent(ev),
+          onConnected: (reason) => this.hooks?.requestReconcile(reason),
+        })
+      : null;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async start(hooks: CollectorHooks): Promise<void> {
+    this.hooks = hooks;
+    try {
+      await this.client.sessionToken();
+    } catch (e) {
+      // Not fatal: the runner's syncs and polls retry, and the bridge waits for the session.
+      this.lastError = describeError(e);
+      this.log.warn({ err: this.lastError }, 'OnGuard not reachable at start; retrying in the background');
+    }
+    this.bridge?.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    await this.bridge?.stop();
+    await Promise.race([Promise.allSettled([...this.inflight, this.confirming]), new Promise((r) => setTimeout(r, 5_000))]);
+    await this.client.close(this.cfg.session.logout_on_stop);
+  }
+
+  state(): CollectorState {
+    const cs = this.client.state();
+    const bs = this.bridge?.state() ?? null;
+    const connection = cs.session === 'blocked' ? 'auth_failed' : cs.session === 'active' ? 'connected' : cs.last_error && !cs.last_ok_at ? 'disconnected' : 'connecting';
+    return {
+      connection,
+      events: bs ? bs.state : 'disabled',
+      last_error: cs.blocked_reason ?? this.lastError ?? bs?.last_error ?? cs.last_error,
+      details: {
+        api_base: this.client.apiBase,
+        session: cs,
+        bridge: bs,
+        index: this.index ? { panels: this.index.panels.size, built_at: this.index.builtAt } : null,
+        counters: { ...this.client.counters.snapshot(), ...prefix('bridge_', this.bridge?.counters.snapshot() ?? {}), ...this.counters.snapshot() },
+      },
+    };
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  // ------------------------------------------------------------------ inventory
+
+  private keyPropsOf(type: string, caps: Map<string, TypeCapabilities>): string[] {
+    return caps.get(type)?.keyProperties ?? typeInfo(type).keys;
+  }
+
+  private keyMapOf(type: string, obj: PropertyValueMap, caps: Map<string, TypeCapabilities>): Record<string, unknown> | null {
+    const out: Record<string, unknown> = {};
+    for (const k of this.keyPropsOf(type, caps)) {
+      const v = getCi(obj, k);
+      if (v === undefined || v === null || v === '') return null;
+      out[k] = v;
+    }
+    return out;
+  }
+
+  private keyOf(type: string, caps: Map<string, TypeCapabilities>): (p: PropertyValueMap) => string | null {
+    const learnt = ONGUARD_TYPES[type] ? undefined : (caps.get(type)?.keyProperties ?? undefined);
+    return (p) => nativeKeyOf(type, p, learnt);
+  }
+
+  /** Stable `order_by` of a type: its key properties (§6.4). */
+  private orderBy(type: string, caps: Map<string, TypeCapabilities>): string {
+    return typeInfo(type, caps.get(type)?.keyProperties ?? undefined).keys.join(',');
+  }
+
+  private segmentOf(segments: Map<string, string>, id: unknown): { id: string | number; name: string | null } | null {
+    if (id === undefined || id === null || id === '' || Number(id) === 0) return null;
+    return { id: typeof id === 'number' ? id : String(id), name: segments.get(String(id)) ?? null };
+  }
+
+  async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
+    const walk = this.walk({ emit: (d) => writer.device(d), readStatus: this.cfg.inventory.status }, signal);
+    this.walking = walk;
+    try {
+      const idx = await walk;
+      this.index = idx;
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = describeError(e);
+      throw e;
+    } finally {
+      if (this.walking === walk) this.walking = null;
+    }
+  }
+
+  /**
+   * Pages every configured type once, in bounded memory: panels and recorders are kept (they
+   * are parents), everything else streams page by page into `emit`. Returns the device index.
+   */
+  private async walk(o: { emit: ((d: OnGuardRawDeviceInput) => Promise<void>) | null; readStatus: boolean }, signal: AbortSignal): Promise<DeviceIndex> {
+    const log = this.log;
+    const inv = this.cfg.inventory;
+    const page = { pageSize: inv.page_size, signal, log };
+    const caps = await discoverTypes(this.client, [...new Set([...inv.types, 'Lnl_Segment'])], log, signal);
+    const segments = await readSegments(this.client, caps, page);
+    const idx: DeviceIndex = { panels: new Map(), children: new Map(), loose: [], builtAt: nowIso() };
+    const liveRecorder = this.cfg.recorder_is_online === 'live';
+
+    // Recorders first: cameras need them as parents.
+    const recorders = new Map<string, PropertyValueMap>();
+    if (inv.video_recorders) {
+      for await (const items of pagedVideoRecorders(this.client, page)) {
+        for (const r of items) {
+          const obj = r as PropertyValueMap;
+          recorders.set(String(r.id), obj);
+          await o.emit?.({ native_type: VIDEO_RECORDER, object: obj, segment: this.segmentOf(segments, r.segment_id), hints: liveRecorder ? { is_online_live: true } : {} });
+        }
+      }
+    }
+
+    // Panels: kept in memory (parents of everything else); one status pass for all of them.
+    const panelStatus = new Map<string, HardwareStatusRead>();
+    if (caps.has(PANEL)) {
+      let skipped = 0;
+      for await (const items of pagedInstances(this.client, PANEL, this.keyOf(PANEL, caps), { ...page, orderBy: this.orderBy(PANEL, caps) })) {
+        for (const p of items) {
+          const pt = String(getCi(p, 'PanelType') ?? '');
+          if (inv.skip_panel_types.some((s) => s.toLowerCase() === pt.toLowerCase())) {
+            skipped++;
+            continue;
+          }
+          idx.panels.set(nativeKeyOf(PANEL, p)!, p);
+        }
+      }
+      if (skipped > 0) log.debug({ skipped }, 'Lnl_Panel rows that are not hardware (logical sources) skipped');
+      const panels = [...idx.panels.entries()];
+      const capable = caps.get(PANEL)?.hasStatusMethod ?? false;
+      if (o.readStatus && capable) {
+        const enabledKeys = panels.filter(([, p]) => getCi(p, 'IsOnline') !== false).map(([, p]) => this.keyMapOf(PANEL, p, caps)).filter((k): k is Record<string, unknown> => k !== null);
+        await this.statusReader.updatePanels(enabledKeys, signal);
+        const reads = await this.statusReader.readAll(panels, ([, p]) => ({ type: PANEL, key: this.keyMapOf(PANEL, p, caps), outParam: caps.get(PANEL)?.statusOutParam }), signal);
+        reads.forEach((r, i) => r && panelStatus.set(panels[i][0], r));
+      }
+      for (const [key, p] of panels) {
+        if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
+        const pt = String(getCi(p, 'PanelType') ?? '');
+        await o.emit?.({
+          native_type: PANEL,
+          object: p,
+          segment: this.segmentOf(segments, getCi(p, 'SegmentID')),
+          hardware_status: panelStatus.get(key) ?? null,
+          hints: { intrusion_panel: this.intrusionPattern.test(pt) },
+        });
+      }
+    }
+
+    // Every other type streams page by page.
+    for (const type of inv.types) {
+      if (type === PANEL || !caps.has(type)) continue;
+      const cap = caps.get(type)!;
+      const info = typeInfo(type, cap.keyProperties ?? undefined);
+      const statusCapable = cap.hasStatusMethod && info.statusKind !== 'none';
+      let blank = 0;
+      for await (const items of pagedInstances(this.client, type, this.keyOf(type, caps), { ...page, orderBy: this.orderBy(type, caps) })) {
+        const rows = type === 'Lnl_Camera' && inv.skip_blank_camera_names ? items.filter((c) => String(getCi(c, 'NAME') ?? getCi(c, 'Name') ?? '').trim() !== '' || (blank++, false)) : items;
+        const reads = o.readStatus && statusCapable ? await this.statusReader.readAll(rows, (r) => ({ type, key: this.keyMapOf(type, r, caps), outParam: cap.statusOutParam }), signal) : [];
+        for (let i = 0; i < rows.length; i++) {
+          if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
+          const obj = rows[i];
+          const parent = parentKeyOf(type, obj);
+          const panel = parent?.type === PANEL ? (idx.panels.get(parent.key) ?? null) : null;
+          const recorder = parent?.type === VIDEO_RECORDER ? (recorders.get(parent.key) ?? null) : null;
+          const segId = panel ? getCi(panel, 'SegmentID') : recorder ? getCi(recorder, 'segment_id') : getCi(obj, 'SegmentID');
+          await o.emit?.({
+            native_type: type,
+            object: obj,
+            panel,
+            recorder,
+            segment: this.segmentOf(segments, segId),
+            hardware_status: reads[i] ?? null,
+            panel_status: parent?.type === PANEL ? (panelStatus.get(parent.key) ?? null) : null,
+            hints: {
+              ...(type === 'Lnl_Camera' && liveRecorder ? { is_online_live: true } : {}),
+              ...(info.deviceType === 'other' && cap.keyProperties ? { key_properties: cap.keyProperties } : {}),
+            },
+          });
+          if (statusCapable) {
+            const keyMap = this.keyMapOf(type, obj, caps);
+            if (!keyMap) continue;
+            const dev: IndexedDevice = { type, keyMap, deviceNo: deviceNoOf(type, obj), outParam: cap.statusOutParam };
+            if (parent?.type === PANEL) {
+              let xs = idx.children.get(parent.key);
+              if (!xs) idx.children.set(parent.key, (xs = []));
+              xs.push(dev);
+            } else idx.loose.push(dev);
+          }
+        }
+      }
+      if (blank > 0) log.debug({ blank }, 'blank Lnl_Camera rows skipped');
+    }
+    idx.builtAt = nowIso();
+    return idx;
+  }
+
+  /** The index of the last complete inventory; built (without publishing) when there is none yet. */
+  private async currentIndex(signal: AbortSignal): Promise<DeviceIndex> {
+    if (this.index) return this.index;
+    if (this.walking) {
+      try {
+        return await this.walking;
+      } catch {
+        // Fall through and build one.
+      }
+    }
+    const idx = await this.walk({ emit: null, readStatus: false }, signal);
+    this.index ??= idx;
+    return idx;
+  }
+
+  // ------------------------------------------------------------------ status
+
+  private panelRowObject(key: string, idx: DeviceIndex): PropertyValueMap {
+    const p = idx.panels.get(key);
+    return p ? { ID: getCi(p, 'ID'), IsOnline: getCi(p, 'IsOnline') } : { ID: Number(key) };
+  }
+
+  /** Reads targets (panels first, so children carry their panel's read) and publishes rows in batches. */
+  private async readAndPublish(raw: RawPublisher, targets: Target[], via: 'poll' | 'event', reason: string, idx: DeviceIndex | null, signal: AbortSignal, dedupePrefix: string): Promise<number> {
+    const panelTargets = targets.filter((t) => t.type === PANEL);
+    const others = targets.filter((t) => t.type !== PANEL);
+    const panelReads = new Map<string, HardwareStatusRead>();
+    let batch: StatusRowInput[] = [];
+    let batchNo = 0;
+    let published = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const payload: OnGuardRawStatusInput = { source: 'hardware_status', via, reason, rows: batch };
+      const rows = batch;
+      batch = [];
+      await raw.status(payload, `${dedupePrefix}:${batchNo++}:${stableHash(rows.map((r) => `${r.native_type}:${JSON.stringify(r.object)}:${r.hardware_status?.status}`).join('|'))}`);
+      published += rows.length;
+    };
+    const panelProps = (key: string | null) => (key && idx ? this.panelRowObject(key, idx) : key ? { ID: Number(key) } : null);
+    const prs = await this.statusReader.readAll(panelTargets, (t) => ({ type: t.type, key: t.keyMap, outParam: t.outParam }), signal);
+    for (let i = 0; i < panelTargets.length; i++) {
+      const t = panelTargets[i];
+      const r = prs[i];
+      if (!r) continue;
+      if (t.panelKey) panelReads.set(t.panelKey, r);
+      batch.push({ native_type: PANEL, object: t.panelKey && idx ? this.panelRowObject(t.panelKey, idx) : t.keyMap, hardware_status: r });
+      if (batch.length >= STATUS_BATCH) await flush();
+    }
+    for (let off = 0; off < others.length; off += STATUS_BATCH) {
+      const chunk = others.slice(off, off + STATUS_BATCH);
+      const rs = await this.statusReader.readAll(chunk, (t) => ({ type: t.type, key: t.keyMap, outParam: t.outParam }), signal);
+      chunk.forEach((t, i) => {
+        const r = rs[i];
+        if (!r) return;
+        batch.push({ native_type: t.type, object: t.keyMap, panel: panelProps(t.panelKey), hardware_status: r, panel_status: t.panelKey ? (panelReads.get(t.panelKey) ?? null) : null });
+      });
+      if (batch.length >= STATUS_BATCH) await flush();
+    }
+    await flush();
+    return published;
+  }
+
+  private targetsOf(idx: DeviceIndex): Target[] {
+    const out: Target[] = [];
+    for (const [key, p] of idx.panels) {
+      out.push({ type: PANEL, keyMap: { ID: getCi(p, 'ID') }, panelKey: key, outParam: 'Status' });
+      for (const c of idx.children.get(key) ?? []) out.push({ type: c.type, keyMap: c.keyMap, panelKey: key, outParam: c.outParam });
+    }
+    for (const c of idx.loose) out.push({ type: c.type, keyMap: c.keyMap, panelKey: null, outParam: c.outParam });
+    return out;
+  }
+
+  async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
+    const idx = await this.currentIndex(signal);
+    const pollId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    const enabledPanels = [...idx.panels.values()].filter((p) => getCi(p, 'IsOnline') !== false).map((p) => ({ ID: getCi(p, 'ID') }));
+    await this.statusReader.updatePanels(enabledPanels, signal);
+    const n = await this.readAndPublish(raw, this.targetsOf(idx), 'poll', reason, idx, signal, `poll:${pollId}`);
+    this.counters.inc('status_rows_polled', n);
+    return { devices: n };
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private onBridgeEvent(ev: Record<string, unknown>): void {
+    this.counters.inc('events_received');
+    const he = readHardwareEvent(ev, this.rules);
+    for (const k of he.unknownKeys) {
+      if (this.unknownEventKeys.size < 200 && !this.unknownEventKeys.has(k)) {
+        this.unknownEventKeys.add(k);
+        this.log.info({ key: k }, 'hardware event carries an unknown key (logged once); add it to events.fields if it matters');
+      }
+    }
+    const filter = this.cfg.events.filter.toLowerCase();
+    if (he.eventClass !== null && filter.trim() !== '' && !filter.includes(he.eventClass.toLowerCase())) {
+      this.counters.inc('events_other_class');
+      return;
+    }
+    if (he.verdict === 'ignore') {
+      this.counters.inc('events_ignored');
+      return;
+    }
+    const targets = this.resolve(he);
+    if (targets.length === 0) return;
+    if ((he.verdict === 'lost' || he.verdict === 'restored') && targets.length >= 1) {
+      // Ambiguous device numbers are left to the confirming read.
+      const primary = targets.filter((t) => t.primary);
+      if (primary.length === 1) this.publishEventRow(ev, he, primary[0]);
+    }
+    if (this.cfg.events.confirm) this.scheduleConfirm(targets);
+  }
+
+  /** The devices an event is about: the panel (device 0) or its device(s) with that number, plus children of a panel. */
+  private resolve(he: HardwareEvent): Array<Target & { primary: boolean }> {
+    const panelKey = String(he.panelId);
+    const idx = this.index;
+    const out: Array<Target & { primary: boolean }> = [];
+    if (!he.deviceId) {
+      out.push({ type: PANEL, keyMap: { ID: he.panelId }, panelKey, outParam: 'Status', primary: true });
+      if (this.cfg.events.confirm_children && idx) for (const c of idx.children.get(panelKey) ?? []) out.push({ type: c.type, keyMap: c.keyMap, panelKey, outParam: c.outParam, primary: false });
+      return out;
+    }
+    const matches = idx ? (idx.children.get(panelKey) ?? []).filter((c) => c.deviceNo === he.deviceId) : [];
+    if (matches.length > 0) return matches.map((c) => ({ type: c.type, keyMap: c.keyMap, panelKey, outParam: c.outParam, primary: true }));
+    // No inventory yet (or an unknown device): readers are the common case.
+    return [{ type: 'Lnl_Reader', keyMap: { PanelID: he.panelId, ReaderID: he.deviceId }, panelKey, outParam: 'Status', primary: true }];
+  }
+
+  private publishEventRow(ev: Record<string, unknown>, he: HardwareEvent, t: Target): void {
+    const raw = this.hooks?.raw;
+    if (!raw) return;
+    const payload: OnGuardRawStatusInput = {
+      source: 'event',
+      event: ev,
+      resolved: {
+        native_type: t.type,
+        object: t.keyMap,
+        status: he.verdict === 'lost' ? 'offline' : 'online',
+        timestamp: he.timestamp,
+        description: he.description,
+        native_event_id: he.eventId,
+      },
+    };
+    const key = `ev:${he.eventId ?? stableHash(JSON.stringify(ev))}:${t.type}:${JSON.stringify(t.keyMap)}`;
+    this.counters.inc('event_rows_published');
+    void this.track(raw.status(payload, key)).catch((e) => {
+      this.counters.inc('event_publish_failed');
+      this.log.error({ err: describeError(e) }, 'could not publish an event status message');
+    });
+  }
+
+  /** Coalesces targets for a short delay, then reads their status (§5.5: the status bit is the truth). */
+  private scheduleConfirm(targets: Target[]): void {
+    for (const t of targets) this.pendingConfirm.set(`${t.type}:${JSON.stringify(t.keyMap)}`, t);
+    if (this.confirmTimer || this.stopped) return;
+    this.confirmTimer = setTimeout(() => {
+      this.confirmTimer = null;
+      const batch = [...this.pendingConfirm.values()];
+      this.pendingConfirm.clear();
+      this.confirming = this.confirming.then(() => this.confirm(batch));
+    }, this.cfg.events.confirm_delay);
+  }
+
+  private async confirm(targets: Target[]): Promise<void> {
+    const raw = this.hooks?.raw;
+    if (!raw || targets.length === 0 || this.stopped) return;
+    // Children's reasons need their panel's read: add the panel of every child in the batch.
+    const panels = new Set(targets.filter((t) => t.type === PANEL).map((t) => t.panelKey));
+    for (const t of targets) {
+      if (t.type !== PANEL && t.panelKey && !panels.has(t.panelKey)) {
+        panels.add(t.panelKey);
+        targets.push({ type: PANEL, keyMap: { ID: Number(t.panelKey) }, panelKey: t.panelKey, outParam: 'Status' });
+      }
+    }
+    try {
+      const n = await this.track(this.readAndPublish(raw, targets, 'event', 'event confirmation', this.index, new AbortController().signal, `confirm:${Date.now()}`));
+      this.counters.inc('event_confirm_rows', n);
+    } catch (e) {
+      this.counters.inc('event_confirm_failed');
+      this.log.warn({ err: describeError(e), kind: errorKind(e) }, 'could not confirm an event with GetHardwareStatus; the next poll will');
+      this.hooks?.requestReconcile('event confirmation failed');
+    }
+  }
+}
+
+function deviceNoOf(type: string, obj: PropertyValueMap): number | null {
+  const v = type === 'Lnl_Reader' ? getCi(obj, 'ReaderID') : type === 'Lnl_AlarmPanel' ? getCi(obj, 'ID') : getCi(obj, 'DEVICEID');
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) ? n : null;
+}
+
+function prefix(p: string, o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${p}${k}`, v]));
+}
+
+/** Factory used by the collector service: validates the vendor extras, then builds the collector. */
+export function createOnGuardCollector(system: SystemConfig, log: Logger): OnGuardCollector {
+  return new OnGuardCollector(parseOnGuardSystem(system), log.child({ vendor: 'onguard', system_id: system.id }));
+}
+

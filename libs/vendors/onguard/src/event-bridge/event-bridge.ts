@@ -1,0 +1,265 @@
+import type { Logger } from 'pino';
+import { backoffDelay, Counters } from '@edge/platform';
+import type { EventsConfig } from '../config';
+import { OA_CODES, OpenAccessError } from '../client/errors';
+import type { OpenAccessClient } from '../client/openaccess-client';
+import { EventSubscription } from '../raw-schema';
+import { HubError, SignalRConnection } from './signalr-client';
+
+export type BridgeState = 'stopped' | 'connecting' | 'subscribed' | 'bus_lost' | 'reconnecting' | 'auth_blocked' | 'disabled';
+
+export interface EventBridgeOptions {
+  client: OpenAccessClient;
+  /** `<OpenAccess root>/eventbridge`. */
+  url: string;
+  cfg: EventsConfig;
+  tls?: { ca?: Buffer; insecure?: boolean };
+  log: Logger;
+  /** One `OnBusinessEventReceived` dictionary. */
+  onEvent(event: Record<string, unknown>): void;
+  /** Subscribed (again) after a connect, reconnect or message-bus recovery: events in between are gone. */
+  onConnected(reason: string): void;
+}
+
+/**
+ * The OnGuard Web Event Bridge subscriber (§5.3), after the Lenel samples: connect, then
+ * `CreateSubscription(connectionInfo, subscription)` on hub `Outbound`, `ConnectionHeartbeat`
+ * every 10 s (a failed heartbeat = a lost connection), one re-login on the HubException
+ * `invalidsessiontoken`, a new subscription on `system.not_found`, both spellings of the
+ * message-bus-lost callback, `OnExceptionRaised` logged. Any loss restarts the connection with
+ * backoff; the owner reconciles after each (re)subscription.
+ */
+export class EventBridge {
+  readonly counters = new Counters();
+  private st: BridgeState = 'stopped';
+  private conn: SignalRConnection | null = null;
+  private stopped = true;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lostReason: Error | null = null;
+  private subscription: EventSubscription | null = null;
+  private lastError: string | null = null;
+  private connectedAt: number | null = null;
+  private everConnected = false;
+  private busLostTimer: NodeJS.Timeout | null = null;
+  private readonly unknownCallbacks = new Set<string>();
+  private lastToken: string | null = null;
+
+  constructor(private readonly o: EventBridgeOptions) {}
+
+  state(): { state: BridgeState; transport: string | null; subscription_id: string | null; connected_at: string | null; last_error: string | null } {
+    return {
+      state: this.st,
+      transport: this.conn?.transport ?? null,
+      subscription_id: this.subscription ? String(this.subscription.id) : null,
+      connected_at: this.connectedAt ? new Date(this.connectedAt).toISOString() : null,
+      last_error: this.lastError,
+    };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const c = this.conn;
+    if (c) {
+      await c.invoke(this.o.cfg.hub, 'StopSubscription', [], 2_000).catch(() => undefined);
+      await c.stop();
+    }
+    await this.loop?.catch(() => undefined);
+    this.st = 'stopped';
+  }
+
+  private connectionInfo(token: string): Record<string, string> {
+    // PascalCase, as the samples send it (§5.3).
+    return { SessionToken: token, ApplicationId: this.o.client.applicationId };
+  }
+
+  private subscriptionArg(): Record<string, unknown> {
+    const s = this.subscription;
+    return s
+      ? { id: s.id, description: s.description ?? this.o.cfg.description, filter: s.filter ?? this.o.cfg.filter, is_durable: false }
+      : { description: this.o.cfg.description, filter: this.o.cfg.filter, is_durable: false };
+  }
+
+  /** A hub call with the session: one re-login and resend on `invalidsessiontoken`. */
+  private async call(conn: SignalRConnection, method: string, args: (token: string) => unknown[]): Promise<unknown> {
+    let token = await this.o.client.sessionToken();
+    this.lastToken = token;
+    try {
+      return await conn.invoke(this.o.cfg.hub, method, args(token), this.o.cfg.invoke_timeout);
+    } catch (e) {
+      if (!(e instanceof HubError) || e.code !== OA_CODES.session) throw this.translate(e);
+      this.counters.inc('relogins');
+      this.o.log.info({ method }, 'event bridge: session token refused; logging in again');
+      token = await this.o.client.reauthenticate(token);
+      this.lastToken = token;
+      try {
+        return await conn.invoke(this.o.cfg.hub, method, args(token), this.o.cfg.invoke_timeout);
+      } catch (e2) {
+        throw this.translate(e2);
+      }
+    }
+  }
+
+  private translate(e: unknown): unknown {
+    if (e instanceof HubError && e.code === OA_CODES.licence) return new OpenAccessError('auth', 'onguard_licence', `event bridge refused the Application-Id: ${e.message}`, { licence: true });
+    return e;
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      const blocked = this.o.client.blockedUntilMs;
+      if (blocked > 0) {
+        this.st = 'auth_blocked';
+        await this.pause(blocked - Date.now() + 100);
+        continue;
+      }
+      this.st = this.everConnected ? 'reconnecting' : 'connecting';
+      this.lostReason = null;
+      const conn = new SignalRConnection({
+        url: this.o.url,
+        hubs: [this.o.cfg.hub],
+        transport: this.o.cfg.transport,
+        tls: this.o.tls,
+        log: this.o.log,
+        onMessage: (hub, method, args) => this.onMessage(method, args),
+        onClose: (reason) => {
+          this.lostReason = reason;
+          this.wake?.();
+        },
+      });
+      this.conn = conn;
+      try {
+        await conn.start();
+        const r = await this.call(conn, 'CreateSubscription', (t) => [this.connectionInfo(t), { description: this.o.cfg.description, filter: this.o.cfg.filter, is_durable: false }]);
+        const sub = EventSubscription.safeParse(r);
+        this.subscription = sub.success ? sub.data : null;
+        if (!sub.success) this.o.log.warn('event bridge: CreateSubscription answered without a subscription id; heartbeats carry the filter only');
+        this.st = 'subscribed';
+        this.connectedAt = Date.now();
+        this.lastError = null;
+        attempt = 0;
+        this.counters.inc(this.everConnected ? 'reconnects' : 'connects');
+        this.o.log.info({ transport: conn.transport, subscription_id: this.subscription?.id ?? null }, this.everConnected ? 'event bridge re-subscribed' : 'event bridge subscribed');
+        const reason = this.everConnected ? 'event bridge reconnected' : 'event bridge connected';
+        this.everConnected = true;
+        this.o.onConnected(reason);
+        await this.heartbeats(conn);
+      } catch (e) {
+        this.lastError = e instanceof Error ? e.message : String(e);
+        this.counters.inc('failures');
+        if (e instanceof HubError && e.code === OA_CODES.notFound) {
+          // The subscription was deleted on the server: the next connect creates a new one.
+          this.subscription = null;
+          this.o.log.warn('event bridge: subscription not found on the server (deleted?); subscribing again');
+        } else if (!this.stopped) this.o.log.warn({ err: this.lastError, attempt }, 'event bridge connection lost or failed');
+      } finally {
+        if (this.busLostTimer) clearTimeout(this.busLostTimer);
+        this.busLostTimer = null;
+        await conn.stop();
+        if (this.conn === conn) this.conn = null;
+      }
+      if (this.stopped) break;
+      this.st = 'reconnecting';
+      await this.pause(backoffDelay(attempt++, { baseMs: this.o.cfg.reconnect_base, capMs: this.o.cfg.reconnect_cap, floorMs: Math.min(250, this.o.cfg.reconnect_base) }));
+    }
+    this.st = 'stopped';
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        if (this.wake === done) this.wake = null;
+        resolve();
+      };
+      const t = setTimeout(done, Math.max(0, ms));
+      this.wake = done;
+    });
+  }
+
+  /** Heartbeat every interval until the connection is lost, a heartbeat fails, or stop. */
+  private async heartbeats(conn: SignalRConnection): Promise<void> {
+    for (;;) {
+      await this.pause(this.o.cfg.heartbeat_interval);
+      if (this.stopped) return;
+      if (this.lostReason) throw this.lostReason;
+      await this.call(conn, 'ConnectionHeartbeat', (t) => [this.connectionInfo(t), this.subscriptionArg()]);
+      this.counters.inc('heartbeats');
+      if (this.lostReason) throw this.lostReason;
+    }
+  }
+
+  private onMessage(method: string, args: unknown[]): void {
+    switch (method.toLowerCase()) {
+      case 'onbusinesseventreceived': {
+        const ev = typeof args[0] === 'string' ? safeJson(args[0]) : args[0];
+        if (ev && typeof ev === 'object' && !Array.isArray(ev)) {
+          this.counters.inc('events');
+          this.o.onEvent(ev as Record<string, unknown>);
+        } else this.o.log.warn('event bridge: OnBusinessEventReceived without a dictionary; ignored');
+        return;
+      }
+      case 'onconnectiontomessagebusestablished':
+        this.o.log.info('event bridge: connection to message bus established');
+        if (this.st === 'bus_lost') {
+          this.st = 'subscribed';
+          if (this.busLostTimer) clearTimeout(this.busLostTimer);
+          this.busLostTimer = null;
+          this.o.onConnected('message bus restored');
+        }
+        return;
+      // The C# and Java samples disagree on the name (§5.3): both mean events stop flowing.
+      case 'onconnectiontomessagebuslost':
+      case 'onconnectionfrommessagebuslost':
+        this.counters.inc('bus_lost');
+        this.o.log.warn({ callback: method }, 'event bridge: message bus connection lost; events are not flowing');
+        if (this.st === 'subscribed') this.st = 'bus_lost';
+        if (!this.busLostTimer) {
+          this.busLostTimer = setTimeout(() => {
+            this.busLostTimer = null;
+            if (this.st === 'bus_lost') {
+              this.lostReason = new Error(`message bus still lost after ${this.o.cfg.bus_lost_grace} ms`);
+              this.wake?.();
+            }
+          }, this.o.cfg.bus_lost_grace);
+          this.busLostTimer.unref();
+        }
+        return;
+      case 'onexceptionraised': {
+        const raw = args[0];
+        const parsed = typeof raw === 'string' ? safeJson(raw) : raw;
+        const rec = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+        const code = typeof rec.ErrorCode === 'string' ? rec.ErrorCode : null;
+        this.counters.inc('exceptions_raised');
+        this.o.log.warn({ error_code: code, message: typeof rec.Message === 'string' ? rec.Message : typeof raw === 'string' ? raw.slice(0, 200) : null }, 'event bridge: OnExceptionRaised');
+        if (code === OA_CODES.session) void this.o.client.reauthenticate(this.lastToken).catch(() => undefined);
+        return;
+      }
+      case 'onmanagementevent':
+        this.o.log.debug({ event: typeof args[0] === 'string' ? args[0].slice(0, 200) : null }, 'event bridge: management event');
+        return;
+      default:
+        if (!this.unknownCallbacks.has(method)) {
+          this.unknownCallbacks.add(method);
+          this.o.log.info({ callback: method }, 'event bridge: unknown hub callback (logged once)');
+        }
+    }
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
+}
+
