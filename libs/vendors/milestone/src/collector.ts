@@ -62,12 +62,19 @@ export class MilestoneCollector implements VendorCollector {
   private probeTimer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
   private stopped = false;
+  /** Resolves when the first inventory completed: from then on disabled devices are known. */
+  private readonly inventoryKnown: Promise<void>;
+  private markInventoryKnown: () => void = () => undefined;
+  private inventoryDone = false;
 
   constructor(
     readonly cfg: MilestoneConfig,
     private readonly log: Logger,
   ) {
     this.systemId = cfg.id;
+    this.inventoryKnown = new Promise((resolve) => {
+      this.markInventoryKnown = resolve;
+    });
     this.urls = gatewayUrls(cfg.base_url);
     this.tls = tlsOptionsFrom(cfg.tls);
     this.http = new HttpTransport({ tls: this.tls, timeoutMs: cfg.request_timeout, maxSockets: Math.max(16, cfg.driver_settings_concurrency * 2) });
@@ -101,6 +108,7 @@ export class MilestoneCollector implements VendorCollector {
       reconnect: { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap, floorMs: Math.min(500, cfg.reconnect_base) },
       onEvents: (events) => this.onEvents(events),
       onBaseline: async (rows, reason) => {
+        await this.untilInventoryKnown();
         await this.publishState(rows, reason, this.requireHooks().raw);
       },
       onGap: (reason) => this.hooks?.requestReconcile(reason),
@@ -186,6 +194,8 @@ export class MilestoneCollector implements VendorCollector {
         this.recordingServers = rsList;
         this.lastInventory = stats;
         this.lastError = null;
+        this.inventoryDone = true;
+        this.markInventoryKnown();
       }
     } catch (e) {
       this.lastError = describeError(e);
@@ -238,6 +248,17 @@ export class MilestoneCollector implements VendorCollector {
     if (this.probeNeeded() && !signal.aborted) published += await this.probeAll(raw, true).catch(() => 0);
     if (failure) throw failure;
     return { devices: published };
+  }
+
+  /**
+   * The first baseline waits (bounded) for the first inventory: a Communication Stopped row
+   * means `disabled` or `offline` depending on configuration, which only the inventory knows.
+   */
+  private async untilInventoryKnown(): Promise<void> {
+    if (this.inventoryDone) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.inventoryKnown, new Promise<void>((r) => (timer = setTimeout(r, this.cfg.baseline_inventory_wait)))]);
+    clearTimeout(timer);
   }
 
   private requireHooks(): CollectorHooks {

@@ -39,6 +39,7 @@ export const MilestoneExtras = z
     reconnect_cap: Duration.default(60_000).describe('events socket reconnect backoff cap'),
     auth_retry_after: Duration.default(300_000).describe('after the IDP refused the password, wait this long before trying again'),
     account_problem_retry_after: Duration.default(1_800_000).describe('same after LockedOut / ChangePassword'),
+    baseline_inventory_wait: Duration.default(300_000).describe('the first getState baseline waits this long at most for the first inventory (which knows the disabled devices)'),
     state_chunk_rows: z.number().int().min(1).max(5_000).default(500).describe('getState rows per RAW status message'),
     recording_server_event_types: z
       .object({
@@ -97,6 +98,7 @@ export function configReference(): string {
     'account_problem_retry_after',
     'probe_interval',
     'probe_timeout',
+    'baseline_inventory_wait',
   ]);
   const defaults = MilestoneExtras.parse({});
   for (const [key, schema] of Object.entries(MilestoneExtras.shape)) {

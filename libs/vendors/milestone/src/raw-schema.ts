@@ -27,17 +27,19 @@ export const Relations = z.looseObject({ self: Ref.optional(), parent: Ref.optio
  * Any Configuration REST object. Some resources carry no top-level `id`; it is then
  * `relations.self.id` (milestone-xprotect.md §3.4).
  */
-export const ConfigItem = z
-  .looseObject({
-    id: z.string().min(1).optional(),
-    name: z.string().nullish(),
-    displayName: z.string().nullish(),
-    description: z.string().nullish(),
-    enabled: BoolLike.optional(),
-    lastModified: z.string().nullish(),
-    relations: Relations.optional(),
-  })
-  .refine((o) => Boolean(o.id ?? o.relations?.self?.id), 'object has neither "id" nor "relations.self.id"');
+const ItemBase = z.looseObject({
+  id: z.string().min(1).optional(),
+  name: z.string().nullish(),
+  displayName: z.string().nullish(),
+  description: z.string().nullish(),
+  enabled: BoolLike.optional(),
+  lastModified: z.string().nullish(),
+  relations: Relations.optional(),
+});
+const hasId = (o: { id?: string; relations?: { self?: { id: string } } }) => Boolean(o.id ?? o.relations?.self?.id);
+const NO_ID = 'object has neither "id" nor "relations.self.id"';
+
+export const ConfigItem = ItemBase.refine(hasId, NO_ID);
 export type ConfigItem = z.infer<typeof ConfigItem>;
 
 /** Id of a config object: `id`, else `relations.self.id`; lower-case (GUIDs compare case-insensitively). */
@@ -45,25 +47,19 @@ export function itemId(o: { id?: string; relations?: { self?: { id: string } } }
   return (o.id ?? o.relations?.self?.id ?? '').toLowerCase();
 }
 
-export const Hardware = z.intersection(
-  ConfigItem,
-  z.looseObject({
-    /** URL-shaped in real data (`http://192.168.1.154:8554/`), sometimes bare. */
-    address: z.string().nullish(),
-    model: z.string().nullish(),
-    hardwareDriverPath: Ref.nullish(),
-  }),
-);
+export const Hardware = ItemBase.extend({
+  /** URL-shaped in real data (`http://192.168.1.154:8554/`), sometimes bare. */
+  address: z.string().nullish(),
+  model: z.string().nullish(),
+  hardwareDriverPath: Ref.nullish(),
+}).refine(hasId, NO_ID);
 export type Hardware = z.infer<typeof Hardware>;
 
-export const RecordingServer = z.intersection(
-  ConfigItem,
-  z.looseObject({
-    hostName: z.string().nullish(),
-    portNumber: z.union([z.number(), z.string()]).nullish(),
-    webServerUri: z.string().nullish(),
-  }),
-);
+export const RecordingServer = ItemBase.extend({
+  hostName: z.string().nullish(),
+  portNumber: z.union([z.number(), z.string()]).nullish(),
+  webServerUri: z.string().nullish(),
+}).refine(hasId, NO_ID);
 export type RecordingServer = z.infer<typeof RecordingServer>;
 
 export const Site = z.looseObject({
