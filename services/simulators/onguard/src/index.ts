@@ -71,7 +71,14 @@ export async function startOnGuardSimulator(opts: OnGuardSimulatorOptions = {}):
   const tls: SimTls | null = opts.tls ? makeTls() : null;
   const bridgePrefix = `${OPENACCESS_BASE}/eventbridge`;
 
+  let active = 0;
   const handler = (raw: IncomingMessage, res: ServerResponse) => {
+    const isControl = (raw.url ?? '').startsWith('/_sim');
+    if (!isControl) {
+      active++;
+      if (active > (st.stats.max_concurrent_requests ?? 0)) st.stats.max_concurrent_requests = active;
+      res.once('close', () => active--);
+    }
     void (async () => {
       const url = new URL(raw.url ?? '/', 'http://sim');
       const path = url.pathname.replace(/\/+$/, '') || '/';

@@ -298,6 +298,7 @@ export class OpenAccessClient {
   /** Logs in again before expiry; the old session is logged out once its requests are done. */
   private async renew(): Promise<void> {
     const old = this.token;
+    const oldExpiry = this.tokenExpiresAt ?? Date.now();
     if (!old || this.closed) return;
     this.counters.inc('session_renewals');
     try {
@@ -306,7 +307,9 @@ export class OpenAccessClient {
         this.loginFlight = null;
       });
       await this.loginFlight;
-      const t = setTimeout(() => void this.logoutToken(old), this.o.requestTimeoutMs);
+      // Requests still using the old token get the time they need, but not past its expiry.
+      const grace = Math.min(this.o.requestTimeoutMs, Math.max(0, oldExpiry - Date.now() - 1_000));
+      const t = setTimeout(() => void this.logoutToken(old), grace);
       t.unref();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'session renewal failed; the next call logs in again');
