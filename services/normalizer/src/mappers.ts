@@ -1,5 +1,6 @@
 import { MapperRegistry } from '@edge/contracts';
 import { onguardMapper } from '@edge/vendor-onguard/mapper';
+import { milestoneMapper } from '@edge/vendor-milestone/mapper';
 
 /**
  * The vendor mappers this normalizer knows. Adding a vendor = one `.register(...)` line here;
@@ -7,5 +8,6 @@ import { onguardMapper } from '@edge/vendor-onguard/mapper';
  */
 export function createMapperRegistry(): MapperRegistry {
   return new MapperRegistry()
-    .register(onguardMapper);
+    .register(onguardMapper)
+    .register(milestoneMapper);
 }
