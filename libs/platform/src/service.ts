@@ -137,6 +137,8 @@ export function runService(o: ServiceOptions): void {
   const exit = async (code: number) => {
     if (running) await running.stop();
     await shutdownTelemetry();
+    // The timer is unref'd: when the loop empties first, the process still ends with this code.
+    process.exitCode = code;
     setTimeout(() => process.exit(code), 50).unref();
   };
   process.once('SIGTERM', () => void exit(0));
