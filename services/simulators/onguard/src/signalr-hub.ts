@@ -271,7 +271,7 @@ export class SignalRHub {
         const sub = this.st.createSubscription(c.user, body);
         conn.subscriptionId = sub.id;
         this.st.count('subscriptions_created');
-        this.later(() => this.push(conn, 'OnConnectionToMessageBusEstablished', []));
+        this.later(() => !this.busLost && this.push(conn, 'OnConnectionToMessageBusEstablished', []));
         return { I, R: subscriptionJson(sub) };
       }
       case 'modifysubscription': {
@@ -284,7 +284,7 @@ export class SignalRHub {
         if (typeof body.filter === 'string') sub.filter = body.filter;
         sub.last_updated_date = this.st.localIso(new Date());
         conn.subscriptionId = sub.id;
-        this.later(() => this.push(conn, 'OnConnectionToMessageBusEstablished', []));
+        this.later(() => !this.busLost && this.push(conn, 'OnConnectionToMessageBusEstablished', []));
         return { I, R: subscriptionJson(sub) };
       }
       case 'connectionheartbeat': {

@@ -57,7 +57,8 @@ const Frame = z.looseObject({
   M: z.array(z.unknown()).optional(),
   G: z.string().optional(),
   T: z.number().optional(),
-  D: z.number().optional(),
+  /** `1` in a persistent response = disconnect; in a hub result = the HubException's ErrorData. */
+  D: z.unknown().optional(),
   I: z.union([z.string(), z.number()]).optional(),
   R: z.unknown().optional(),
   E: z.string().optional(),
@@ -283,7 +284,7 @@ export class SignalRConnection {
       if (p) {
         this.pending.delete(String(fr.I));
         clearTimeout(p.timer);
-        if (fr.E !== undefined) p.reject(new HubError(fr.E, fr.H === true, fr.D ?? (v as Record<string, unknown>).D));
+        if (fr.E !== undefined) p.reject(new HubError(fr.E, fr.H === true, fr.D));
         else p.resolve(fr.R);
       }
     }
@@ -297,7 +298,7 @@ export class SignalRConnection {
         }
       }
     }
-    if (fr.D === 1) this.fail(new Error('server asked the client to disconnect'));
+    if (fr.D === 1 && fr.I === undefined) this.fail(new Error('server asked the client to disconnect'));
   }
 
   /** Invokes a hub method; resolves with `R`, rejects with HubError or on timeout / loss. */
