@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { SpanKind, context, trace, type Link } from '@opentelemetry/api';
 import { CloudErrorResponse, IngestResponse } from '@edge/contracts';
-import { backoffDelay, Counters, permanent, sleep, type BackoffPolicy } from '@edge/platform';
+import { backoffDelay, Counters, permanent, sleep, tracer, type BackoffPolicy } from '@edge/platform';
 import type { CloudAnswer, CloudClient } from './cloud-client';
 import { Batch, requestOf, type BatchRequest } from './batch';
 import type { Circuit, FailureKind } from './circuit';
@@ -41,6 +42,12 @@ export function classify(a: CloudAnswer): Outcome {
 
 export interface DeliveryPolicy {
   retry: BackoffPolicy;
+  /**
+   * Cap of the backoff while the circuit is open. Then only one request (the probe) goes out for
+   * the whole forwarder, so probing more often than the per-request cap costs the cloud little
+   * and finds the recovery sooner.
+   */
+  probeCapMs: number;
   /** Probe interval while credentials or the endpoint are refused. */
   slowRetryMs: number;
 }
@@ -74,6 +81,25 @@ export class Deliverer {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /**
+   * The POST runs in the trace of the batch's first message (its HTTP client span is a child
+   * there) and links the traces of the others: every message's trace reaches the cloud POST.
+   */
+  private tracedPost(b: Batch, req: BatchRequest): Promise<CloudAnswer> {
+    const parent = b.items[0]?.trace ?? context.active();
+    const links: Link[] = [];
+    for (const i of b.items.slice(1, 128)) {
+      const sc = i.trace ? trace.getSpanContext(i.trace) : undefined;
+      if (sc) links.push({ context: sc });
+    }
+    return tracer('edge').startActiveSpan(
+      `cloud POST ${req.path}`,
+      { kind: SpanKind.INTERNAL, links, attributes: { 'edge.batch.items': b.items.length, 'edge.batch.key': req.key } },
+      parent,
+      (span) => this.client.post(req.path, req.body, req.key, this.signal).finally(() => span.end()),
+    );
+  }
+
   async deliver(batch: Batch, lane: LaneState): Promise<void> {
     const work: Batch[] = [batch];
     lane.attempt = 0;
@@ -85,7 +111,7 @@ export class Deliverer {
         return;
       }
       const req = this.request(b);
-      const answer = await this.client.post(req.path, req.body, req.key, this.signal);
+      const answer = await this.tracedPost(b, req);
       if (this.signal.aborted) {
         this.circuit.release(ticket);
         return;
@@ -107,7 +133,8 @@ export class Deliverer {
         case 'endpoint': {
           const fk: FailureKind = out.kind;
           this.circuit.failure(ticket, fk, out.reason);
-          const delay = out.kind === 'retry' ? this.retryDelay(lane.attempt, out.retryAfterMs) : this.slowDelay();
+          const open = this.circuit.state !== 'closed';
+          const delay = out.kind === 'retry' ? this.retryDelay(lane.attempt, out.retryAfterMs, open) : this.slowDelay();
           lane.attempt++;
           lane.backoff_ms = delay;
           lane.next_attempt_at = new Date(Date.now() + delay).toISOString();
@@ -116,7 +143,9 @@ export class Deliverer {
           if (out.kind === 'retry' && out.retryAfterMs !== undefined) this.counters.inc('retry_after_honoured');
           if (lane.attempt === 1 || lane.attempt % 20 === 0)
             this.log.warn({ lane: lane.name, path: req.path, attempt: lane.attempt, delay_ms: delay, reason: out.reason, items: b.items.length }, 'cloud did not take the batch; retrying');
-          await sleep(delay, this.signal);
+          // A Retry-After is a promise to the cloud; any other wait ends early when another lane's probe gets through.
+          if (out.kind === 'retry' && out.retryAfterMs !== undefined) await sleep(delay, this.signal);
+          else await this.circuit.sleepUnlessClosed(delay, this.signal);
           break;
         }
         case 'too_large':
@@ -163,9 +192,10 @@ export class Deliverer {
   }
 
   /** Honours Retry-After (never earlier; a little jitter after it), else full-jitter backoff. */
-  retryDelay(attempt: number, retryAfterMs?: number): number {
+  retryDelay(attempt: number, retryAfterMs?: number, circuitOpen = false): number {
     if (retryAfterMs !== undefined) return retryAfterMs + Math.floor(this.random() * Math.min(1000, 50 + retryAfterMs * 0.1));
-    return backoffDelay(attempt, this.policy.retry, this.random);
+    const policy = circuitOpen ? { ...this.policy.retry, capMs: Math.min(this.policy.retry.capMs, this.policy.probeCapMs) } : this.policy.retry;
+    return backoffDelay(attempt, policy, this.random);
   }
 
   private slowDelay(): number {

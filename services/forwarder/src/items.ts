@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import { CanonicalMessage, stableHash, type CanonicalSyncEndMessage, type RemovedDevice } from '@edge/contracts';
 import { permanent, type Delivery } from '@edge/platform';
 
@@ -36,6 +37,8 @@ export interface OutItem {
   done: Promise<void>;
   resolve(): void;
   reject(e: Error): void;
+  /** Trace context of the message's consume span: the cloud POST that carries it joins its trace. */
+  trace?: Context;
 }
 
 const decoder = new TextDecoder();
@@ -68,7 +71,7 @@ export function toItem(d: Delivery): OutItem {
     throw permanent('invalid_canonical', `message on ${d.subject} is not a canonical message: ${issues.join('; ')}`);
   }
   const m = p.data;
-  const base = { seq: d.seq, timestampMs: d.timestampMs, ...settleable() };
+  const base = { seq: d.seq, timestampMs: d.timestampMs, trace: context.active(), ...settleable() };
   switch (m.kind) {
     case 'health': {
       // edge_seq lets the cloud order one device's events together with their timestamp.
