@@ -28,6 +28,7 @@ export class Circuit {
   private since = Date.now();
   private lastFailure: { at: string; kind: FailureKind; reason: string } | null = null;
   private opened = 0;
+  private closeWaiters: Array<() => void> = [];
 
   constructor(
     private readonly threshold: number,
@@ -71,6 +72,23 @@ export class Circuit {
     this.since = Date.now();
     this.hooks.onClose(down);
     this.waiters.splice(0).forEach((w) => w());
+    this.closeWaiters.splice(0).forEach((w) => w());
+  }
+
+  /** Waits `ms`, or less if the circuit closes meanwhile: a lane backing off need not sleep past a recovery. */
+  sleepUnlessClosed(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        const i = this.closeWaiters.indexOf(done);
+        if (i >= 0) this.closeWaiters.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.closeWaiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   failure(t: Ticket, kind: FailureKind, reason: string): void {

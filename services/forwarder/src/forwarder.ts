@@ -18,6 +18,9 @@ export const FORWARDER_PATTERN = subjects.canonicalAll;
  */
 export const HEALTH_LANES = 4;
 
+/** Longest wait between probes while the cloud is down (the configured cap applies when it is lower). */
+export const PROBE_CAP_MS = 15_000;
+
 /** Why the consumer is paused while the circuit is not closed. */
 const PAUSE_REASON = 'cloud_unavailable';
 
@@ -26,7 +29,7 @@ export const CIRCUIT_THRESHOLD = 3;
 
 /** Messages held in flight: enough to fill every lane's next batch while one is being sent. */
 export function forwarderConcurrency(maxItems: number): number {
-  return Math.min(9_000, Math.max(256, maxItems * (HEALTH_LANES + 1) * 2));
+  return Math.min(9_000, Math.max(256, maxItems * (HEALTH_LANES + 1) + 256));
 }
 
 interface Lane {
@@ -66,6 +69,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
       this.circuit,
       {
         retry: { baseMs: cloud.retry.base, capMs: cloud.retry.cap, floorMs: Math.min(100, cloud.retry.base) },
+        probeCapMs: PROBE_CAP_MS,
         // Bad credentials: probe at the capped delay, never faster; a locked account helps no one.
         slowRetryMs: Math.max(cloud.retry.cap, cloud.retry.base),
       },

@@ -159,6 +159,11 @@ describe('answers and retries', () => {
     expect((await second).probe).toBe(false);
     c.failure(await c.permit(signal), 'auth', 'HTTP 401');
     expect(c.state).toBe('auth_failed');
-    expect(events).toEqual(['open:open', 'close', 'open:auth_failed']);
+    // A lane sleeping a long backoff wakes when another lane's probe gets through.
+    const sleeping = c.sleepUnlessClosed(60_000, signal);
+    c.success(await c.permit(signal));
+    await sleeping;
+    c.failure(await c.permit(signal), 'auth', 'HTTP 401');
+    expect(events).toEqual(['open:open', 'close', 'open:auth_failed', 'close', 'open:auth_failed']);
   });
 });
