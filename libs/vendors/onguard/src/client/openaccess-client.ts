@@ -207,6 +207,12 @@ export class OpenAccessClient {
     }
   }
 
+  /** A licence refusal seen elsewhere (the event bridge): the same pause as for REST calls. */
+  refused(e: OpenAccessError): void {
+    if (Date.now() < this.blockedUntil) return;
+    this.block(e);
+  }
+
   /** Refusals of the licence or the credentials: stop calling for a growing, capped time. */
   private block(e: OpenAccessError): void {
     this.authFailures++;

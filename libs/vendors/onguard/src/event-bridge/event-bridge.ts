@@ -108,7 +108,12 @@ export class EventBridge {
   }
 
   private translate(e: unknown): unknown {
-    if (e instanceof HubError && e.code === OA_CODES.licence) return new OpenAccessError('auth', 'onguard_licence', `event bridge refused the Application-Id: ${e.message}`, { licence: true });
+    if (e instanceof HubError && e.code === OA_CODES.licence) {
+      const refused = new OpenAccessError('auth', 'onguard_licence', `event bridge refused the Application-Id: ${e.message}`, { licence: true });
+      // Pauses REST calls too, and this loop waits for the pause before reconnecting.
+      this.o.client.refused(refused);
+      return refused;
+    }
     return e;
   }
 
