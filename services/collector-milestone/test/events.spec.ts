@@ -50,6 +50,19 @@ describe('collector-milestone: state and events into RAW', () => {
     expect(st.connection).toBe('connected');
   });
 
+  it('the startup inventory carries every device with its live status', async () => {
+    const begin = await waitFor(() => inventory.find((e) => e.kind === 'sync.begin' && (e.payload as { trigger: string }).trigger === 'startup'));
+    await waitFor(() => inventory.find((e) => e.kind === 'sync.end' && e.sync_id === begin.sync_id));
+    const devs = inventory.filter((e) => e.kind === 'device' && e.sync_id === begin.sync_id);
+    expect(devs).toHaveLength(rig.sim.model.deviceCount);
+    for (const e of devs) {
+      const d = milestoneMapper.mapDevice(milestoneMapper.deviceSchema.parse(e.payload), e);
+      const t = rig.sim.control.device(d.source.native_type, d.source.native_id);
+      // Nothing has changed yet: enabled devices communicate, disabled ones are disabled.
+      expect(d.status, d.id).toBe(t.enabled ? 'online' : 'disabled');
+    }
+  });
+
   it('a camera communication error reaches RAW as a status message', async () => {
     const cam = enabledCameras()[0];
     const [change] = rig.sim.control.commError('cameras', cam.id);

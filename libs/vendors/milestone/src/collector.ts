@@ -66,6 +66,12 @@ export class MilestoneCollector implements VendorCollector {
   private readonly inventoryKnown: Promise<void>;
   private markInventoryKnown: () => void = () => undefined;
   private inventoryDone = false;
+  /**
+   * The state cache is current: a baseline was taken on this session and every event since has
+   * been seen. While not, inventory items carry no state (→ `unknown`, "no knowledge") rather
+   * than a state that may have changed during a gap.
+   */
+  private stateFresh = false;
 
   constructor(
     readonly cfg: MilestoneConfig,
@@ -108,10 +114,17 @@ export class MilestoneCollector implements VendorCollector {
       reconnect: { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap, floorMs: Math.min(500, cfg.reconnect_base) },
       onEvents: (events) => this.onEvents(events),
       onBaseline: async (rows, reason) => {
+        // The cache is current at once (inventory items composed from now on carry state); the
+        // publish waits for the first inventory, which knows which devices are disabled.
+        const relevant = await this.absorb(rows);
+        this.stateFresh = true;
         await this.untilInventoryKnown();
-        await this.publishState(rows, reason, this.requireHooks().raw);
+        await this.publishRows(relevant, reason, this.requireHooks().raw);
       },
       onGap: (reason) => this.hooks?.requestReconcile(reason),
+      onLink: (link) => {
+        this.stateFresh = link === 'resumed';
+      },
     });
   }
 
@@ -124,7 +137,9 @@ export class MilestoneCollector implements VendorCollector {
       this.stream.start();
       this.startProbes();
     })();
-    await this.stream.waitSubscribed(START_WAIT_MS);
+    // Returning once the baseline is in the cache lets the startup inventory carry live state.
+    const deadline = Date.now() + START_WAIT_MS;
+    if (await this.stream.waitSubscribed(START_WAIT_MS)) while (!this.stateFresh && !this.stopped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   }
 
   async stop(): Promise<void> {
@@ -153,6 +168,7 @@ export class MilestoneCollector implements VendorCollector {
         recording_server_probe: this.probeNeeded() ? 'active' : 'off',
         probes: [...this.probes.values()].map((p) => ({ id: p.recordingServerId, responding: p.responding, at: p.probedAt })),
         known_states: this.states.size,
+        state_fresh: this.stateFresh,
         publish_queue: this.queued,
         token: { expires_at: auth.expires_at, token_url: auth.token_url, token_requests: auth.token_requests },
         last_inventory: this.lastInventory,
@@ -214,7 +230,7 @@ export class MilestoneCollector implements VendorCollector {
     const id = key.slice(key.indexOf('/') + 1);
     return {
       ...d,
-      state: this.states.get(key) ?? null,
+      state: this.stateFresh ? (this.states.get(key) ?? null) : null,
       probe: d.resourceType === 'recordingServers' ? (this.probes.get(id) ?? null) : null,
       recordingServerTypes: { responding: this.rsTypes.responding, notResponding: this.rsTypes.notResponding },
     };
@@ -370,6 +386,11 @@ export class MilestoneCollector implements VendorCollector {
 
   /** Publishes the relevant rows of a getState answer in chunks; returns how many rows went out. */
   private async publishState(rows: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
+    return this.publishRows(await this.absorb(rows), reason, raw);
+  }
+
+  /** Learns recording-server types from the rows, updates the state cache, returns the rows worth publishing. */
+  private async absorb(rows: EssEvent[]): Promise<EssEvent[]> {
     if (this.rsTypes.source !== 'config') await this.learnRsTypesFromRows(rows);
     const relevant: EssEvent[] = [];
     for (const r of rows) {
@@ -378,6 +399,10 @@ export class MilestoneCollector implements VendorCollector {
       this.remember(r, rel.key);
       relevant.push(r);
     }
+    return relevant;
+  }
+
+  private async publishRows(relevant: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
     if (relevant.length === 0) return 0;
     const size = this.cfg.state_chunk_rows;
     const parts = Math.ceil(relevant.length / size);

@@ -30,6 +30,8 @@ export interface EventStreamOptions {
   onBaseline: (rows: EssEvent[], reason: string) => Promise<void>;
   /** The stream lost events it cannot replay (baseline failed): ask for a status poll. */
   onGap: (reason: string) => void;
+  /** Connection state changes: `down` when the socket is gone, `resumed` after a 200 resume. */
+  onLink?: (link: 'down' | 'resumed') => void;
 }
 
 /** Validated rows of a getState reply; rows that don't parse are counted and skipped. */
@@ -154,13 +156,16 @@ export class EventStream {
         const info = await conn.closed;
         this.lastError = `socket closed (${info.code}${info.reason ? `: ${info.reason}` : ''})`;
       } catch (e) {
+        const previous = this.lastError;
         this.lastError = describeError(e);
         this.conn?.terminate();
-        if (!this.stopped) this.o.log.warn({ err: this.lastError, kind: errorKind(e) }, 'events socket failed');
+        // The same failure again (e.g. a remembered credentials refusal) is not worth a warning each time.
+        if (!this.stopped) this.o.log[this.lastError === previous ? 'debug' : 'warn']({ err: this.lastError, kind: errorKind(e) }, 'events socket failed');
         if (errorKind(e) === 'auth') this.streamState = 'auth_failed';
       }
       const hadSession = this.conn !== null && this.sessionId !== null;
       this.conn = null;
+      this.o.onLink?.('down');
       this.connectedSince = null;
       if (this.stopped) break;
       if (hadSession && this.disconnectedAt === null) this.disconnectedAt = Date.now();
@@ -207,6 +212,7 @@ export class EventStream {
       this.counters.inc('sessions_resumed');
       this.o.log.info({ session_id: this.sessionId, last_event_id: this.lastEventId }, 'events session resumed; missed events are replayed');
       this.markSubscribed();
+      this.o.onLink?.('resumed');
       return;
     }
     if (reply.status !== 200 && reply.status !== 201) throw replyError('startSession', reply);
