@@ -1,8 +1,8 @@
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JsMsg, type StoredMsg } from '@nats-io/jetstream';
 import { HEADERS, STREAMS, subjects } from '@edge/contracts';
-import { describeError, EdgeError } from '../errors';
-import type { Publisher } from './publisher';
+import { describeError, EdgeError, permanent } from '../errors';
+import { isTooLarge, type Publisher } from './publisher';
 
 function headerSafe(s: string, max = 2000): string {
   const one = s.replace(/[\r\n]+/g, ' ');
@@ -22,12 +22,25 @@ export async function deadLetter(publisher: Publisher, stage: string, m: JsMsg, 
   h.set(HEADERS.dlqOriginalSeq, String(m.seq));
   h.set(HEADERS.dlqDeliveries, String(m.info.deliveryCount));
   h.set(HEADERS.dlqAt, new Date().toISOString());
-  await publisher.publish(subjects.dlq(stage, m.subject), m.data, {
-    msgId: `dlq:${m.info.stream}:${m.seq}`,
-    headers: h,
-    retryForMs: 10_000,
-  });
+  const subject = subjects.dlq(stage, m.subject);
+  const msgId = `dlq:${m.info.stream}:${m.seq}`;
+  try {
+    await publisher.publish(subject, m.data, { msgId, headers: h, retryForMs: 10_000 });
+  } catch (e) {
+    if (!isTooLarge(e)) throw e;
+    // The original fitted, the original plus reason headers does not: keep the reason and the
+    // start of the bytes; the whole message stays at its sequence in the source stream.
+    const room = Math.max(0, (publisher.nc.info?.max_payload ?? m.data.length) - 8 * 1024);
+    h.set(HEADERS.dlqReason, headerSafe(describeError(err), 500));
+    h.set(DLQ_TRUNCATED, String(m.data.length));
+    h.set(DLQ_ORIGINAL_STREAM, m.info.stream);
+    await publisher.publish(subject, m.data.subarray(0, room), { msgId, headers: h, retryForMs: 10_000 });
+  }
 }
+
+/** Header of a DLQ entry holding only the first bytes of its message: the original size. */
+export const DLQ_TRUNCATED = 'Edge-Dlq-Truncated';
+const DLQ_ORIGINAL_STREAM = 'Edge-Dlq-Original-Stream';
 
 export interface DlqEntry {
   seq: number;
@@ -99,6 +112,11 @@ export class DlqAdmin {
     const m = await jsm.streams.getMessage(STREAMS.dlq, { seq }).catch(() => null);
     if (!m) return null;
     const e = entryOf(m);
+    if (m.header.get(DLQ_TRUNCATED))
+      throw permanent(
+        'dlq_truncated',
+        `DLQ entry ${seq} holds only the first ${m.data.length} of ${m.header.get(DLQ_TRUNCATED)} bytes; the whole message is seq ${e.original_seq} of stream ${m.header.get(DLQ_ORIGINAL_STREAM) || '?'}`,
+      );
     const h = natsHeaders();
     for (const k of m.header.keys()) if (!k.startsWith('Edge-Dlq-')) for (const v of m.header.values(k)) h.append(k, v);
     h.set('Edge-Replayed-From', String(seq));

@@ -3,7 +3,7 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { HEADERS } from '@edge/contracts';
-import { retryable, EdgeError } from '../errors';
+import { permanent, retryable, EdgeError } from '../errors';
 import { retry } from '../backoff';
 import { injectTraceContext } from '../trace-headers';
 import { Counters } from '../metrics';
@@ -26,6 +26,11 @@ export interface PublishResult {
 /** True when the server refused a publish because the stream hit a limit (DiscardNew). */
 export function isStreamFull(e: unknown): boolean {
   return /maximum (bytes|messages|msgs)|insufficient (storage|resources)|resource limits exceeded/i.test(String((e as Error)?.message ?? e));
+}
+
+/** True when a message is larger than the server's max_payload: as it is, it can never be published. */
+export function isTooLarge(e: unknown): boolean {
+  return /max_payload/i.test(String((e as Error)?.message ?? e));
 }
 
 /**
@@ -58,6 +63,7 @@ export class Publisher {
         {
           maxElapsedMs: opts.retryForMs ?? this.defaults.retryForMs,
           policy: { baseMs: 200, capMs: 5_000, floorMs: 50 },
+          shouldRetry: (e) => !isTooLarge(e),
           onRetry: (e, attempt) => {
             this.counters.inc('publish_retries');
             if (attempt === 0 || attempt % 10 === 0)
@@ -68,6 +74,11 @@ export class Publisher {
       this.counters.inc(pa.duplicate ? 'published_duplicate' : 'published');
       return { seq: pa.seq, duplicate: pa.duplicate, stream: pa.stream };
     } catch (e) {
+      if (isTooLarge(e)) {
+        this.counters.inc('publish_failed_too_large');
+        span.recordException(e as Error);
+        throw permanent('message_too_large', `publish to ${subject} failed: ${typeof data === 'string' ? Buffer.byteLength(data) : data.length} bytes is more than the server's max_payload`, { cause: e });
+      }
       const full = isStreamFull(e);
       this.counters.inc(full ? 'publish_failed_stream_full' : 'publish_failed');
       span.recordException(e as Error);
