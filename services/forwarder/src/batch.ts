@@ -167,14 +167,6 @@ export class Batcher {
     return n;
   }
 
-  /** Oldest stream time among waiting items (ms), or null. */
-  oldest(): number | null {
-    let t: number | null = null;
-    for (const b of [...this.ready, ...[...this.open.values()].map((o) => o.batch)])
-      for (const i of b.items) if (t === null || i.timestampMs < t) t = i.timestampMs;
-    return t;
-  }
-
   stop(): void {
     for (const o of this.open.values()) clearTimeout(o.timer);
   }
