@@ -29,6 +29,7 @@ const StatusObservationSchema = z.object({
   native_id: z.string().min(1),
   alive_evidence: z.boolean().optional(),
 });
+const StatusObservations = z.array(StatusObservationSchema);
 
 const noop = () => undefined;
 const JSON_HEADERS = { [HEADERS.contentType]: 'application/json' } as const;
@@ -201,7 +202,7 @@ export class Normalizer {
     } catch (e) {
       throw this.drop('mapper_error', `${ctx.vendor} mapper failed on a status message: ${describeError(e)}`, e);
     }
-    const obs = z.array(StatusObservationSchema).safeParse(mapped);
+    const obs = StatusObservations.safeParse(mapped);
     if (!obs.success) throw this.drop('invalid_mapping', `${ctx.vendor} mapper produced invalid observations: ${issues(obs.error)}`);
     return obs.data;
   }

@@ -20,13 +20,19 @@ export interface LoadedRegistry {
 
 const noop = () => undefined;
 
+interface KeySlot {
+  inflight: Promise<void>;
+  /** Newest value queued behind the in-flight write, and who waits for it. */
+  next: { value: string; done: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null;
+}
+
 /**
  * Durable side of the device registry (KV `devices`). Writes are pipelined; writes of one key
  * are chained so they land in the order they were queued (decision order).
  */
 export class RegistryStore {
   readonly counters = new Counters();
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly slots = new Map<string, KeySlot>();
 
   constructor(
     private readonly kv: DevicesKv,
@@ -73,23 +79,62 @@ export class RegistryStore {
     this.log.warn({ key, reason: why.slice(0, 500) }, 'registry value invalid; ignored');
   }
 
-  /** Writes values once every earlier write of the same keys landed. Rejects (retryable) if one fails. */
+  /**
+   * Writes values in the order they were queued, per key. While a key's write is in flight,
+   * later values of that key are coalesced into one follow-up write (each value is the whole
+   * record, newer ones include everything older ones had). Resolves when every value given here
+   * is durable (its own write or a newer one landed); rejects (retryable) if a write fails.
+   */
   persist(writes: RegistryWrite[]): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
-    const tasks = writes.map((w) => {
-      const prev = this.chains.get(w.key);
-      const done = prev ? prev.then(() => this.put(w.key, w.value)) : this.put(w.key, w.value);
-      this.chains.set(w.key, done);
-      // The chain entry is only for ordering; a failure is reported through `tasks`.
-      done.then(
-        () => {
-          if (this.chains.get(w.key) === done) this.chains.delete(w.key);
-        },
-        noop,
-      );
-      return done;
+    if (writes.length === 1) return this.persistOne(writes[0].key, writes[0].value);
+    return Promise.all(writes.map((w) => this.persistOne(w.key, w.value))).then(noop);
+  }
+
+  private persistOne(key: string, value: string): Promise<void> {
+    const slot = this.slots.get(key);
+    if (!slot) {
+      const s: KeySlot = { inflight: this.put(key, value), next: null };
+      this.slots.set(key, s);
+      this.drain(key, s);
+      return s.inflight;
+    }
+    if (slot.next) {
+      slot.next.value = value;
+      this.counters.inc('kv_puts_coalesced');
+      return slot.next.done;
+    }
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    return Promise.all(tasks).then(noop);
+    done.catch(noop);
+    slot.next = { value, done, resolve, reject };
+    return done;
+  }
+
+  /** When a key's write settles, starts its queued follow-up (or frees the slot). */
+  private drain(key: string, slot: KeySlot): void {
+    slot.inflight.then(
+      () => {
+        const next = slot.next;
+        if (!next) {
+          this.slots.delete(key);
+          return;
+        }
+        slot.next = null;
+        slot.inflight = this.put(key, next.value);
+        slot.inflight.then(next.resolve, next.reject);
+        this.drain(key, slot);
+      },
+      (e: unknown) => {
+        // Later values of this key must not land after a failed one (the engine reloads).
+        this.slots.delete(key);
+        slot.next?.reject(e);
+      },
+    );
   }
 
   private async put(key: string, value: string): Promise<void> {
@@ -111,10 +156,10 @@ export class RegistryStore {
 
   /** Forgets pending ordering (after a recovery every in-flight write has settled). */
   reset(): void {
-    this.chains.clear();
+    this.slots.clear();
   }
 
   get pendingKeys(): number {
-    return this.chains.size;
+    return this.slots.size;
   }
 }
