@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { context, trace } from '@opentelemetry/api';
 import { stableHash, subjects, type RawEnvelope, type SyncBeginPayload, type SyncEndPayload } from '@edge/contracts';
-import type { Publisher, PublishResult } from '@edge/platform';
+import { tracer, type Publisher, type PublishResult } from '@edge/platform';
 
 export interface SystemIdentity {
   vendor: string;
@@ -60,16 +61,27 @@ export class RawPublisher {
    * Publishes one status message. `dedupeKey` must identify this observation (vendor event id,
    * or device + status + vendor time for polls) so a retry or a repeated delivery dedupes.
    */
-  async status(payload: unknown, dedupeKey: string, observedAt?: string): Promise<PublishResult> {
-    const env = this.envelope('status', payload, observedAt ? { observed_at: observedAt } : {});
-    try {
-      return await this.publisher.publishJson(subjects.raw(this.ident.vendor, this.ident.system_id, 'status'), env, {
-        msgId: `raw:${this.ident.system_id}:st:${stableHash(dedupeKey)}`,
-      });
-    } catch (e) {
-      this.onStatusPublishFailed?.(e);
-      throw e;
-    }
+  status(payload: unknown, dedupeKey: string, observedAt?: string): Promise<PublishResult> {
+    // One trace per status observation. Without a new root, every event of a long-lived event
+    // connection would land in the trace of the request that opened it; that span is linked.
+    const opener = trace.getSpanContext(context.active());
+    return tracer('edge').startActiveSpan(
+      `status ${this.ident.vendor} ${this.ident.system_id}`,
+      { root: true, links: opener ? [{ context: opener }] : [], attributes: { 'edge.vendor': this.ident.vendor, 'edge.system.id': this.ident.system_id } },
+      async (span) => {
+        const env = this.envelope('status', payload, observedAt ? { observed_at: observedAt } : {});
+        try {
+          return await this.publisher.publishJson(subjects.raw(this.ident.vendor, this.ident.system_id, 'status'), env, {
+            msgId: `raw:${this.ident.system_id}:st:${stableHash(dedupeKey)}`,
+          });
+        } catch (e) {
+          this.onStatusPublishFailed?.(e);
+          throw e;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 }
 
