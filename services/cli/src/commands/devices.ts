@@ -32,38 +32,58 @@ export const RegistryDevice = z
   .passthrough();
 export type RegistryDevice = z.infer<typeof RegistryDevice>;
 
-/** Reads every device entry of KV `devices` (a snapshot: the watch ends at the current values). */
+/**
+ * The normalizer's journal in the same bucket: a decision is durable in a `wal.<slot>` record
+ * (`items`: KV key → value) before compaction writes it to the device's own key; records at or
+ * below `wal-floor` are already compacted. Reading = device keys, then live records in order.
+ */
+const WalRecord = z.object({ seq: z.number().int().positive(), items: z.record(z.string(), z.unknown()) }).passthrough();
+const WalFloor = z.object({ upto: z.number().int().nonnegative() }).passthrough();
+
+/** Reads every device entry of KV `devices` as the normalizer would load it (a snapshot). */
 export async function readRegistry(nc: NatsConnection): Promise<{ devices: RegistryDevice[]; unreadable: number }> {
   const kv = await openDevicesBucket(nc);
-  const out: RegistryDevice[] = [];
-  let unreadable = 0;
+  const base = new Map<string, unknown>();
+  const journal: Array<z.infer<typeof WalRecord>> = [];
+  let floor = 0;
   const status = await kv.status();
-  if (status.values === 0) return { devices: out, unreadable };
-  const it = await kv.watch({ key: 'dev.>' });
-  // An idle watch on an empty key range would never yield; end it after a quiet second.
-  let timer = setTimeout(() => it.stop(), 1_000);
-  try {
-    for await (const e of it) {
-      clearTimeout(timer);
-      timer = setTimeout(() => it.stop(), 1_000);
-      if (e.operation === 'PUT') {
-        let v: unknown;
-        try {
-          v = e.json<unknown>();
-        } catch {
-          v = null;
+  if (status.values > 0) {
+    const it = await kv.watch({ key: '>' });
+    try {
+      for await (const e of it) {
+        if (e.operation === 'PUT') {
+          let v: unknown;
+          try {
+            v = e.json<unknown>();
+          } catch {
+            v = null;
+          }
+          if (e.key.startsWith('dev.')) base.set(e.key, v);
+          else if (e.key.startsWith('wal.')) {
+            const r = WalRecord.safeParse(v);
+            if (r.success) journal.push(r.data);
+          } else if (e.key === 'wal-floor') {
+            const r = WalFloor.safeParse(v);
+            if (r.success) floor = r.data.upto;
+          }
         }
-        const p = RegistryDevice.safeParse(v);
-        if (p.success) out.push(p.data);
-        else unreadable++;
+        // `delta`: what the watch still has to deliver of the initial snapshot.
+        if (e.delta === 0) break;
       }
-      if (e.delta === 0) break;
+    } finally {
+      it.stop();
     }
-  } finally {
-    clearTimeout(timer);
-    it.stop();
   }
-  return { devices: out, unreadable };
+  for (const r of journal.filter((x) => x.seq > floor).sort((a, b) => a.seq - b.seq))
+    for (const [key, value] of Object.entries(r.items)) if (key.startsWith('dev.')) base.set(key, value);
+  const devices: RegistryDevice[] = [];
+  let unreadable = 0;
+  for (const v of base.values()) {
+    const p = RegistryDevice.safeParse(v);
+    if (p.success) devices.push(p.data);
+    else unreadable++;
+  }
+  return { devices, unreadable };
 }
 
 export const devicesCommand: CliCommand = {
