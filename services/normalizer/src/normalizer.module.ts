@@ -1,4 +1,4 @@
-import { Catch, Controller, Inject, Module, UseFilters, type RpcExceptionFilter, type Type } from '@nestjs/common';
+import { Catch, Controller, Inject, Injectable, Module, UseFilters, type OnApplicationShutdown, type RpcExceptionFilter, type Type } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { throwError, type Observable } from 'rxjs';
 import { CONSUMERS, STREAMS, type MapperRegistry } from '@edge/contracts';
@@ -76,9 +76,19 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
     }
   }
 
+  /** Runs after the consumer stopped (Nest closes the transport first). */
+  @Injectable()
+  class RegistryShutdown implements OnApplicationShutdown {
+    constructor(@Inject(Normalizer) private readonly normalizer: Normalizer) {}
+    async onApplicationShutdown(): Promise<void> {
+      await this.normalizer.close();
+    }
+  }
+
   @Module({
     controllers: [RawController],
     providers: [
+      RegistryShutdown,
       {
         provide: Normalizer,
         inject: [EDGE_RUNTIME],

@@ -72,11 +72,17 @@ export class Normalizer {
   async start(): Promise<void> {
     await this.reload();
     await this.flushOutboxes();
+    this.store.start();
     this.loaded = true;
     this.rt.status.contribute('normalizer', () => this.status());
     this.rt.status.readyCheck('registry', () => (!this.loaded ? 'loading' : this.recovering ? 'reloading after a failed write' : true));
     this.rt.log.info({ registry: this.registry.size(), vendors: this.mappers.vendors() }, 'device registry loaded');
     if (this.mappers.vendors().length === 0) this.rt.log.warn('no vendor mappers registered: every raw message will be dead-lettered');
+  }
+
+  /** Graceful stop (after the consumer drained): leaves the device keys current. */
+  async close(): Promise<void> {
+    await this.store.close();
   }
 
   private async reload(): Promise<void> {
@@ -106,7 +112,7 @@ export class Normalizer {
       in_flight: this.inflight,
       recovering: this.recovering !== null,
       vendors: this.mappers.vendors(),
-      registry: { ...this.registry.size(), pending_writes: this.store.pendingKeys, kv: this.store.counters.snapshot() },
+      registry: { ...this.registry.size(), store: this.store.status() },
       systems: this.registry.systemsStatus(),
     };
   }

@@ -1,15 +1,16 @@
+import { z } from 'zod';
 import type { Logger } from 'pino';
-import { Counters, describeError, retry, retryable, type openDevicesBucket } from '@edge/platform';
+import { Counters, describeError, retry, retryable, sleep, type openDevicesBucket } from '@edge/platform';
 import { RegistryEntry, SystemRecord } from './registry-entry';
 
-/** A registry value to write (serialized when the write is queued: the state at that moment). */
+/** The KV bucket `devices`, as the platform opens it. */
+export type DevicesKv = Awaited<ReturnType<typeof openDevicesBucket>>;
+
+/** A registry value to write (serialized when queued: the state at that moment). */
 export interface RegistryWrite {
   key: string;
   value: string;
 }
-
-/** The KV bucket `devices`, as the platform opens it. */
-export type DevicesKv = Awaited<ReturnType<typeof openDevicesBucket>>;
 
 export interface LoadedRegistry {
   entries: RegistryEntry[];
@@ -18,129 +19,268 @@ export interface LoadedRegistry {
   invalid: number;
 }
 
+export interface RegistryStoreOptions {
+  /** Largest journal record (bytes); keep well under the server's max_payload. */
+  maxRecordBytes: number;
+  /** Journal slots (keys `wal.<n>`), reused in a ring. */
+  ringSlots: number;
+  /** Compact (write device keys, retire journal records) after this many journal bytes... */
+  compactAfterBytes: number;
+  /** ...or this long after the oldest uncompacted record. */
+  compactAfterMs: number;
+  /** How long one KV write may be retried before it counts as failed. */
+  retryForMs: number;
+}
+
+export const DEFAULT_STORE_OPTIONS: RegistryStoreOptions = {
+  maxRecordBytes: 256 * 1024,
+  ringSlots: 512,
+  compactAfterBytes: 64 * 1024 * 1024,
+  compactAfterMs: 30_000,
+  retryForMs: 10_000,
+};
+
+const FLOOR_KEY = 'wal-floor';
+const walKey = (slot: number) => `wal.${slot}`;
+const WalRecord = z.object({ v: z.literal(1), seq: z.number().int().positive(), items: z.record(z.string(), z.unknown()) });
+const WalFloor = z.object({ v: z.literal(1), upto: z.number().int().nonnegative() });
+
 const noop = () => undefined;
 
-interface KeySlot {
-  inflight: Promise<void>;
-  /** Newest value queued behind the in-flight write, and who waits for it. */
-  next: { value: string; done: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null;
+interface Batch {
+  items: Map<string, string>;
+  bytes: number;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
 /**
- * Durable side of the device registry (KV `devices`). Writes are pipelined; writes of one key
- * are chained so they land in the order they were queued (decision order).
+ * Durable side of the device registry, in KV `devices`: one key per device (`dev.<id>`), one
+ * per system (`sys.<vendor>.<system>`), and a journal.
+ *
+ * A decision is durable when the journal record holding it is stored: the records changed by
+ * all decisions of one burst go out as one KV write (`wal.<slot>`, ≤ maxRecordBytes), so the
+ * hot path costs a fraction of a KV write per message instead of one. Compaction later writes
+ * each changed record's newest value to its own key (coalesced: a device that changed 20 times
+ * is written once), then moves the journal floor and retires the records below it.
+ * Loading = device/system keys, then the journal records above the floor, in order.
  */
 export class RegistryStore {
   readonly counters = new Counters();
-  private readonly slots = new Map<string, KeySlot>();
+  private readonly o: RegistryStoreOptions;
+  private batch: Batch | null = null;
+  private flushScheduled = false;
+  /** Next journal sequence number. */
+  private nextSeq = 1;
+  /** Journal records below or at this sequence are compacted. */
+  private floor = 0;
+  /** Highest sequence such that every record up to it is stored. */
+  private durableUpTo = 0;
+  private readonly stored = new Set<number>();
+  /** Newest value of every record changed since the last compaction (what compaction writes). */
+  private dirty = new Map<string, string>();
+  private walBytes = 0;
+  private oldestUncompactedAt: number | null = null;
+  private compacting: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private epoch = 0;
 
   constructor(
     private readonly kv: DevicesKv,
     private readonly log: Logger,
-    private readonly retryForMs = 10_000,
-  ) {}
+    opts: Partial<RegistryStoreOptions> = {},
+  ) {
+    this.o = { ...DEFAULT_STORE_OPTIONS, ...opts };
+  }
 
-  /** Reads every current value of the bucket (start-up and recovery). */
+  /** Periodic compaction (the size trigger fires on its own). */
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.oldestUncompactedAt !== null && Date.now() - this.oldestUncompactedAt >= this.o.compactAfterMs) void this.compact();
+    }, Math.min(5_000, this.o.compactAfterMs));
+    this.timer.unref();
+  }
+
+  /** Flushes and compacts what is left (graceful stop): device keys are current afterwards. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+    await this.compacting?.catch(noop);
+    if (this.dirty.size > 0) await this.compact().catch(noop);
+  }
+
+  /** Reads the bucket: device and system keys, then the journal above the floor. */
   async load(): Promise<LoadedRegistry> {
-    const out: LoadedRegistry = { entries: [], systems: [], invalid: 0 };
+    const base = new Map<string, unknown>();
+    const journal: Array<z.infer<typeof WalRecord>> = [];
+    let floor = 0;
     const status = await this.kv.status();
-    if (status.values === 0) return out;
-    const it = await this.kv.watch({ key: '>' });
-    try {
-      for await (const e of it) {
-        if (e.operation === 'PUT') {
-          let value: unknown;
-          try {
-            value = e.json<unknown>();
-          } catch {
-            value = undefined;
+    if (status.values > 0) {
+      const it = await this.kv.watch({ key: '>' });
+      try {
+        for await (const e of it) {
+          if (e.operation === 'PUT') {
+            let value: unknown;
+            try {
+              value = e.json<unknown>();
+            } catch {
+              value = undefined;
+            }
+            if (e.key.startsWith('dev.') || e.key.startsWith('sys.')) base.set(e.key, value);
+            else if (e.key.startsWith('wal.')) {
+              const r = WalRecord.safeParse(value);
+              if (r.success) journal.push(r.data);
+              else this.log.warn({ key: e.key }, 'journal record invalid; ignored');
+            } else if (e.key === FLOOR_KEY) {
+              const r = WalFloor.safeParse(value);
+              if (r.success) floor = r.data.upto;
+            }
           }
-          if (e.key.startsWith('dev.')) {
-            const r = RegistryEntry.safeParse(value);
-            if (r.success) out.entries.push(r.data);
-            else this.skip(e.key, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), out);
-          } else if (e.key.startsWith('sys.')) {
-            const r = SystemRecord.safeParse(value);
-            if (r.success) out.systems.push(r.data);
-            else this.skip(e.key, r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), out);
-          }
+          // `delta` is what the watcher still has to deliver from the initial snapshot.
+          if (e.delta === 0) break;
         }
-        // `delta` is what the watcher still has to deliver from the initial snapshot.
-        if (e.delta === 0) break;
+      } finally {
+        it.stop();
       }
-    } finally {
-      it.stop();
     }
+    const live = journal.filter((r) => r.seq > floor).sort((a, b) => a.seq - b.seq);
+    this.dirty = new Map();
+    for (const r of live)
+      for (const [key, value] of Object.entries(r.items)) {
+        base.set(key, value);
+        this.dirty.set(key, JSON.stringify(value));
+      }
+    const maxSeq = journal.reduce((m, r) => Math.max(m, r.seq), floor);
+    this.floor = floor;
+    this.durableUpTo = Math.max(maxSeq, this.durableUpTo);
+    this.nextSeq = Math.max(this.nextSeq, this.durableUpTo + 1);
+    this.stored.clear();
+    this.walBytes = 0;
+    this.oldestUncompactedAt = live.length > 0 ? Date.now() : null;
+
+    const out: LoadedRegistry = { entries: [], systems: [], invalid: 0 };
+    for (const [key, value] of base) {
+      const r = key.startsWith('dev.') ? RegistryEntry.safeParse(value) : SystemRecord.safeParse(value);
+      if (!r.success) {
+        out.invalid++;
+        this.log.warn({ key, reason: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500) }, 'registry value invalid; ignored');
+      } else if (key.startsWith('dev.')) out.entries.push(r.data as RegistryEntry);
+      else out.systems.push(r.data as SystemRecord);
+    }
+    this.counters.inc('journal_records_replayed', live.length);
     return out;
   }
 
-  private skip(key: string, why: string, out: LoadedRegistry): void {
-    out.invalid++;
-    this.log.warn({ key, reason: why.slice(0, 500) }, 'registry value invalid; ignored');
-  }
-
   /**
-   * Writes values in the order they were queued, per key. While a key's write is in flight,
-   * later values of that key are coalesced into one follow-up write (each value is the whole
-   * record, newer ones include everything older ones had). Resolves when every value given here
-   * is durable (its own write or a newer one landed); rejects (retryable) if a write fails.
+   * Makes the values durable: they join the current journal record, written at the end of this
+   * burst (or as soon as it is full). Resolves when that record is stored; rejects (retryable)
+   * if it cannot be. A newer value of a key in the same record replaces the older one.
    */
   persist(writes: RegistryWrite[]): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
-    if (writes.length === 1) return this.persistOne(writes[0].key, writes[0].value);
-    return Promise.all(writes.map((w) => this.persistOne(w.key, w.value))).then(noop);
-  }
-
-  private persistOne(key: string, value: string): Promise<void> {
-    const slot = this.slots.get(key);
-    if (!slot) {
-      const s: KeySlot = { inflight: this.put(key, value), next: null };
-      this.slots.set(key, s);
-      this.drain(key, s);
-      return s.inflight;
+    let b = this.batch;
+    if (!b) b = this.batch = newBatch();
+    for (const w of writes) {
+      const before = b.items.get(w.key);
+      b.bytes += before === undefined ? w.value.length + w.key.length + 4 : w.value.length - before.length;
+      b.items.set(w.key, w.value);
+      this.dirty.set(w.key, w.value);
     }
-    if (slot.next) {
-      slot.next.value = value;
-      this.counters.inc('kv_puts_coalesced');
-      return slot.next.done;
+    const done = b.done;
+    if (b.bytes >= this.o.maxRecordBytes) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the current burst of decisions: one record for all of them.
+      setImmediate(() => this.flush());
     }
-    let resolve!: () => void;
-    let reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    done.catch(noop);
-    slot.next = { value, done, resolve, reject };
     return done;
   }
 
-  /** When a key's write settles, starts its queued follow-up (or frees the slot). */
-  private drain(key: string, slot: KeySlot): void {
-    slot.inflight.then(
+  private flush(): void {
+    this.flushScheduled = false;
+    const b = this.batch;
+    if (!b) return;
+    this.batch = null;
+    const seq = this.nextSeq++;
+    const slot = seq % this.o.ringSlots;
+    // The record's items are already JSON: concatenate instead of re-serializing them.
+    const parts: string[] = [];
+    for (const [k, v] of b.items) parts.push(`${JSON.stringify(k)}:${v}`);
+    const record = `{"v":1,"seq":${seq},"items":{${parts.join(',')}}}`;
+    const epoch = this.epoch;
+    this.counters.inc('journal_records');
+    this.counters.inc('journal_items', b.items.size);
+    void (async () => {
+      // A ring slot is reused only once its previous record is compacted.
+      while (seq - this.o.ringSlots > this.floor && this.epoch === epoch) {
+        this.counters.inc('journal_waits_for_compaction');
+        await this.compact();
+        if (seq - this.o.ringSlots > this.floor) await sleep(50);
+      }
+      await this.put(walKey(slot), record);
+    })().then(
       () => {
-        const next = slot.next;
-        if (!next) {
-          this.slots.delete(key);
-          return;
-        }
-        slot.next = null;
-        slot.inflight = this.put(key, next.value);
-        slot.inflight.then(next.resolve, next.reject);
-        this.drain(key, slot);
+        if (epoch !== this.epoch) return b.reject(retryable('registry_reset', 'registry was reloaded'));
+        this.stored.add(seq);
+        while (this.stored.delete(this.durableUpTo + 1)) this.durableUpTo++;
+        this.walBytes += record.length;
+        this.oldestUncompactedAt ??= Date.now();
+        b.resolve();
+        if (this.walBytes >= this.o.compactAfterBytes || seq - this.floor >= this.o.ringSlots / 2) void this.compact();
       },
-      (e: unknown) => {
-        // Later values of this key must not land after a failed one (the engine reloads).
-        this.slots.delete(key);
-        slot.next?.reject(e);
-      },
+      (e: unknown) => b.reject(e),
     );
+  }
+
+  /**
+   * Writes the newest value of every changed record to its own key, then moves the journal
+   * floor to what was stored when it started and retires those journal records.
+   */
+  compact(): Promise<void> {
+    if (this.compacting) return this.compacting;
+    const run = async () => {
+      const epoch = this.epoch;
+      const upTo = this.durableUpTo;
+      if (upTo <= this.floor && this.dirty.size === 0) return;
+      const values = this.dirty;
+      this.dirty = new Map();
+      const t0 = Date.now();
+      try {
+        await pipelined([...values], 256, ([k, v]) => this.put(k, v));
+      } catch (e) {
+        // Keep the journal; put back what was not superseded meanwhile and try again later.
+        if (epoch === this.epoch) for (const [k, v] of values) if (!this.dirty.has(k)) this.dirty.set(k, v);
+        this.counters.inc('compaction_failed');
+        this.log.warn({ err: describeError(e) }, 'registry compaction failed; journal kept');
+        return;
+      }
+      if (epoch !== this.epoch) return;
+      await this.put(FLOOR_KEY, JSON.stringify({ v: 1, upto: upTo }));
+      const retired = this.floor;
+      this.floor = upTo;
+      this.walBytes = 0;
+      this.oldestUncompactedAt = this.dirty.size > 0 ? Date.now() : null;
+      this.counters.inc('compactions');
+      this.counters.inc('compaction_writes', values.size);
+      this.log.debug({ values: values.size, upto: upTo, ms: Date.now() - t0 }, 'registry compacted');
+      // Retired records free their storage. A slot already handed to a newer record is left
+      // alone: the check runs when the delete is issued, and writes on one connection keep order.
+      const seqs: number[] = [];
+      for (let q = Math.max(retired + 1, upTo - this.o.ringSlots + 1); q <= upTo; q++) seqs.push(q);
+      await pipelined(seqs, 64, (q) => (this.nextSeq - 1 >= q + this.o.ringSlots ? Promise.resolve() : this.kv.delete(walKey(q % this.o.ringSlots)))).catch(noop);
+    };
+    this.compacting = run().finally(() => {
+      this.compacting = null;
+    });
+    return this.compacting;
   }
 
   private async put(key: string, value: string): Promise<void> {
     try {
       await retry(() => this.kv.put(key, value), {
-        maxElapsedMs: this.retryForMs,
+        maxElapsedMs: this.o.retryForMs,
         policy: { baseMs: 100, capMs: 2_000, floorMs: 50 },
         onRetry: (e, attempt) => {
           this.counters.inc('kv_put_retries');
@@ -154,12 +294,48 @@ export class RegistryStore {
     }
   }
 
-  /** Forgets pending ordering (after a recovery every in-flight write has settled). */
+  /** Drops everything pending (before a reload): writes still in flight can no longer confirm anything. */
   reset(): void {
-    this.slots.clear();
+    this.epoch++;
+    this.batch?.reject(retryable('registry_reset', 'registry was reloaded'));
+    this.batch = null;
+    this.stored.clear();
   }
 
-  get pendingKeys(): number {
-    return this.slots.size;
+  status() {
+    return {
+      journal_floor: this.floor,
+      journal_durable_up_to: this.durableUpTo,
+      journal_bytes_uncompacted: this.walBytes,
+      dirty: this.dirty.size,
+      ...this.counters.snapshot(),
+    };
   }
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  done.catch(noop);
+  return { items: new Map(), bytes: 0, done, resolve, reject };
+}
+
+/** Runs `fn` over `items` with at most `width` in flight; rejects on the first failure. */
+async function pipelined<T>(items: T[], width: number, fn: (x: T) => Promise<unknown>): Promise<void> {
+  let i = 0;
+  let failed: unknown = null;
+  const lane = async () => {
+    while (i < items.length && failed === null) {
+      const x = items[i++];
+      await fn(x).catch((e) => {
+        failed ??= e;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  if (failed !== null) throw failed;
 }

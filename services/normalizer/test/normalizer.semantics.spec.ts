@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kvm } from '@nats-io/kv';
 import { BUCKETS, HEADERS, subjects, type RawEnvelope } from '@edge/contracts';
-import { RegistryEntry, deviceKey } from '../src/registry-entry';
+import { createLogger } from '@edge/platform';
+import { RegistryStore } from '../src/registry-store';
 import { describeCanonical, publishBytes, publishRaw, RawBuilder, readCanonical, startHarness, systemOf, t, waitIdle, type Harness, type StoredCanonical } from './harness';
 
 interface Case {
@@ -182,13 +183,14 @@ describe('normalizer semantics (real nats-server, test mapper)', () => {
   });
 
   it('keeps the device registry in KV: status, status_changed_at, last_seen, last sync id', async () => {
+    // What a restarted normalizer would load (device keys + journal), read independently.
     const kv = await new Kvm(h.nc).open(BUCKETS.devices);
-    const e = await kv.get(deviceKey('testvendor:case-1:cam-1'));
-    const entry = RegistryEntry.parse(e!.json());
-    expect(entry).toMatchObject({ status: 'offline', status_changed_at: t(30), status_at: t(40), last_seen: t(20), last_sync_id: 's1', removed_at: null });
-    expect(entry.device).toMatchObject({ status: 'offline', last_seen: t(20), name: 'cam-1' });
-    const removed = RegistryEntry.parse((await kv.get(deviceKey('testvendor:case-6:b')))!.json());
-    expect(removed.removed_at).toBe(t(100));
+    const loaded = await new RegistryStore(kv, createLogger({ service: 'test', level: 'silent' })).load();
+    const byId = new Map(loaded.entries.map((e) => [e.id, e]));
+    expect(byId.get('testvendor:case-1:cam-1')).toMatchObject({ status: 'offline', status_changed_at: t(30), status_at: t(40), last_seen: t(20), last_sync_id: 's1', removed_at: null, outbox: [] });
+    expect(byId.get('testvendor:case-1:cam-1')!.device).toMatchObject({ status: 'offline', last_seen: t(20), name: 'cam-1' });
+    expect(byId.get('testvendor:case-6:b')!.removed_at).toBe(t(100));
+    expect(loaded.invalid).toBe(0);
   });
 
   it('reports counts, registry size and consumer lag on /status', async () => {
