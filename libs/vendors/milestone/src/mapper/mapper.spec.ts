@@ -222,6 +222,16 @@ describe('milestone mapper: status', () => {
       expect: [],
     },
     {
+      name: 'row with the .NET "unset" time 0001-01-01… → stamped with observed_at',
+      input: { kind: 'state', baselineId: 'b4', part: 0, parts: 1, states: [row(EVENT_TYPES.deviceCommunicationStarted, `cameras/${CAM}`, '0001-01-01T00:00:00.0000000')], context: empty },
+      expect: [{ status: 'online', timestamp: ctx.observed_at }],
+    },
+    {
+      name: 'event time with an offset and 7 digits → UTC with ms',
+      input: { kind: 'event', event: { ...fx.eventsFrame.events[0], time: '2026-05-20T03:09:05.5628114-05:00' }, context: empty },
+      expect: [{ timestamp: '2026-05-20T08:09:05.562Z' }],
+    },
+    {
       name: 'motion event → nothing',
       input: { kind: 'event', event: { ...fx.eventsFrame.events[0], type: '6eb95dd6-7ccc-4bce-99f8-af0d0b582d77' }, context: empty },
       expect: [],
