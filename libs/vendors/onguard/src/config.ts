@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, formatZodIssues, type SystemConfig } from '@edge/platform';
+import { Duration, EdgeError, formatDuration, formatZodIssues, type SystemConfig } from '@edge/platform';
 
 /** The OpenAccess REST root under a server's base URL. */
 export const OPENACCESS_PATH = '/api/access/onguard/openaccess';
@@ -32,13 +32,13 @@ const RegexText = z.string().refine((s) => {
  */
 export const EventFieldsConfig = z
   .object({
-    event_class: z.array(z.string().min(1)).default(['business_event_class']),
-    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'PanelID']),
-    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID']),
-    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SecondaryDeviceID']),
-    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time']),
-    description: z.array(z.string().min(1)).default(['description', 'Description', 'event_text', 'EventText']),
-    event_id: z.array(z.string().min(1)).default(['serial_number', 'SerialNumber', 'id']),
+    event_class: z.array(z.string().min(1)).default(['business_event_class']).describe('event keys tried in order, case-insensitively'),
+    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'PanelID']).describe('event keys tried in order, case-insensitively'),
+    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID']).describe('event keys tried in order, case-insensitively'),
+    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SecondaryDeviceID']).describe('event keys tried in order, case-insensitively'),
+    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time']).describe('event keys tried in order, case-insensitively'),
+    description: z.array(z.string().min(1)).default(['description', 'Description', 'event_text', 'EventText']).describe('event keys tried in order, case-insensitively'),
+    event_id: z.array(z.string().min(1)).default(['serial_number', 'SerialNumber', 'id']).describe('event keys tried in order, case-insensitively'),
     /** Keys that are known but unused; anything else is logged once as unknown. */
     known: z
       .array(z.string())
@@ -56,7 +56,8 @@ export const EventFieldsConfig = z
         'SubType',
         'CommServerHostName',
         'SegmentID',
-      ]),
+      ])
+      .describe('keys read by nobody but expected (not logged as unknown)'),
   })
   .strict();
 
@@ -64,14 +65,14 @@ export const EventsConfig = z
   .object({
     enabled: z.boolean().default(true).describe('subscribe to the Web Event Bridge'),
     bridge_path: z.string().default('eventbridge').describe('path of the SignalR endpoint under the OpenAccess root'),
-    hub: z.string().default('Outbound'),
+    hub: z.string().default('Outbound').describe('SignalR hub name'),
     transport: z.enum(['auto', 'webSockets', 'longPolling']).default('auto').describe('auto = WebSockets, long polling as fallback'),
-    filter: z.string().default("business_event_class eq 'hardware_event'"),
-    description: z.string().default('edge-collector hardware events'),
+    filter: z.string().default("business_event_class eq 'hardware_event'").describe('event subscription filter (OData-like)'),
+    description: z.string().default('edge-collector hardware events').describe('event subscription description'),
     heartbeat_interval: Duration.default(10_000).describe('ConnectionHeartbeat period (the Lenel sample uses 10 s)'),
     invoke_timeout: Duration.default(15_000).describe('hub call without an answer → connection treated as lost'),
-    reconnect_base: Duration.default(1_000),
-    reconnect_cap: Duration.default(60_000),
+    reconnect_base: Duration.default(1_000).describe('first wait before reconnecting the bridge'),
+    reconnect_cap: Duration.default(60_000).describe('longest wait before reconnecting the bridge'),
     bus_lost_grace: Duration.default(30_000).describe('restart the bridge when the message bus stays lost this long'),
     fields: EventFieldsConfig.prefault({}),
     lost_pattern: RegexText.default('communications? (lost|failure)').describe('description → device offline now'),
@@ -89,7 +90,7 @@ export const EventsConfig = z
 export const InventoryConfig = z
   .object({
     page_size: z.number().int().min(1).max(100).default(100).describe('OpenAccess caps page_size at 100'),
-    types: z.array(z.string().regex(/^Lnl_\w+$/)).default(DEFAULT_INVENTORY_TYPES),
+    types: z.array(z.string().regex(/^Lnl_\w+$/)).default(DEFAULT_INVENTORY_TYPES).describe('hardware types listed when the server has them (GET /types)'),
     video_recorders: z.boolean().default(true).describe('GET /video_recorders (OnGuard 7.5+)'),
     skip_panel_types: z.array(z.string()).default(['Logical Source']).describe('Lnl_Panel rows that are not hardware'),
     intrusion_panel_pattern: RegexText.default('intrusion|galaxy|dmp|detection systems|bosch|nexwatch|napco|caddx|vista').describe(
@@ -114,8 +115,8 @@ export const SessionConfig = z
     renew_before: Duration.default(5 * 60_000).describe('log in again this long before token_expiration_time'),
     keepalive_interval: Duration.default(5 * 60_000).describe('GET /keepalive when idle this long'),
     auth_backoff_base: Duration.default(5 * 60_000).describe('first wait after a licence or credential refusal'),
-    auth_backoff_cap: Duration.default(60 * 60_000),
-    logout_on_stop: z.boolean().default(true),
+    auth_backoff_cap: Duration.default(60 * 60_000).describe('longest wait between attempts after refusals'),
+    logout_on_stop: z.boolean().default(true).describe('DELETE /authentication on shutdown'),
   })
   .strict();
 
@@ -123,9 +124,9 @@ export const SessionConfig = z
 export const OnGuardExtras = z.object({
   directory_id: z.string().min(1).default('id-1').describe('authentication directory; id-1 is the internal one'),
   application_id: z.string().min(1).describe('licensed Application-Id (use ${VAR})'),
-  api_version: z.string().default('1.0'),
+  api_version: z.string().default('1.0').describe('the `version` parameter sent on every call'),
   request_timeout: Duration.default(30_000).describe('OpenAccess stops requests after 30 s'),
-  connect_timeout: Duration.default(10_000),
+  connect_timeout: Duration.default(10_000).describe('TCP + TLS connect'),
   max_concurrency: z.number().int().min(1).max(64).default(8).describe('HTTP requests in flight'),
   request_retries: z.number().int().min(0).max(10).default(3).describe('retries of idempotent calls on 5xx/timeouts'),
   recorder_is_online: z.enum(['enabled', 'live']).default('enabled').describe('meaning of /video_recorders is_online [I]'),
@@ -139,9 +140,10 @@ export type OnGuardExtras = z.infer<typeof OnGuardExtras>;
 export type OnGuardSystemConfig = SystemConfig & OnGuardExtras;
 export type EventsConfig = z.infer<typeof EventsConfig>;
 
-export class OnGuardConfigError extends Error {
+/** A config problem: permanent (a restart with the same file cannot fix it); names the fields. */
+export class OnGuardConfigError extends EdgeError {
   constructor(readonly problems: string[]) {
-    super(`invalid OnGuard system config:\n  - ${problems.join('\n  - ')}`);
+    super('permanent', 'config_invalid', `invalid OnGuard system config:\n  - ${problems.join('\n  - ')}`);
     this.name = 'OnGuardConfigError';
   }
 }
@@ -151,6 +153,32 @@ export function parseOnGuardSystem(system: SystemConfig): OnGuardSystemConfig {
   const r = OnGuardExtras.safeParse(system);
   if (!r.success) throw new OnGuardConfigError(formatZodIssues(r.error).map((p) => `systems[${system.id}].${p}`));
   return { ...system, ...r.data };
+}
+
+const DURATION_KEY = /(timeout|interval|before|backoff_base|backoff_cap|settle|delay|grace|reconnect_base|reconnect_cap)$/;
+
+/** Markdown table of the extras with defaults (the README's config reference is generated from this). */
+export function configReference(): string {
+  const rows = ['| field | default | meaning |', '|---|---|---|'];
+  const walk = (shape: Record<string, z.ZodType>, defaults: Record<string, unknown>, prefix: string) => {
+    for (const [key, schema] of Object.entries(shape)) {
+      const d = defaults[key];
+      const inner = (schema as unknown as { def?: { innerType?: { shape?: Record<string, z.ZodType> } } }).def?.innerType?.shape;
+      if (inner && d && typeof d === 'object' && !Array.isArray(d)) {
+        walk(inner, d as Record<string, unknown>, `${prefix}${key}.`);
+        continue;
+      }
+      let shown: string;
+      if (d === undefined) shown = '(required)';
+      else if (typeof d === 'number' && DURATION_KEY.test(key)) shown = `\`${formatDuration(d)}\``;
+      else shown = `\`${JSON.stringify(d).replace(/\|/g, '\\|')}\``;
+      rows.push(`| \`${prefix}${key}\` | ${shown} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`);
+    }
+  };
+  const defaults = OnGuardExtras.parse({ application_id: 'x' }) as Record<string, unknown>;
+  defaults.application_id = undefined;
+  walk(OnGuardExtras.shape as unknown as Record<string, z.ZodType>, defaults, '');
+  return rows.join('\n');
 }
 
 /** `https://og:8080` → `https://og:8080/api/access/onguard/openaccess`; a URL already ending in the path is kept. */
