@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { getCi } from '@edge/contracts';
 import { OpenAccessError } from './client/errors';
 import type { OpenAccessClient } from './client/openaccess-client';
-import { PagedInstances, PagedVideoRecorders, TypeSchema, TypesResponse, type PropertyValueMap, type VideoRecorderItem } from './raw-schema';
+import { InstanceItem, PagedInstances, PagedVideoRecorders, TypeSchema, TypesResponse, type PropertyValueMap, type VideoRecorderItem } from './raw-schema';
 import { ONGUARD_TYPES } from './mapper/types';
 
 /** What the collector learnt about one hardware type on this server (§2.4). */
@@ -104,6 +104,7 @@ export async function* pagedInstances(
   const seen = new Set<string>();
   let duplicates = 0;
   let keyless = 0;
+  let malformed = 0;
   for (let page = 1; ; page++) {
     if (o.signal?.aborted) return;
     const r = await client.request({
@@ -116,7 +117,14 @@ export async function* pagedInstances(
     const items = r.item_list ?? [];
     const count = r.count ?? items.length;
     const fresh: PropertyValueMap[] = [];
-    for (const it of items) {
+    let repeated = 0;
+    for (const raw of items) {
+      const parsed = InstanceItem.safeParse(raw);
+      if (!parsed.success) {
+        malformed++;
+        continue;
+      }
+      const it = parsed.data;
       const k = keyOf(it.property_value_map);
       if (k === null) {
         keyless++;
@@ -124,6 +132,7 @@ export async function* pagedInstances(
       }
       if (seen.has(k)) {
         duplicates++;
+        repeated++;
         continue;
       }
       seen.add(k);
@@ -134,11 +143,12 @@ export async function* pagedInstances(
     const totalPages = r.total_pages ?? (r.total_items !== undefined ? Math.ceil(r.total_items / o.pageSize) : undefined);
     if (totalPages !== undefined && page >= totalPages) break;
     // A server that ignores paging answers the same rows again: nothing new means we are done.
-    if (fresh.length === 0 && duplicates >= items.length) break;
+    if (repeated === items.length) break;
     if (page >= 100_000) throw new OpenAccessError('permanent', 'onguard_paging', `${typeName}: more than 100 000 pages; stopping`);
   }
   if (duplicates > 0) o.log.info({ type: typeName, duplicates }, 'rows repeated across pages were de-duplicated by key');
   if (keyless > 0) o.log.warn({ type: typeName, keyless }, 'rows without their key properties were skipped');
+  if (malformed > 0) o.log.warn({ type: typeName, malformed }, 'rows without a property_value_map object were skipped');
 }
 
 /** `GET /video_recorders` (7.5+), paged; an older server without it yields nothing. */

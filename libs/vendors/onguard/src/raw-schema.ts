@@ -54,7 +54,8 @@ export const InstanceItem = z.looseObject({ property_value_map: PropertyValueMap
  */
 export const PagedInstances = z.looseObject({
   count: Int.optional(),
-  item_list: z.array(InstanceItem).nullable().default([]),
+  /** Items are checked one by one (InstanceItem), so one malformed row does not sink its page. */
+  item_list: z.array(z.unknown()).nullable().default([]),
   page_number: Int.optional(),
   page_size: Int.optional(),
   total_items: Int.optional(),

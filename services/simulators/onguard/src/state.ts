@@ -527,7 +527,6 @@ export class SimState {
     const out: LedgerEntry[] = [];
     if (pool.length === 0) return out;
     for (let i = 0; i < count; i++) {
-      // Readers dominate real sites; weight panels lower so a run is not all panel cascades.
       const d = pool[Math.floor(this.rnd() * pool.length)];
       const up = ((d.status ?? 0) & 1) !== 0;
       out.push(...this.change(d, up ? { clearBits: 1, cause: 'random' } : { setBits: 1, cause: 'random' }));
