@@ -180,26 +180,35 @@ export class RegistryStore {
    */
   persist(writes: RegistryWrite[]): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
-    let b = this.batch;
-    if (!b) b = this.batch = newBatch();
+    let b = this.batch ?? (this.batch = newBatch());
+    let waits: Array<Promise<void>> | null = null;
     for (const w of writes) {
       const before = b.items.get(w.key);
-      b.bytes += before === undefined ? w.value.length + w.key.length + 4 : w.value.length - before.length;
+      const grow = before === undefined ? w.value.length + w.key.length + 4 : w.value.length - before.length;
+      if (b.items.size > 0 && b.bytes + grow > this.o.maxRecordBytes) {
+        // A big decision (a sync end removing many devices) spans several records.
+        (waits ??= []).push(b.done);
+        this.flush();
+        b = this.batch = newBatch();
+        b.bytes += w.value.length + w.key.length + 4;
+      } else b.bytes += grow;
       b.items.set(w.key, w.value);
       this.dirty.set(w.key, w.value);
     }
-    const done = b.done;
+    const done = waits ? Promise.all([...waits, b.done]).then(noop) : b.done;
     if (b.bytes >= this.o.maxRecordBytes) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       // After the current burst of decisions: one record for all of them.
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
     }
     return done;
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     const b = this.batch;
     if (!b) return;
     this.batch = null;

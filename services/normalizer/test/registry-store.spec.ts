@@ -71,6 +71,16 @@ describe('registry store: journal + compaction in KV (real nats-server)', () => 
     expect(loaded.invalid).toBe(0);
   });
 
+  it('one decision bigger than a journal record spans several records and still lands whole', async () => {
+    const store = new RegistryStore(kv, log, { maxRecordBytes: 3_000 });
+    await store.load();
+    const writes = Array.from({ length: 40 }, (_, i) => ({ key: deviceKey(`testvendor:big:dev-${i}`), value: JSON.stringify({ ...entry(i, 7), id: `testvendor:big:dev-${i}` }) }));
+    await store.persist(writes);
+    expect(store.counters.get('journal_records')).toBeGreaterThan(5);
+    const loaded = await new RegistryStore(kv, log).load();
+    expect(loaded.entries.filter((e) => e.id.startsWith('testvendor:big:')).length).toBe(40);
+  });
+
   it('after a graceful close every device key holds its newest value', async () => {
     const store = new RegistryStore(kv, log);
     await store.load();
