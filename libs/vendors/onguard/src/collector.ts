@@ -12,6 +12,7 @@ import { discoverTypes, pagedInstances, pagedVideoRecorders, readSegments, type 
 import { EventBridge } from './event-bridge/event-bridge';
 import { compileEventRules, readHardwareEvent, type CompiledEventRules, type HardwareEvent } from './event-bridge/hardware-event';
 import { nativeKeyOf, ONGUARD_TYPES, parentKeyOf, typeInfo, VIDEO_RECORDER } from './mapper/types';
+import { flag } from './mapper/onguard-mapper';
 import type { HardwareStatusRead, OnGuardRawDeviceInput, OnGuardRawStatusInput, PropertyValueMap, StatusRowInput } from './raw-schema';
 
 /** A status-capable device as the collector remembers it between syncs (keys only, bounded). */
@@ -224,7 +225,7 @@ export class OnGuardCollector implements VendorCollector {
 
     // Recorders first: cameras need them as parents.
     const recorders = new Map<string, PropertyValueMap>();
-    if (inv.video_recorders) {
+    if (inv.video_recorders && o.emit) {
       for await (const items of pagedVideoRecorders(this.client, page)) {
         for (const r of items) {
           const obj = r as PropertyValueMap;
@@ -241,18 +242,20 @@ export class OnGuardCollector implements VendorCollector {
       for await (const items of pagedInstances(this.client, PANEL, this.keyOf(PANEL, caps), { ...page, orderBy: this.orderBy(PANEL, caps) })) {
         for (const p of items) {
           const pt = String(getCi(p, 'PanelType') ?? '');
-          if (inv.skip_panel_types.some((s) => s.toLowerCase() === pt.toLowerCase())) {
+          const key = nativeKeyOf(PANEL, p)!;
+          // Logical sources are not hardware; a recorder listed as a panel too is already a recorder.
+          if (inv.skip_panel_types.some((s) => s.toLowerCase() === pt.toLowerCase()) || recorders.has(key)) {
             skipped++;
             continue;
           }
-          idx.panels.set(nativeKeyOf(PANEL, p)!, p);
+          idx.panels.set(key, p);
         }
       }
-      if (skipped > 0) log.debug({ skipped }, 'Lnl_Panel rows that are not hardware (logical sources) skipped');
+      if (skipped > 0) log.debug({ skipped }, 'Lnl_Panel rows that are not access/intrusion hardware (logical sources, recorders) skipped');
       const panels = [...idx.panels.entries()];
       const capable = caps.get(PANEL)?.hasStatusMethod ?? false;
       if (o.readStatus && capable) {
-        const enabledKeys = panels.filter(([, p]) => getCi(p, 'IsOnline') !== false).map(([, p]) => this.keyMapOf(PANEL, p, caps)).filter((k): k is Record<string, unknown> => k !== null);
+        const enabledKeys = panels.filter(([, p]) => flag(getCi(p, 'IsOnline')) !== false).map(([, p]) => this.keyMapOf(PANEL, p, caps)).filter((k): k is Record<string, unknown> => k !== null);
         await this.statusReader.updatePanels(enabledKeys, signal);
         const reads = await this.statusReader.readAll(panels, ([, p]) => ({ type: PANEL, key: this.keyMapOf(PANEL, p, caps), outParam: caps.get(PANEL)?.statusOutParam }), signal);
         reads.forEach((r, i) => r && panelStatus.set(panels[i][0], r));
@@ -276,6 +279,8 @@ export class OnGuardCollector implements VendorCollector {
       const cap = caps.get(type)!;
       const info = typeInfo(type, cap.keyProperties ?? undefined);
       const statusCapable = cap.hasStatusMethod && info.statusKind !== 'none';
+      // Building the index only (a poll before any inventory): types without status are not needed.
+      if (!o.emit && !statusCapable) continue;
       let blank = 0;
       for await (const items of pagedInstances(this.client, type, this.keyOf(type, caps), { ...page, orderBy: this.orderBy(type, caps) })) {
         const rows = type === 'Lnl_Camera' && inv.skip_blank_camera_names ? items.filter((c) => String(getCi(c, 'NAME') ?? getCi(c, 'Name') ?? '').trim() !== '' || (blank++, false)) : items;
@@ -393,7 +398,7 @@ export class OnGuardCollector implements VendorCollector {
   async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
     const idx = await this.currentIndex(signal);
     const pollId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-    const enabledPanels = [...idx.panels.values()].filter((p) => getCi(p, 'IsOnline') !== false).map((p) => ({ ID: getCi(p, 'ID') }));
+    const enabledPanels = [...idx.panels.values()].filter((p) => flag(getCi(p, 'IsOnline')) !== false).map((p) => ({ ID: getCi(p, 'ID') }));
     await this.statusReader.updatePanels(enabledPanels, signal);
     const n = await this.readAndPublish(raw, this.targetsOf(idx), 'poll', reason, idx, signal, `poll:${pollId}`);
     this.counters.inc('status_rows_polled', n);
