@@ -154,12 +154,16 @@ async function main(): Promise<number> {
   process.stdout.write(`starting: ${pipeline.processes.map((p) => p.name).join(', ')} (nats ${pipeline.natsUrl})\n\n`);
 
   let stopRequested = false;
+  let firstSignalAt = 0;
   const onSignal = () => {
+    // npm relays the terminal's Ctrl-C that already reached us: the same press twice.
+    if (firstSignalAt && Date.now() - firstSignalAt < 1_500) return;
     if (stopRequested) {
       sup.kill();
       process.exit(130);
     }
     stopRequested = true;
+    firstSignalAt = Date.now();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

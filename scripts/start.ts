@@ -38,14 +38,16 @@ async function main(): Promise<void> {
     `${'supervisor'.padEnd(width)} | site ${pipeline.config.site.id}: starting ${names} (config ${pipeline.configFile}, nats ${pipeline.natsUrl}${pipeline.localNats ? ' local' : ''})\n`,
   );
 
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    // `npm start` relays the terminal's Ctrl-C that already reached us: the same press twice.
+    if (firstSignalAt && Date.now() - firstSignalAt < 1_500) return;
+    if (firstSignalAt) {
       process.stdout.write(`${'supervisor'.padEnd(width)} | ${sig} again: killing everything\n`);
       sup.kill();
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     process.stdout.write(`${'supervisor'.padEnd(width)} | ${sig}: stopping (services drain first; press again to kill)\n`);
     void sup.stop().then(() => process.exit(0));
   };
