@@ -208,7 +208,8 @@ export class EventStream {
       { sessionId: canResume ? this.sessionId : '', eventId: canResume ? (this.lastEventId ?? '') : '' },
       this.o.commandTimeoutMs,
     );
-    if (reply.status === 200 && canResume) {
+    // 200 is the resume; a 200 naming another session (the JS sample's check) is a new one.
+    if (reply.status === 200 && canResume && (reply.sessionId === undefined || reply.sessionId === this.sessionId)) {
       this.counters.inc('sessions_resumed');
       this.o.log.info({ session_id: this.sessionId, last_event_id: this.lastEventId }, 'events session resumed; missed events are replayed');
       this.markSubscribed();
