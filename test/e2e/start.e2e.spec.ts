@@ -1,0 +1,91 @@
+/**
+ * `npm start` itself (scripts/start.ts as a process): a config without nats.url gets a local
+ * nats-server with its store under data_dir; every service the config needs comes up; SIGTERM
+ * drains and stops all of them, NATS last; a bad config stops it before anything starts.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@edge/platform/testing';
+import { REPO_ROOT } from '../../scripts/services';
+import { waitFor } from './stack';
+
+const dir = mkdtempSync(join(tmpdir(), 'edge-start-'));
+let proc: ChildProcess | null = null;
+afterAll(() => {
+  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start (scripts/start.ts)', () => {
+  it('runs a local nats-server and the services the config needs, and stops them all on SIGTERM', async () => {
+    const ports = { normalizer: await freePort(), forwarder: await freePort() };
+    const natsPort = await freePort();
+    const file = join(dir, 'edge.yaml');
+    // No systems: no collector is needed, so none runs.
+    writeFileSync(
+      file,
+      [
+        'site: { id: start-site, customer_id: start-customer }',
+        'cloud: { base_url: "http://127.0.0.1:9", token: "${START_CLOUD_TOKEN}" }',
+        `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder} } }`,
+        `data_dir: ${JSON.stringify(join(dir, 'data'))}`,
+      ].join('\n'),
+    );
+    const lines: string[] = [];
+    proc = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, EDGE_CONFIG: file, EDGE_NATS_PORT: String(natsPort), START_CLOUD_TOKEN: 'start-token-1', EDGE_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
+    proc.stderr!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
+    const exited = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
+
+    for (const [svc, port] of Object.entries(ports))
+      await waitFor(`${svc} /healthz`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 40_000, logs: lines });
+    // Output lines carry the process name; services log JSON with their name too.
+    expect(lines.some((l) => /^normalizer +\| \{/.test(l))).toBe(true);
+    expect(lines.some((l) => /^nats +\| /.test(l))).toBe(true);
+    expect(lines.some((l) => /collector-/.test(l) && /started/.test(l))).toBe(false);
+    expect(existsSync(join(dir, 'data', 'nats', 'jetstream'))).toBe(true);
+    const started = new Map(lines.flatMap((l) => {
+      const m = /(\S+) started \(pid (\d+)\)/.exec(l);
+      return m ? [[m[1], Number(m[2])] as const] : [];
+    }));
+    expect([...started.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+    const pids = [...started.values()];
+
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const stopped = lines.filter((l) => / stopped$/.test(l)).map((l) => l.replace(/^\S+ +\| /, ''));
+    // Services drained and stopped before NATS.
+    expect(stopped[stopped.length - 1]).toBe('nats stopped');
+    expect(stopped).toEqual(expect.arrayContaining(['normalizer stopped', 'forwarder stopped']));
+    expect(pids.filter(alive)).toEqual([]);
+  }, 60_000);
+
+  it('refuses a config with a missing ${VAR}, naming it, before starting anything', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'site: { id: s, customer_id: c }\ncloud: { base_url: "http://127.0.0.1:9", token: "${NOT_SET_ANYWHERE_X}" }\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, EDGE_CONFIG: file },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('cloud.token: environment variable NOT_SET_ANYWHERE_X is not set');
+  });
+});
