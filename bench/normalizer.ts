@@ -216,8 +216,11 @@ export async function run(): Promise<Record<string, number>> {
     const rssBefore = process.memoryUsage().rss / 1024 / 1024;
     svc = await startNormalizer();
     const n = await measure(nc, CONSUMERS.normalizer, MESSAGES);
-    const st = (await svc.runtime.status.snapshot()) as { normalizer: { emitted: Record<string, number>; processed: number; failed: number } };
     await svc.stop();
+    // Taken after the stop: includes the final compaction into the device keys.
+    const st = (await svc.runtime.status.snapshot()) as {
+      normalizer: { emitted: Record<string, number>; processed: number; failed: number; registry: { store: Record<string, number> } };
+    };
     const emittedHealth = st.normalizer.emitted.health ?? 0;
     if (emittedHealth !== changes) throw new Error(`normalizer emitted ${emittedHealth} health events for ${changes} changes`);
 
@@ -232,6 +235,8 @@ export async function run(): Promise<Record<string, number>> {
       normalizer_seconds: round(n.seconds, 2),
       normalizer_ratio_to_ceiling: round(n.rate / c.rate, 3),
       normalizer_health_events: emittedHealth,
+      normalizer_kv_journal_records: st.normalizer.registry.store.journal_records ?? 0,
+      normalizer_kv_compaction_writes: st.normalizer.registry.store.compaction_writes ?? 0,
       rss_mb_before: Math.round(rssBefore),
       rss_mb_peak: Math.round(n.rssPeakMb),
     };

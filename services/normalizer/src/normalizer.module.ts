@@ -41,6 +41,7 @@ export interface NormalizerModuleOptions {
 const ConsumerInfoReply = z.object({
   num_ack_pending: z.number().int().nonnegative(),
   config: z.object({ ack_wait: z.number().nonnegative().optional() }),
+  delivered: z.object({ last_active: z.string().optional() }).optional(),
 });
 
 /**
@@ -58,7 +59,10 @@ async function waitForOrphanedDeliveries(rt: EdgeRuntime, c: Pick<ConsumerBindin
   }
   const info = ConsumerInfoReply.safeParse(reply);
   if (!info.success || info.data.num_ack_pending === 0) return;
-  const waitMs = Math.ceil((info.data.config.ack_wait ?? 30e9) / 1e6) + 500;
+  // Every orphan was delivered at or before the last delivery: all are due one ack wait after it.
+  const ackWaitMs = Math.ceil((info.data.config.ack_wait ?? 30e9) / 1e6);
+  const lastActive = Date.parse(info.data.delivered?.last_active ?? '');
+  const waitMs = Math.max(0, (Number.isNaN(lastActive) ? Date.now() : lastActive) + ackWaitMs - Date.now()) + 500;
   rt.log.warn({ unacked: info.data.num_ack_pending, wait_ms: waitMs }, 'a previous instance left unacked messages; waiting for their redelivery before consuming');
   await sleep(waitMs);
 }
