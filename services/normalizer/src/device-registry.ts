@@ -31,10 +31,12 @@ export interface Decision {
   emissions: Array<{ emission: Emission; owner: Owner }>;
   /** What happened, for the status counters (`repeat`, `stale`, `change`, ...). */
   outcomes: string[];
+  /** `touched` by record (a sync end may touch thousands). */
+  byValue: Map<RegistryEntry | SystemRecord, Owner>;
 }
 
 export function emptyDecision(): Decision {
-  return { emissions: [], touched: [], outcomes: [] };
+  return { emissions: [], touched: [], outcomes: [], byValue: new Map() };
 }
 
 export type SiteSubjects = (siteId: string) => { inventory: string; health: string };
@@ -112,10 +114,11 @@ export class DeviceRegistry {
   }
 
   private owner(value: RegistryEntry | SystemRecord, out: Decision): Owner {
-    const found = out.touched.find((o) => o.value === value);
+    const found = out.byValue.get(value);
     if (found) return found;
     const o: Owner = { key: 'id' in value ? deviceKey(value.id) : systemKey(value.vendor, value.system_id), value };
     out.touched.push(o);
+    out.byValue.set(value, o);
     return o;
   }
 
