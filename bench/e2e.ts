@@ -1,0 +1,270 @@
+/**
+ * End-to-end benchmark of the whole product, as `npm start` runs it (a local nats-server and
+ * one process per service, from the `npm run build` bundles), with the OnGuard, XProtect and
+ * cloud simulators in this process:
+ *  - latency: device state changes made in the simulators (half OnGuard readers, half XProtect
+ *    cameras) at 10, 100 and 1 000 changes/s; latency = the change → its health event received
+ *    by the cloud simulator (same clock). p50/p99 overall and per vendor.
+ *  - throughput: a burst of changes as fast as the simulators take them; changes/s from the
+ *    first change to the last event at the cloud.
+ *  - inventory: a 50 000-device site (≈25 000 per system); wall time of a commanded full sync
+ *    of both systems (trigger → both final batches at the cloud), and of the first sync from
+ *    process start; peak RSS (VmHWM) of every service process.
+ * `npx tsx bench/e2e.ts` prints the JSON. BENCH_E2E_QUICK=1 runs small sizes.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sleep } from '@edge/platform';
+import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
+import { PIPELINE_SERVICES } from '../scripts/services';
+
+const ROOT = join(__dirname, '..');
+const QUICK = process.env.BENCH_E2E_QUICK === '1';
+
+interface Change {
+  vendor: 'onguard' | 'milestone';
+  deviceId: string;
+  status: 'offline' | 'online';
+  at: number;
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** Peak resident set (VmHWM) of a process, MB. */
+function peakRssMb(pid: number | null): number {
+  if (!pid) return NaN;
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Makes changes in the simulators and matches each to its health event at the cloud. Every
+ * device toggles (offline, then online, …); devices are used round-robin so one device changes
+ * again only after the whole list went round.
+ */
+class ChangeDriver {
+  private readonly targets: Array<{ vendor: 'onguard' | 'milestone'; deviceId: string; flip: (online: boolean) => void; online: boolean }> = [];
+  private next = 0;
+  private readonly pending = new Map<string, Change[]>();
+  private cursor = 0;
+  readonly latencies: Array<{ vendor: string; ms: number }> = [];
+  made = 0;
+  lastArrival = 0;
+
+  constructor(private readonly stack: Stack) {
+    const og = stack.onguard.control.devices('reader').filter((d) => d.expected_status === 'online');
+    const xp = stack.milestone.control.devices().filter((d) => d.resource_type === 'cameras' && d.expected_status === 'online');
+    const n = Math.max(og.length, xp.length);
+    for (let i = 0; i < n; i++) {
+      const a = og[i];
+      const b = xp[i];
+      if (a)
+        this.targets.push({
+          vendor: 'onguard',
+          deviceId: `onguard:${SYSTEMS.onguard}:${a.canonical_key}`,
+          online: true,
+          flip: (online) => void stack.onguard.control.setOnline(a.canonical_key, online),
+        });
+      if (b)
+        this.targets.push({
+          vendor: 'milestone',
+          deviceId: `milestone:${SYSTEMS.milestone}:${b.key}`,
+          online: true,
+          flip: (online) => void (online ? stack.milestone.control.commRestored(b.resource_type, b.id) : stack.milestone.control.commError(b.resource_type, b.id)),
+        });
+    }
+  }
+
+  get devices(): number {
+    return this.targets.length;
+  }
+
+  change(): void {
+    const t = this.targets[this.next++ % this.targets.length];
+    t.online = !t.online;
+    const c: Change = { vendor: t.vendor, deviceId: t.deviceId, status: t.online ? 'online' : 'offline', at: Date.now() };
+    t.flip(t.online);
+    const q = this.pending.get(c.deviceId) ?? [];
+    q.push(c);
+    this.pending.set(c.deviceId, q);
+    this.made++;
+  }
+
+  /** Matches cloud events received since the last call. */
+  collect(): void {
+    const events = this.stack.cloud.store.events;
+    for (; this.cursor < events.length; this.cursor++) {
+      const e = events[this.cursor];
+      const q = this.pending.get(e.device_id);
+      if (!q || q.length === 0) continue;
+      const i = q.findIndex((c) => c.status === e.status);
+      if (i < 0) continue;
+      const [c] = q.splice(0, i + 1);
+      const at = Date.parse(e.received_at);
+      this.latencies.push({ vendor: c.vendor, ms: at - c.at });
+      this.lastArrival = Math.max(this.lastArrival, at);
+    }
+  }
+
+  get outstanding(): number {
+    let n = 0;
+    for (const q of this.pending.values()) n += q.length;
+    return n;
+  }
+
+  reset(): void {
+    this.latencies.length = 0;
+    this.made = 0;
+    this.lastArrival = 0;
+    for (const q of this.pending.values()) q.length = 0;
+    this.cursor = this.stack.cloud.store.events.length;
+  }
+}
+
+async function drain(driver: ChangeDriver, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    driver.collect();
+    if (driver.outstanding === 0) return;
+    await sleep(50);
+  }
+}
+
+/** Changes at `rate`/s for `seconds`, paced every 10 ms. */
+async function atRate(driver: ChangeDriver, rate: number, seconds: number): Promise<void> {
+  const total = rate * seconds;
+  const started = Date.now();
+  while (driver.made < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
+    while (driver.made < due) driver.change();
+    driver.collect();
+    await sleep(10);
+  }
+}
+
+async function latencyAndThroughput(out: Record<string, number>): Promise<void> {
+  const stack = await startStack({
+    onguard: { site: QUICK ? { panels: 20, readersPerPanel: 20 } : { panels: 100, readersPerPanel: 25, alarmPanelsPerPanel: 1, recorders: 4, camerasPerRecorder: 8 } },
+    milestone: { hardware: QUICK ? 200 : 1200, recordingServers: 4 },
+    config: { log: { level: 'warn' } },
+  });
+  try {
+    await waitFor('both inventories', () => stack.cloud.store.syncList().filter((s) => s.final).length >= 2, { timeoutMs: 180_000, logs: stack.logs });
+    const driver = new ChangeDriver(stack);
+    out.e2e_change_devices = driver.devices;
+    await sleep(2_000);
+    for (const rate of [10, 100, 1000]) {
+      driver.reset();
+      const seconds = QUICK ? 3 : rate === 1000 ? 5 : 10;
+      await atRate(driver, rate, seconds);
+      await drain(driver, 30_000);
+      const all = driver.latencies.map((l) => l.ms);
+      out[`e2e_latency_ms_p50_at_${rate}`] = percentile(all, 50);
+      out[`e2e_latency_ms_p99_at_${rate}`] = percentile(all, 99);
+      for (const v of ['onguard', 'milestone']) {
+        const xs = driver.latencies.filter((l) => l.vendor === v).map((l) => l.ms);
+        out[`e2e_latency_ms_p50_at_${rate}_${v}`] = percentile(xs, 50);
+        out[`e2e_latency_ms_p99_at_${rate}_${v}`] = percentile(xs, 99);
+      }
+      out[`e2e_changes_at_${rate}`] = driver.made;
+      out[`e2e_unmatched_at_${rate}`] = driver.outstanding;
+      await sleep(1_500);
+    }
+    // Sustained throughput: a burst as fast as the simulators take the changes.
+    driver.reset();
+    const burst = QUICK ? 2_000 : Math.min(20_000, driver.devices * 4);
+    const t0 = Date.now();
+    while (driver.made < burst) {
+      for (let i = 0; i < 200 && driver.made < burst; i++) driver.change();
+      driver.collect();
+      await sleep(0);
+    }
+    await drain(driver, 120_000);
+    const matched = driver.latencies.length;
+    out.e2e_per_s = Math.round(matched / Math.max(0.001, (driver.lastArrival - t0) / 1000));
+    out.e2e_burst_changes = burst;
+    out.e2e_burst_unmatched = driver.outstanding;
+    for (const v of ['onguard', 'milestone']) {
+      const n = driver.latencies.filter((l) => l.vendor === v).length;
+      out[`e2e_burst_matched_${v}`] = n;
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function inventory50k(out: Record<string, number>): Promise<void> {
+  const started = Date.now();
+  const stack = await startStack({
+    onguard: {
+      site: QUICK
+        ? { panels: 50, readersPerPanel: 40 }
+        : { panels: 500, readersPerPanel: 40, alarmPanelsPerPanel: 4, intrusionPanels: 10, recorders: 50, camerasPerRecorder: 48 },
+    },
+    milestone: { hardware: QUICK ? 500 : 6500, recordingServers: 8 },
+    cloudRetain: 'ids',
+    config: { log: { level: 'warn' } },
+  });
+  try {
+    const total = stack.onguard.control.devices().length + stack.milestone.control.devices().length;
+    out.inventory_devices = total;
+    const finals = () => stack.cloud.store.syncList().filter((s) => s.final);
+    await waitFor('the first full inventory of both systems', () => finals().length >= 2 && stack.cloud.store.devices.size >= total, { timeoutMs: 600_000, logs: stack.logs });
+    out.inventory_50k_first_seconds = Math.round((Date.now() - started) / 100) / 10;
+    await sleep(3_000);
+    // A commanded full sync of both systems: trigger → both final batches at the cloud.
+    const before = new Set(finals().map((s) => s.id));
+    const t0 = Date.now();
+    for (const svc of ['collector-onguard', 'collector-milestone'])
+      await fetch(stack.statusUrl(svc).replace('/status', '/sync'), { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    await waitFor('the commanded syncs at the cloud', () => finals().filter((s) => !before.has(s.id)).length >= 2, { timeoutMs: 600_000, logs: stack.logs });
+    out.inventory_50k_seconds = Math.round((Date.now() - t0) / 100) / 10;
+    out.inventory_50k_devices_per_s = Math.round(total / out.inventory_50k_seconds);
+    let max = 0;
+    for (const s of PIPELINE_SERVICES) {
+      const mb = peakRssMb(stack.supervisor.pid(s.name));
+      out[`rss_mb_${s.name}`] = mb;
+      if (Number.isFinite(mb)) max = Math.max(max, mb);
+    }
+    out.rss_mb_max = max;
+    out.rss_mb_nats_server = peakRssMb(stack.supervisor.pid('nats'));
+  } finally {
+    await stack.stop();
+  }
+}
+
+export async function run(): Promise<Record<string, number>> {
+  // Production-like processes: the esbuild bundles the Docker image runs.
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
+  process.env.EDGE_USE_DIST = '1';
+  const out: Record<string, number> = {};
+  await latencyAndThroughput(out);
+  await inventory50k(out);
+  // The names bench/report.ts reads for its headline rows.
+  out.per_s = out.e2e_per_s;
+  out.latency_ms_p50_at_1000 = out.e2e_latency_ms_p50_at_1000;
+  out.latency_ms_p99_at_1000 = out.e2e_latency_ms_p99_at_1000;
+  return out;
+}
+
+if (require.main === module) {
+  run().then(
+    (r) => {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
