@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { STREAMS, type DeviceStatus, type RawEnvelope } from '@edge/contracts';
 import { sleep } from '@edge/platform';
+import { healthEventId } from '../src/device-registry';
 import { publishRaw, RawBuilder, readCanonical, seeded, startHarness, systemOf, t, waitIdle, type Harness, type StoredCanonical } from './harness';
 
 const DURABLE = 'normalizer-stream-test';
@@ -73,6 +74,14 @@ function expectExactly(canonical: StoredCanonical[], system: string, w: Workload
   const mine = canonical.filter((c) => systemOf(c.message) === system);
   const eventIds = mine.flatMap((c) => (c.message.kind === 'health' ? [c.message.event.event_id] : []));
   expect(new Set(eventIds).size).toBe(eventIds.length);
+  // The ids are the deterministic ids of exactly the expected events.
+  const expectedIds = [...w.expected].flatMap(([key, changes]) =>
+    changes.map((c) => {
+      const [, status, at] = /^\w+->(\w+)@(.+)$/.exec(c)!;
+      return healthEventId(`testvendor:${system}:${key}`, status as DeviceStatus, at, null);
+    }),
+  );
+  expect([...eventIds].sort()).toEqual(expectedIds.sort());
   expect(new Set(mine.map((c) => c.msgId)).size).toBe(mine.length);
   const inventory = mine.filter((c) => c.message.kind === 'device');
   expect(inventory.length).toBe(w.devices);
