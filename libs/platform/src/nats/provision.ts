@@ -37,7 +37,13 @@ export function provisionOptionsFromConfig(cfg: EdgeConfig): ProvisionOptions {
 /**
  * Every stream uses DiscardNew: when a stream is full the publish fails, the producer keeps
  * the data and retries (backpressure), and status shows it. Nothing is silently dropped from
- * the head of the queue — see deploy/README.md "When a stream is full".
+ * the head of the queue — see docs/RELIABILITY.md "When a stream is full".
+ *
+ * RAW and CANONICAL are queues: interest retention removes a message once its durable consumer
+ * acked it, so max_bytes bounds the backlog not yet delivered. (With limits retention acked
+ * messages stayed until max_age, so a stream that once reached max_bytes refused every publish
+ * until they aged out — the pipeline stopped with a healthy cloud.) DLQ keeps limits retention:
+ * it has no consumer and must keep what it holds.
  */
 export function streamConfigs(o: ProvisionOptions): Array<Partial<StreamConfig> & { name: string }> {
   const common = {
@@ -49,13 +55,14 @@ export function streamConfigs(o: ProvisionOptions): Array<Partial<StreamConfig> 
     allow_direct: true,
   };
   return [
-    { name: STREAMS.raw, subjects: [subjects.rawAll], max_bytes: o.raw.max_bytes, max_age: nanos(o.raw.max_age), ...common },
+    { name: STREAMS.raw, subjects: [subjects.rawAll], max_bytes: o.raw.max_bytes, max_age: nanos(o.raw.max_age), ...common, retention: RetentionPolicy.Interest },
     {
       name: STREAMS.canonical,
       subjects: [subjects.canonicalAll],
       max_bytes: o.canonical.max_bytes,
       max_age: nanos(o.canonical.max_age),
       ...common,
+      retention: RetentionPolicy.Interest,
     },
     { name: STREAMS.dlq, subjects: [subjects.dlqAll], max_bytes: o.dlq.max_bytes, max_age: nanos(o.dlq.max_age), ...common },
   ];
@@ -93,7 +100,7 @@ export function consumerConfigs(o: ProvisionOptions): Array<{ stream: string; co
 
 const MUTABLE_STREAM_FIELDS = ['subjects', 'max_bytes', 'max_age', 'discard', 'duplicate_window', 'allow_direct', 'num_replicas'] as const;
 
-async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> & { name: string }): Promise<'created' | 'updated' | 'unchanged'> {
+async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> & { name: string }): Promise<string> {
   let info;
   try {
     info = await jsm.streams.info(want.name);
@@ -104,8 +111,16 @@ async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> &
   }
   const have = info.config as unknown as Record<string, unknown>;
   const diff = MUTABLE_STREAM_FIELDS.some((k) => JSON.stringify(have[k]) !== JSON.stringify((want as Record<string, unknown>)[k]));
-  if (!diff) return 'unchanged';
-  await jsm.streams.update(want.name, { ...info.config, ...want } as StreamConfig);
+  const retentionDiffers = want.retention !== undefined && have.retention !== want.retention;
+  if (!diff && !retentionDiffers) return 'unchanged';
+  try {
+    await jsm.streams.update(want.name, { ...info.config, ...want } as StreamConfig);
+  } catch (e) {
+    // Servers before 2.10 cannot change retention in place: keep the stream, say what to do.
+    if (!retentionDiffers) throw e;
+    if (diff) await jsm.streams.update(want.name, { ...info.config, ...want, retention: info.config.retention } as StreamConfig);
+    return `retention is ${String(have.retention)}, want ${want.retention}: recreate the stream to apply`;
+  }
   return 'updated';
 }
 
