@@ -63,6 +63,7 @@ export const HEADLINES: Headline[] = [
     path: 'normalizer.per_s',
     from: [
       ['normalizer', 'per_s'],
+      ['normalizer', 'normalizer_msgs_per_s'],
       ['normalizer', 'messages_per_s'],
       ['normalizer', 'msgs_per_s'],
       ['normalizer', 'throughput_per_s'],
@@ -205,7 +206,8 @@ export function buildResults(outcomes: AreaOutcome[], machine: Flat): Built {
   };
   for (const o of outcomes) {
     if (o.area === 'ceiling') continue;
-    for (const [k, v] of Object.entries(o.values)) if (/rss/i.test(k)) consider(v, `${o.area}.${k}`, true);
+    // Reported RSS of services only: not of nats-server or simulators, not growth or baseline figures.
+    for (const [k, v] of Object.entries(o.values)) if (/rss/i.test(k) && !/nats|sim|before|growth|baseline/i.test(k)) consider(v, `${o.area}.${k}`, true);
     for (const [cls, v] of Object.entries(o.rss_mb)) {
       setPath(rss, `sampled.${o.area}.${cls}`, round(v, 1));
       consider(v, `sampled ${o.area}/${cls}`, SERVICE_CLASSES.includes(cls));
