@@ -4,7 +4,18 @@
  * what the loader accepts. test/deploy/config-reference.spec.ts fails when the file is stale.
  */
 import { ByteSize, DEFAULT_PORTS, Duration, EdgeConfig, formatDuration, KNOWN_VENDORS, SystemConfig } from '@edge/platform';
+import { OnGuardExtras } from '@edge/vendor-onguard';
+import { MilestoneExtras } from '@edge/vendor-milestone';
 import { PIPELINE_SERVICES } from './services';
+
+/**
+ * The vendor settings of a system, from each vendor lib's own schema (the collector validates a
+ * system with it at start, `edge config check` too). Adding a vendor adds one line.
+ */
+const VENDOR_SETTINGS: Array<{ vendor: string; title: string; schema: unknown }> = [
+  { vendor: 'onguard', title: 'Lenel OnGuard (OpenAccess)', schema: OnGuardExtras },
+  { vendor: 'milestone', title: 'Milestone XProtect (API Gateway)', schema: MilestoneExtras },
+];
 
 /** The parts of zod 4's internal definition this walker reads. */
 interface Def {
@@ -172,7 +183,7 @@ export function fieldRows(schema: Schema = EdgeConfig as unknown as Schema, pref
       rows.push({ path, type: 'list of mappings', required, default: u.dflt ? formatDefault(u.core, u.dflt) : null, description: u.description });
       rows.push(...fieldRows(el, `${path}[]`));
       if (def(el).catchall && def(def(el).catchall!).type !== 'never')
-        rows.push({ path: `${path}[].<vendor field>`, type: 'any', required: false, default: null, description: 'vendor extras, validated by the vendor\'s collector (see below)' });
+        rows.push({ path: `${path}[].<vendor field>`, type: 'any', required: false, default: null, description: "the vendor's settings (sections below)" });
       continue;
     }
     const vendorField = u.core === (SystemConfig.shape.vendor as unknown as Schema);
@@ -231,7 +242,7 @@ export function renderConfigReference(): string {
     out.push('');
     out.push('| Field | Type | Required | Default | Description |');
     out.push('|---|---|---|---|---|');
-    for (const r of list) out.push(`| \`${r.path}\` | ${r.type} | ${r.required ? 'yes' : ''} | ${r.default ?? ''} | ${esc(r.description || NOTES[r.path] || '')} |`);
+    for (const r of list) out.push(`| \`${r.path}\` | ${r.type} | ${r.required ? 'yes' : ''} | ${esc(r.default ?? '')} | ${esc(r.description || NOTES[r.path] || '')} |`);
     out.push('');
   }
   out.push('### Status ports');
@@ -242,12 +253,17 @@ export function renderConfigReference(): string {
   out.push('|---|---|');
   for (const s of PIPELINE_SERVICES) out.push(`| \`${s.name}\` | ${DEFAULT_PORTS[s.name] ?? 'ephemeral'} |`);
   out.push('');
-  out.push('### Vendor extras');
-  out.push('');
-  out.push('A system may carry fields of its vendor (event type ids, field names, directory ids) beside the common ones;');
-  out.push("they are validated by that vendor's collector when it starts, with errors naming the field. See the vendor");
-  out.push('references and `config/edge.example.yaml`.');
-  out.push('');
+  for (const v of VENDOR_SETTINGS) {
+    out.push(`## \`systems[]\` with \`vendor: ${v.vendor}\` — ${v.title}`);
+    out.push('');
+    out.push(`Settings of the vendor, written beside the common fields of the system; validated by the ${v.vendor} collector at start.`);
+    out.push('');
+    out.push('| Field | Type | Required | Default | Description |');
+    out.push('|---|---|---|---|---|');
+    for (const r of fieldRows(v.schema as Schema, 'systems[]'))
+      out.push(`| \`${r.path}\` | ${r.type} | ${r.required ? 'yes' : ''} | ${esc(r.default ?? '')} | ${esc(r.description)} |`);
+    out.push('');
+  }
   out.push('## Environment variables');
   out.push('');
   out.push('| Variable | Meaning |');
