@@ -27,6 +27,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     EDGE_USE_DIST=1 \
     EDGE_CONFIG=/app/config/edge.yaml \
+    EDGE_DATA_DIR=/data \
     EDGE_LOG_FORMAT=json
 WORKDIR /app
 RUN groupadd --system --gid 10001 edge \
