@@ -1,8 +1,7 @@
-import { Catch, Controller, Inject, Injectable, Module, UseFilters, type OnApplicationShutdown, type RpcExceptionFilter, type Type } from '@nestjs/common';
+import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { throwError, type Observable } from 'rxjs';
-import { CONSUMERS, STREAMS, type MapperRegistry } from '@edge/contracts';
 import { z } from 'zod';
+import { CONSUMERS, STREAMS, type MapperRegistry } from '@edge/contracts';
 import { describeError, EDGE_RUNTIME, openDevicesBucket, sleep, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
 import { Normalizer } from './normalizer';
@@ -13,23 +12,20 @@ export const RAW_PATTERN = 'raw';
 
 /**
  * The RAW consumer. Many messages in flight keep publishes and registry writes pipelined;
- * decisions still happen one by one in delivery order.
+ * decisions still happen one by one in delivery order. Pulling stops while CANONICAL is nearly
+ * full (backpressure: the data waits in RAW).
  */
 export const normalizerConsumers: ConsumerBinding[] = [
-  { pattern: RAW_PATTERN, stream: STREAMS.raw, durable: CONSUMERS.normalizer, stage: 'normalizer', concurrency: 512, fetchBatch: 256 },
+  {
+    pattern: RAW_PATTERN,
+    stream: STREAMS.raw,
+    durable: CONSUMERS.normalizer,
+    stage: 'normalizer',
+    concurrency: 512,
+    fetchBatch: 256,
+    downstream: { stream: STREAMS.canonical },
+  },
 ];
-
-/**
- * Nest's default RPC filter turns every error into a generic "Internal server error"; the
- * consume loop decides by error kind (permanent → DLQ, retryable → redeliver), so errors
- * must reach it as thrown.
- */
-@Catch()
-class PassErrorsThrough implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown): Observable<never> {
-    return throwError(() => exception);
-  }
-}
 
 export interface NormalizerModuleOptions {
   /** Mapper registry; default: the one every vendor registers in (mappers.ts). */
@@ -70,7 +66,6 @@ async function waitForOrphanedDeliveries(rt: EdgeRuntime, c: Pick<ConsumerBindin
 /** The normalizer's Nest module; tests pass their own mappers. */
 export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<unknown> {
   @Controller()
-  @UseFilters(new PassErrorsThrough())
   class RawController {
     constructor(@Inject(Normalizer) private readonly normalizer: Normalizer) {}
 
