@@ -4,7 +4,7 @@
  * operator CLI, the supervisor, the simulator runner) into dist/<name>.js with esbuild — one
  * self-contained file each, with source maps, for the Docker image (and EDGE_USE_DIST=1).
  *
- *   node scripts/build.mjs [--allow-missing] [name...]
+ *   node scripts/build.mjs [--allow-missing] [--outdir DIR] [name...]
  * A pipeline service whose entry file does not exist fails the build unless --allow-missing.
  */
 import { build } from 'esbuild';
@@ -16,7 +16,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = JSON.parse(readFileSync(join(root, 'scripts/services.json'), 'utf8'));
 const args = process.argv.slice(2);
 const allowMissing = args.includes('--allow-missing');
-const only = args.filter((a) => !a.startsWith('--'));
+const outIdx = args.indexOf('--outdir');
+const outdir = outIdx >= 0 ? args[outIdx + 1] : join(root, 'dist');
+const only = args.filter((a, i) => !a.startsWith('--') && (outIdx < 0 || i !== outIdx + 1));
 
 /**
  * Optional peers that Nest and friends `require()` inside try/catch only when a feature is used
@@ -61,12 +63,12 @@ if (present.length === 0) {
   process.exit(1);
 }
 
-mkdirSync(join(root, 'dist'), { recursive: true });
+mkdirSync(outdir, { recursive: true });
 const started = Date.now();
 const result = await build({
   absWorkingDir: root,
   entryPoints: Object.fromEntries(present.map((e) => [e.name, e.entry])),
-  outdir: 'dist',
+  outdir,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -82,5 +84,5 @@ const result = await build({
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([f]) => f.endsWith('.js'))
   .map(([f, o]) => `${f} ${(o.bytes / 1024 / 1024).toFixed(1)} MB`);
-writeFileSync(join(root, 'dist/manifest.json'), JSON.stringify({ built_at: new Date().toISOString(), bundles: present.map((e) => e.name) }, null, 2) + '\n');
+writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ built_at: new Date().toISOString(), bundles: present.map((e) => e.name) }, null, 2) + '\n');
 console.log(`built ${present.length} bundle(s) in ${((Date.now() - started) / 1000).toFixed(1)}s:\n  ${sizes.join('\n  ')}`);
