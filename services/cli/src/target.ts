@@ -52,7 +52,8 @@ export function resolveTarget(flags: { config?: string; nats?: string; site?: st
     fromFile = p.data;
   }
   const siteId = flags.site ?? fromFile?.site.id;
-  const url = flags.nats ?? fromFile?.nats.url ?? env.NATS_URL;
+  // A config without nats.url runs on the local server `npm start` starts (EDGE_NATS_PORT, default 4222).
+  const url = flags.nats ?? fromFile?.nats.url ?? env.NATS_URL ?? (fromFile ? `nats://127.0.0.1:${env.EDGE_NATS_PORT || 4222}` : undefined);
   if (!siteId) throw new Error('no site: pass --site <id> or --config <edge.yaml> (or set EDGE_CONFIG)');
   if (!url) throw new Error('no NATS URL: pass --nats <url>, set nats.url in the config, or NATS_URL');
   if (!IdToken.safeParse(siteId).success) throw new Error(`site id "${siteId}" is not valid`);
