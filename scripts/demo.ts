@@ -8,7 +8,9 @@
  * DEMO_SECONDS (default 60; 0 = until Ctrl-C). Works without a terminal (plain lines then).
  */
 import { mkdirSync, rmSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { createServer } from 'node:net';
 import { httpPortFor, sleep } from '@edge/platform';
 import { startOnGuardSimulator, type OnGuardSimulator } from '@edge/sim-onguard';
@@ -21,9 +23,15 @@ import { renderTrace, serviceOf, startOtlpReceiver, type OtlpReceiver, type Rece
 
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
 const TTY = Boolean(process.stdout.isTTY);
-const DATA = join(REPO_ROOT, 'data', 'demo');
+const DATA = resolve(process.env.DEMO_DATA_DIR || join(REPO_ROOT, 'data', 'demo'));
 const CONFIG = join(REPO_ROOT, 'config', 'demo.yaml');
 const CLOUD_TOKEN = 'demo-cloud-token';
+
+/** A path as the user would type it from where they are (relative inside, absolute outside). */
+function shownPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') ? p : r;
+}
 
 const c = (code: number, s: string) => (TTY ? `\x1b[${code}m${s}\x1b[0m` : s);
 const bold = (s: string) => c(1, s);
@@ -40,7 +48,7 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 async function pickPort(preferred: number): Promise<number> {
-  if (await portFree(preferred)) return preferred;
+  if (preferred > 0 && (await portFree(preferred))) return preferred;
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -93,16 +101,24 @@ async function main(): Promise<number> {
 
   // Ports: the simulators' defaults when free (config/demo.yaml's defaults), else any free one.
   const ports = { onguard: await pickPort(18081), milestone: await pickPort(18082), cloud: await pickPort(18090), nats: await pickPort(14222) };
-  const servicePorts = [7301, 7302, 7303, 7304];
-  for (const p of servicePorts)
-    if (!(await portFree(p))) {
-      process.stderr.write(`port ${p} is in use (another \`npm start\` or demo running?); stop it and try again\n`);
-      return 2;
-    }
-
+  // Status ports: config/demo.yaml's when free; otherwise the demo runs on a copy of it with free ones.
+  let configFile = CONFIG;
+  const doc = parse(readFileSync(CONFIG, 'utf8')) as { http: { ports: Record<string, number> } };
+  let moved = false;
+  for (const [svc, p] of Object.entries(doc.http.ports)) {
+    if (await portFree(p)) continue;
+    doc.http.ports[svc] = await pickPort(0);
+    if (Object.values(doc.http.ports).filter((x) => x === doc.http.ports[svc]).length > 1) doc.http.ports[svc] = await pickPort(0);
+    moved = true;
+  }
+  if (moved) {
+    configFile = join(DATA, 'demo.yaml');
+    writeFileSync(configFile, stringify(doc));
+  }
   const header = (s: string) => process.stdout.write(`${bold(s)}\n`);
   header('Edge integration demo: OnGuard + XProtect → NATS JetStream → normalizer → forwarder → cloud');
-  process.stdout.write(dim(`logs: ${join('data', 'demo', 'logs')}/   runs ${SECONDS > 0 ? `${SECONDS}s` : 'until Ctrl-C'} (DEMO_SECONDS)\n\n`));
+  const shown = shownPath(DATA);
+  process.stdout.write(dim(`logs: ${join(shown, 'logs')}/   runs ${SECONDS > 0 ? `${SECONDS}s` : 'until Ctrl-C'} (DEMO_SECONDS)\n\n`));
 
   const otlp: OtlpReceiver | null = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? null : await startOtlpReceiver();
   const onguard: OnGuardSimulator = await startOnGuardSimulator({ port: ports.onguard, site: { panels: 6, readersPerPanel: 6, recorders: 2, camerasPerRecorder: 6 } });
@@ -123,7 +139,7 @@ async function main(): Promise<number> {
     DEMO_DATA_DIR: DATA,
     EDGE_NATS_PORT: String(ports.nats),
   });
-  const pipeline = buildPipeline(CONFIG, {
+  const pipeline = buildPipeline(configFile, {
     // Export spans every second so the summary sees recent traces.
     serviceEnv: otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_BSP_SCHEDULE_DELAY: '1000' } : {},
   });
@@ -191,7 +207,9 @@ async function main(): Promise<number> {
 
   for (;;) {
     const elapsed = (Date.now() - started) / 1000;
-    if (stopRequested || (SECONDS > 0 && elapsed >= SECONDS)) break;
+    // At the deadline, a state change still on its way gets up to 10 s more to arrive.
+    const inFlight = changes.some((x) => x.arrivedMs === null && Date.now() - x.at < 10_000);
+    if (stopRequested || (SECONDS > 0 && elapsed >= SECONDS && (!inFlight || elapsed >= SECONDS + 10))) break;
     const [st, cs] = await Promise.all([Promise.all(svcNames.map(async (n) => [n, await status(n)] as const)), getJson<CloudStats>(`${cloud.url}/_sim/stats`)]);
     const byName = new Map(st);
     const systems = [...byName.values()].flatMap((s) => s?.systems ?? []);
@@ -300,17 +318,18 @@ async function main(): Promise<number> {
   }
   out.push('');
   out.push(bold('Where to look'));
-  out.push(`  data/demo/cloud-devices.json, cloud-events.json   what the cloud simulator received`);
-  if (otlp) out.push(`  data/demo/traces.json                             every span the services exported (OTLP)`);
-  out.push(`  data/demo/logs/<service>.log                      the services' JSON logs`);
+  const at = (f: string) => join(shownPath(DATA), f).padEnd(48);
+  out.push(`  ${at('cloud-devices.json, cloud-events.json')} what the cloud simulator received`);
+  if (otlp) out.push(`  ${at('traces.json')} every span the services exported (OTLP)`);
+  out.push(`  ${at('logs/<service>.log')} the services' JSON logs`);
   out.push(`  While it runs (DEMO_SECONDS=0 runs until Ctrl-C):`);
   out.push(`    cloud simulator  ${cloud.url}/_sim/stats  /_sim/devices  /_sim/events  /_sim/syncs  /_sim/heartbeats`);
   out.push(`    status           ${svcNames.map((n) => `http://127.0.0.1:${httpPortFor(pipeline.config, n)}/status`).join('  ')}`);
-  out.push(`    operator CLI     npm run edge -- status --config config/demo.yaml --nats ${pipeline.natsUrl}   (also: sync, devices --offline, dlq list)`);
+  out.push(`    operator CLI     npm run edge -- status --config ${shownPath(configFile)} --nats ${pipeline.natsUrl}   (also: sync, devices --offline, dlq list)`);
   out.push(`  Traces in Jaeger: docker compose --profile observability up -d, then OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 npm run demo`);
   out.push(`  Your own site: cp config/edge.example.yaml config/edge.yaml, edit, npm run edge -- config check, npm start`);
   out.push('');
-  out.push(ok ? green('demo complete') : yellow('demo ended before everything arrived (try a longer DEMO_SECONDS, and see data/demo/logs)'));
+  out.push(ok ? green('demo complete') : yellow(`demo ended before everything arrived (try a longer DEMO_SECONDS, and see ${join(shownPath(DATA), 'logs')})`));
   process.stdout.write(`${out.join('\n')}\n`);
   return ok ? 0 : 1;
 }

@@ -1,0 +1,40 @@
+/**
+ * The README's main command, `npm run demo`, without a terminal (as CI or a pipe runs it): the
+ * demo driver with the simulators and the pipeline, bounded by DEMO_SECONDS, in a temp data dir.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../scripts/services';
+
+const dir = mkdtempSync(join(tmpdir(), 'edge-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm run demo (scripts/demo.ts)', () => {
+  it('runs the whole pipeline on the simulators and ends with a summary, without a terminal', async () => {
+    const out: string[] = [];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/demo.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DEMO_SECONDS: '25', DEMO_DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (b: Buffer) => out.push(b.toString()));
+    child.stderr.on('data', (b: Buffer) => out.push(b.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const text = out.join('');
+    expect(text).not.toMatch(/\x1b\[/); // no terminal: plain lines, no colours or cursor moves
+    expect(text).toMatch(/\[\d+s\] systems \d\/2 connected/);
+    const inv = /inventory: (\d+)\/(\d+) devices at the cloud/.exec(text);
+    expect(inv?.[1]).toBe(inv?.[2]);
+    expect(text).toMatch(/health events: \d+ at the cloud; (\d+)\/\1 demo state changes arrived/);
+    expect(text).toMatch(/traces: \d+ \(\d+ spans from collector-milestone, collector-onguard, forwarder, normalizer\)/);
+    expect(text).toContain('Where to look');
+    expect(text).toContain('demo complete');
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'cloud-devices.json'), 'utf8')).length).toBe(Number(inv?.[1]));
+    expect(existsSync(join(dir, 'traces.json'))).toBe(true);
+    expect(existsSync(join(dir, 'logs', 'normalizer.log'))).toBe(true);
+  }, 60_000);
+});
