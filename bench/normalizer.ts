@@ -129,7 +129,7 @@ async function measure(nc: NatsConnection, durable: string, total: number): Prom
 
 export async function run(): Promise<Record<string, number>> {
   const nats = await startNatsServer();
-  const log = createLogger({ service: 'bench', level: 'error' });
+  const log = createLogger({ service: 'bench', level: 'silent' });
   const config = testConfig(nats.url, { log: { level: 'error' }, streams: { duplicate_window: '2m' } });
   const nc = await connect({ servers: nats.url, name: 'bench-driver' });
   try {
