@@ -87,7 +87,13 @@ export function parseConfig(text: string, file = '<inline>', env: NodeJS.Process
   const tok = tokenizeEnvRefs(text);
   const doc = parseDocument(tok.text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    // Aliases, tags and anchors are resolved here and can still fail (e.g. an alias without anchor).
+    raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    throw new ConfigError(file, [`YAML: ${String((e as Error)?.message ?? e).split('\n')[0]}`]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, ['(root): must be a mapping']);
   const problems: string[] = [];
   const substituted = substitute(raw, [], env, tok.refs, problems);
