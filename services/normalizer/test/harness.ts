@@ -175,12 +175,19 @@ export async function readCanonical(nc: NatsConnection, fromSeq = 1): Promise<St
 
 /** Waits until the normalizer consumed and acked everything in RAW. */
 export async function waitIdle(nc: NatsConnection, timeoutMs = 45_000, durable: string = CONSUMERS.normalizer): Promise<void> {
-  const jsm = await jetstreamManager(nc);
   const end = Date.now() + timeoutMs;
+  let last = 'no answer';
   for (;;) {
-    const i = await jsm.consumers.info(STREAMS.raw, durable);
-    if (i.num_pending === 0 && i.num_ack_pending === 0) return;
-    if (Date.now() > end) throw new Error(`normalizer not idle: pending ${i.num_pending}, ack pending ${i.num_ack_pending}`);
+    try {
+      // Asked anew each time: the server may just have restarted.
+      const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+      const i = await jsm.consumers.info(STREAMS.raw, durable);
+      if (i.num_pending === 0 && i.num_ack_pending === 0) return;
+      last = `pending ${i.num_pending}, ack pending ${i.num_ack_pending}`;
+    } catch (e) {
+      last = String((e as Error).message);
+    }
+    if (Date.now() > end) throw new Error(`normalizer not idle: ${last}`);
     await sleep(50);
   }
 }
@@ -245,7 +252,7 @@ export async function startHarness(opts: { shortAckDurable?: string } = {}): Pro
       await nats.dispose();
     },
   };
-  h.nc = await connect({ servers: nats.url, name: 'normalizer-test' });
+  h.nc = await connect({ servers: nats.url, name: 'normalizer-test', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   h.js = jetstream(h.nc);
   return h;
 }
