@@ -49,6 +49,8 @@ export async function connectNats(opts: NatsConnectOptions, log: Logger): Promis
     waitOnFirstConnect: true,
     pingInterval: 10_000,
     maxPingOut: 3,
+    // Async stack traces cost an Error object per request (~17% CPU in the normalizer profile).
+    noAsyncTraces: true,
     user: opts.user,
     pass: opts.password,
     token: opts.token,

@@ -106,6 +106,7 @@ export class DurableConsumer {
     };
     await this.guard().catch(() => undefined);
     this.guardTimer = setTimeout(tick, every).unref();
+    void this.watchReconnects(ackWaitMs);
     this.loopDone = this.loop();
   }
 
@@ -154,6 +155,11 @@ export class DurableConsumer {
       }
     }
     const [si, ci] = await Promise.all([jsm.streams.info(this.o.stream), this.consumer!.info(false)]);
+    // Only meaningful when this consumer sees the whole stream under limits retention: otherwise
+    // the first sequence also moves for messages this consumer never had to see.
+    const filter = ci.config.filter_subject ?? '';
+    const wholeStream = filter === '' || filter === '>' || (si.config.subjects?.length === 1 && si.config.subjects[0] === filter);
+    if (si.config.retention !== 'limits' || !wholeStream) return;
     const discarded = Math.max(0, si.state.first_seq - 1 - ci.ack_floor.stream_seq);
     if (discarded > this.discardedBeforeAck) {
       this.counters.inc('discarded_before_ack', discarded - this.discardedBeforeAck);
@@ -200,6 +206,37 @@ export class DurableConsumer {
     if (this.keepAlive) clearInterval(this.keepAlive);
     if (this.guardTimer) clearTimeout(this.guardTimer);
     await this.loopDone?.catch(() => undefined);
+  }
+
+  /**
+   * Messages the server sent while the connection was down are lost in transit and come back
+   * only after ack_wait. Pulling newer ones meanwhile would reorder a device's history, so after
+   * a reconnect with such orphans the consumer holds until they are due again (≤ ack_wait).
+   */
+  private async watchReconnects(ackWaitMs: number): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (this.stopped) break;
+      if (s.type !== 'reconnect') continue;
+      this.pause('reconnect_orphans');
+      const deadline = Date.now() + ackWaitMs + 500;
+      let orphans = 0;
+      try {
+        while (!this.stopped && Date.now() < deadline) {
+          const i = await this.consumer!.info(false).catch(() => null);
+          if (i) {
+            orphans = Math.max(0, i.num_ack_pending - this.inflight.size);
+            if (orphans === 0) break;
+          }
+          await sleep(500);
+        }
+      } finally {
+        if (orphans > 0) {
+          this.counters.inc('reconnect_orphan_holds');
+          this.log.warn({ stream: this.o.stream, durable: this.o.durable, orphans }, 'held pulling after reconnect until messages lost in transit were due again');
+        }
+        this.resume('reconnect_orphans');
+      }
+    }
   }
 
   private async loop(): Promise<void> {
