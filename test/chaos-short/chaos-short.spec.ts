@@ -1,0 +1,25 @@
+/**
+ * The chaos suite shortened to fit `npm test` (about 2.5 minutes): the scenarios of the full suite
+ * (test/chaos, `npm run test:chaos`) with the same stack, ledger check and bounds, but faults of
+ * seconds instead of minutes; the 40 s silent event stream runs in the full suite only.
+ * See docs/RELIABILITY.md.
+ */
+import { defineChaosSuite } from '../chaos/lib/suite';
+
+defineChaosSuite({
+  title: 'chaos (short)',
+  scale: 0.05,
+  pick: [
+    'SIGKILL collector-onguard',
+    'SIGKILL collector-milestone',
+    'SIGKILL normalizer',
+    'SIGKILL forwarder',
+    'NATS server',
+    'cloud outage',
+    'cloud refuses',
+    '429 storm',
+    'slow cloud',
+    'event streams of both vendors dropped',
+    'vendor APIs restart',
+  ],
+});

@@ -1,0 +1,95 @@
+/**
+ * Registers a chaos suite: one product stack, its initial inventory checked against both
+ * simulators, then scenario after scenario (each must pass the ledger check within its bound),
+ * then the final state of every device. Results (changes, losses, recovery times) are printed as a
+ * table and written to $CHAOS_RESULTS (JSON) when set.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingDevices, wrongStatuses } from './ledger';
+import { runScenario, waitPipelineReady, type ScenarioResult } from './scenario';
+import { scenarios } from './scenarios';
+import { startChaosStack, waitFor, type ChaosStack } from './stack';
+
+export interface SuiteOptions {
+  title: string;
+  /** 1 = full fault durations; smaller shortens them (see scenarios()). */
+  scale: number;
+  /** Scenario names (prefixes) to run; all when absent. */
+  pick?: string[];
+}
+
+export function defineChaosSuite(o: SuiteOptions): void {
+  const all = scenarios(o.scale);
+  const chosen = o.pick ? all.filter((s) => o.pick!.some((p) => s.name.startsWith(p))) : all;
+  if (o.pick && chosen.length !== o.pick.length) throw new Error(`unknown scenario in ${JSON.stringify(o.pick)}`);
+  const results: ScenarioResult[] = [];
+  let stack: ChaosStack;
+
+  describe.sequential(o.title, () => {
+    beforeAll(async () => {
+      stack = await startChaosStack({
+        onguard: { site: { panels: 6, readersPerPanel: 6, alarmPanelsPerPanel: 1, recorders: 1, camerasPerRecorder: 4, offlineRatio: 0.1 } },
+        milestone: { hardware: 12, recordingServers: 2 },
+      });
+      await waitPipelineReady(stack);
+    }, 150_000);
+
+    afterAll(async () => {
+      if (results.length) {
+        const rows = results.map((r) => ({
+          scenario: r.name,
+          changes: r.changes,
+          devices: r.devices,
+          lost: r.lost,
+          misordered: r.misordered,
+          dup_new_id: r.duplicates,
+          same_id_repeats: r.same_id_repeats,
+          fault_s: r.fault_s,
+          recovery_s: r.recovery_s,
+          settle_s: r.settle_s,
+          bound_s: r.bound_s,
+          restarts: JSON.stringify(r.restarts),
+        }));
+        console.table(rows);
+        if (process.env.CHAOS_RESULTS) writeFileSync(process.env.CHAOS_RESULTS, JSON.stringify(results, null, 2));
+      }
+      await stack?.stop();
+    }, 60_000);
+
+    it('the initial inventory of both systems reaches the cloud, every device, each status right', async () => {
+      await waitFor(
+        'both inventories complete at the cloud',
+        () => {
+          const done = new Set(stack.cloud.store.syncList().filter((x) => x.final && x.complete).map((x) => x.system_id));
+          return done.size === 2 && missingDevices(stack).length === 0;
+        },
+        { timeoutMs: 90_000, lines: stack.lines },
+      );
+      expect(missingDevices(stack)).toEqual([]);
+      await waitFor('cloud statuses equal the simulators’ truth', () => wrongStatuses(stack).length === 0, { timeoutMs: 30_000, lines: stack.lines }).catch(() => undefined);
+      expect(wrongStatuses(stack)).toEqual([]);
+    }, 120_000);
+
+    for (const spec of chosen) {
+      it(spec.name, async () => {
+        const r = await runScenario(stack, spec);
+        results.push(r);
+        expect(r.lost).toBe(0);
+        expect(r.misordered).toBe(0);
+        expect(r.duplicates).toBe(0);
+        expect(r.changes).toBeGreaterThan(0);
+        expect(r.recovery_s).toBeLessThanOrEqual(r.bound_s);
+        expect(r.settle_s).toBeLessThanOrEqual(r.bound_s);
+      }, (spec.fault.seconds + spec.leadSeconds * 2 + spec.boundSeconds + 120) * 1000);
+    }
+
+    it('afterwards every device at the cloud has its true status and nothing is left in the DLQ', async () => {
+      await waitFor('final statuses equal the truth', () => wrongStatuses(stack).length === 0, { timeoutMs: 60_000, lines: stack.lines });
+      expect(missingDevices(stack)).toEqual([]);
+      const fwd = await stack.status<{ forwarder: { dlq: { messages: number } | null; dead_lettered: number } }>('forwarder');
+      expect(fwd.forwarder.dlq?.messages ?? 0).toBe(0);
+      expect(fwd.forwarder.dead_lettered).toBe(0);
+    }, 90_000);
+  });
+}
