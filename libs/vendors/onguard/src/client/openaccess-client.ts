@@ -13,7 +13,7 @@ import {
   PasswordPolicyResponse,
   SessionResponse,
 } from '../raw-schema';
-import { classifyHttpError, classifyNetworkError, OpenAccessError } from './errors';
+import { classifyHttpError, classifyNetworkError, OpenAccessError, parseErrorBody } from './errors';
 import { Semaphore } from './limiter';
 import { openAccessBase } from '../config';
 
@@ -86,6 +86,19 @@ function timedAgent<A extends http.Agent>(agent: A, connectTimeoutMs: number): A
  * Licence and credential refusals block all calls for a growing, capped time so an account is
  * never locked by retries. Bounded concurrency; socket resets retried once at once.
  */
+/**
+ * A 2xx whose body is an OpenAccess error is an error: read as a page it would look like "no
+ * devices of this type", and a complete sync built on it would report them all removed.
+ */
+function answered(res: { status: number; text: string }): boolean {
+  return res.status >= 200 && res.status < 300 && parseErrorBody(res.text) === null;
+}
+
+/** The status an error answer is classified by: a 2xx carrying an error body counts as a server error. */
+function effectiveStatus(res: { status: number; text: string }): number {
+  return res.status >= 200 && res.status < 300 ? 500 : res.status;
+}
+
 export class OpenAccessClient {
   readonly apiBase: string;
   readonly counters = new Counters();
@@ -422,14 +435,14 @@ export class OpenAccessClient {
           const auth = r.auth !== false;
           let token = auth ? await this.sessionToken() : null;
           let res = await this.send(r.method, r.path, r.query, r.body, token, r.signal, r.quiet === true);
-          if (res.status >= 200 && res.status < 300) return this.parse(what, res.text, r.schema);
-          let e = classifyHttpError(what, res.status, res.text, res.retryAfter);
+          if (answered(res)) return this.parse(what, res.text, r.schema);
+          let e = classifyHttpError(what, effectiveStatus(res), res.text, res.retryAfter);
           if (e.details.sessionInvalid && auth) {
             this.counters.inc('relogins');
             token = await this.reauthenticate(token);
             res = await this.send(r.method, r.path, r.query, r.body, token, r.signal, r.quiet === true);
-            if (res.status >= 200 && res.status < 300) return this.parse(what, res.text, r.schema);
-            e = classifyHttpError(what, res.status, res.text, res.retryAfter);
+            if (answered(res)) return this.parse(what, res.text, r.schema);
+            e = classifyHttpError(what, effectiveStatus(res), res.text, res.retryAfter);
             if (e.details.sessionInvalid) e = new OpenAccessError('auth', 'onguard_session_rejected', `${what}: a fresh session was refused too`, e.details);
           }
           if (e.details.licence) this.block(e);
