@@ -145,6 +145,19 @@ describe('forwarder against a badly answering cloud', () => {
     mode = 'sane';
   });
 
+  it('an item larger than the cloud takes (413): the batch is split, the oversized item alone is dead-lettered, the rest delivered', async () => {
+    const small = Array.from({ length: 4 }, () => event('small'));
+    const big = { ...event('big'), reason: 'x'.repeat(6_000) };
+    mode = (evs) => (JSON.stringify(evs).length > 4_000 ? { status: 413, body: JSON.stringify({ error: 'payload_too_large', message: 'body larger than 4000 bytes' }) } : sane(evs));
+    const before = (await dlqReasons()).length;
+    await publish([small[0], small[1], big, small[2], small[3]]);
+    await until('the small ones delivered', () => small.every((e) => accepted.has(e.event_id)));
+    await until('the big one dead-lettered', async () => (await dlqReasons()).length === before + 1);
+    expect((await dlqReasons()).slice(-1)[0]).toMatch(/too large/);
+    expect(accepted.has(big.event_id)).toBe(false);
+    mode = 'sane';
+  });
+
   it('a 200 with an error body counts as delivered (the API contract: 2xx = the cloud has it)', async () => {
     const events = Array.from({ length: 3 }, () => event('ok-error-body'));
     mode = (evs) => {
