@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Device, DeviceStatus, DeviceType } from './device';
 
 /**
  * `edge.<site>.cmd.dlq` — operator tooling over stream DLQ, answered by the forwarder and sent by
@@ -54,3 +55,43 @@ export const DlqCommandReply = z.object({
   replayed_count: z.number().int().optional(),
 });
 export type DlqCommandReply = z.infer<typeof DlqCommandReply>;
+
+/**
+ * `edge.<site>.cmd.devices` — the device registry as the normalizer holds it (the owner of the
+ * registry answers; nobody else reads its storage layout). Sent by `edge devices`.
+ */
+export const DevicesCommandRequest = z
+  .object({
+    status: DeviceStatus.optional(),
+    system: z.string().min(1).optional(),
+    type: DeviceType.optional(),
+    removed: z.boolean().optional().describe('include devices a complete sync no longer lists'),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type DevicesCommandRequest = z.infer<typeof DevicesCommandRequest>;
+
+/** One registry entry as listed: identity, live state, and the last canonical device (null while only status is known). */
+export const RegistryDeviceView = z.object({
+  id: z.string(),
+  vendor: z.string(),
+  system_id: z.string(),
+  status: DeviceStatus,
+  status_changed_at: z.string().nullable(),
+  last_seen: z.string().nullable(),
+  reason: z.string().nullable(),
+  removed_at: z.string().nullable(),
+  device: Device.nullable(),
+});
+export type RegistryDeviceView = z.infer<typeof RegistryDeviceView>;
+
+export const DevicesCommandReply = z.object({
+  ok: z.boolean(),
+  service: z.string().optional(),
+  error: z.string().optional(),
+  /** Devices in the registry (removed ones excluded unless asked), before the limit. */
+  total: z.number().int().nonnegative().optional(),
+  counts: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  devices: z.array(RegistryDeviceView).optional(),
+});
+export type DevicesCommandReply = z.infer<typeof DevicesCommandReply>;

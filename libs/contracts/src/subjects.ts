@@ -25,6 +25,7 @@ export const subjects = {
   cmdSync: (siteId: string) => `edge.${token('site id', siteId)}.cmd.sync`,
   cmdStatus: (siteId: string) => `edge.${token('site id', siteId)}.cmd.status`,
   cmdDlq: (siteId: string) => `edge.${token('site id', siteId)}.cmd.dlq`,
+  cmdDevices: (siteId: string) => `edge.${token('site id', siteId)}.cmd.devices`,
   /** Per-service status replies gathered by cmd.status (scatter/gather). */
   cmdStatusService: (siteId: string, service: string) => `edge.${token('site id', siteId)}.svc.${token('service', service)}.status`,
 } as const;

@@ -13,6 +13,7 @@ import {
   type SyncEndPayload,
   subjects,
 } from '@edge/contracts';
+import type { DevicesCommandRequest, RegistryDeviceView } from '@edge/contracts';
 import { deviceKey, systemKey, type PendingEmission, type RegistryEntry, type SystemRecord } from './registry-entry';
 
 /** One canonical message to publish (kept in its owner's outbox until the stream confirmed it). */
@@ -103,6 +104,33 @@ export class DeviceRegistry {
       else if (!e.device) statusOnly++;
     }
     return { devices: this.devices.size, listed: this.devices.size - removed - statusOnly, removed, status_only: statusOnly, systems: this.systems.size };
+  }
+
+  /** Entries matching a `cmd.devices` query, sorted by system then name; `total` is before the limit. */
+  query(q: DevicesCommandRequest): { total: number; counts: Record<string, number>; devices: RegistryDeviceView[] } {
+    const counts: Record<string, number> = {};
+    const matched: RegistryEntry[] = [];
+    for (const e of this.devices.values()) {
+      if (e.removed_at && !q.removed) continue;
+      if (q.system && e.system_id !== q.system) continue;
+      if (q.type && e.device?.type !== q.type) continue;
+      counts[e.status] = (counts[e.status] ?? 0) + 1;
+      if (q.status && e.status !== q.status) continue;
+      matched.push(e);
+    }
+    matched.sort((a, b) => a.system_id.localeCompare(b.system_id) || (a.device?.name ?? a.id).localeCompare(b.device?.name ?? b.id));
+    const devices = matched.slice(0, q.limit ?? matched.length).map((e) => ({
+      id: e.id,
+      vendor: e.vendor,
+      system_id: e.system_id,
+      status: e.status,
+      status_changed_at: e.status_changed_at,
+      last_seen: e.last_seen,
+      reason: e.reason,
+      removed_at: e.removed_at,
+      device: e.device,
+    }));
+    return { total: matched.length, counts, devices };
   }
 
   private put(e: RegistryEntry): void {

@@ -1,7 +1,7 @@
 import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { CONSUMERS, STREAMS, type MapperRegistry } from '@edge/contracts';
+import { CONSUMERS, DevicesCommandRequest, STREAMS, type DevicesCommandReply, type MapperRegistry } from '@edge/contracts';
 import { describeError, EDGE_RUNTIME, openDevicesBucket, sleep, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
 import { Normalizer } from './normalizer';
@@ -72,6 +72,14 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
     @EventPattern(RAW_PATTERN)
     handle(@Payload() d: Delivery): Promise<void> {
       return this.normalizer.handle(d);
+    }
+
+    /** `edge.<site>.cmd.devices`: the registry owner answers `edge devices`. */
+    @MessagePattern('cmd.devices')
+    devices(@Payload() body: unknown): DevicesCommandReply {
+      const q = DevicesCommandRequest.safeParse(body ?? {});
+      if (!q.success) return { ok: false, service: 'normalizer', error: q.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ') };
+      return { ok: true, service: 'normalizer', ...this.normalizer.registry.query(q.data) };
     }
   }
 
