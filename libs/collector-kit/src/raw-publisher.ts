@@ -107,11 +107,16 @@ export class SyncWriter {
     return this.seq;
   }
 
-  async device(payload: unknown): Promise<void> {
+  /**
+   * `observedAt`: when the status inside the payload was read (UTC ISO), if earlier than now. The
+   * normalizer weighs a device's status by this time against status events: stamped at publish
+   * time instead, a status read before an event would overrule that newer event.
+   */
+  async device(payload: unknown, observedAt?: string): Promise<void> {
     if (this.ended) throw new Error(`sync ${this.syncId} already ended`);
     if (this.failure) throw this.failure;
     const seq = ++this.seq;
-    const env = this.envelope('device', payload, { sync_id: this.syncId, seq });
+    const env = this.envelope('device', payload, { sync_id: this.syncId, seq, ...(observedAt ? { observed_at: observedAt } : {}) });
     const p = this.publisher
       .publishJson(subjects.raw(this.ident.vendor, this.ident.system_id, 'inventory'), env, {
         msgId: `raw:${this.ident.system_id}:${this.syncId}:d:${seq}`,
