@@ -44,6 +44,11 @@ interface Target {
 const STATUS_BATCH = 100;
 const PANEL = 'Lnl_Panel';
 
+/** When the status carried by a composed device was read (null: no status in it). */
+function readAt(d: OnGuardRawDeviceInput): string | undefined {
+  return d.hardware_status?.read_at ?? undefined;
+}
+
 function nowIso(): string {
   return new Date().toISOString();
 }
@@ -196,7 +201,8 @@ export class OnGuardCollector implements VendorCollector {
   }
 
   async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
-    const walk = this.walk({ emit: (d) => writer.device(d), readStatus: this.cfg.inventory.status }, signal);
+    // Stamped with the time its status was read: a status event that came in since is newer.
+    const walk = this.walk({ emit: (d) => writer.device(d, readAt(d)), readStatus: this.cfg.inventory.status }, signal);
     this.walking = walk;
     try {
       const idx = await walk;
