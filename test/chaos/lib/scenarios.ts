@@ -54,11 +54,18 @@ function collectorKilledDuringSync(vendor: 'onguard' | 'milestone'): ScenarioSpe
       seconds: 0,
       inject: async (st) => {
         syncsBefore = st.cloud.store.syncList().filter((x) => x.system_id === system && x.final).length;
-        const r = await fetch(st.statusUrl(svc).replace('/status', '/sync'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ system }) });
-        if (r.status !== 202) throw new Error(`POST /sync answered ${r.status}`);
-        await waitFor(`${svc} syncing`, async () => (await systems(st, svc)).some((x) => x.system_id === system && x.syncing), { timeoutMs: 10_000, everyMs: 50 });
-        // Part of the sync is out, part is not.
-        await sleep(150);
+        // A small site syncs fast: ask again until the kill lands while the sync runs.
+        for (let attempt = 1; ; attempt++) {
+          const r = await fetch(st.statusUrl(svc).replace('/status', '/sync'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ system }) });
+          if (r.status !== 202) throw new Error(`POST /sync answered ${r.status}`);
+          const running = await waitFor(`${svc} syncing`, async () => (await systems(st, svc)).some((x) => x.system_id === system && x.syncing), { timeoutMs: 5_000, everyMs: 20 }).catch(() => false);
+          if (running) {
+            // Part of the sync is out, part is not.
+            await sleep(100);
+            if ((await systems(st, svc)).some((x) => x.system_id === system && x.syncing)) break;
+          }
+          if (attempt >= 5) throw new Error(`${svc}: could not catch a sync running`);
+        }
         kill(st, svc);
       },
       clear: (st) => ready(st, svc),

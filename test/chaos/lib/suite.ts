@@ -30,7 +30,8 @@ export function defineChaosSuite(o: SuiteOptions): void {
     beforeAll(async () => {
       stack = await startChaosStack({
         onguard: { site: { panels: 6, readersPerPanel: 6, alarmPanelsPerPanel: 1, recorders: 1, camerasPerRecorder: 4, offlineRatio: 0.1 } },
-        milestone: { hardware: 12, recordingServers: 2 },
+        // Slow driver-settings answers make an inventory sync last long enough to be killed in.
+        milestone: { hardware: 12, recordingServers: 2, driverSettingsDelayMs: 150 },
       });
       await waitPipelineReady(stack);
     }, 150_000);
