@@ -247,8 +247,10 @@ export async function run(): Promise<Record<string, number>> {
   execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
   process.env.EDGE_USE_DIST = '1';
   const out: Record<string, number> = {};
-  await latencyAndThroughput(out);
-  await inventory50k(out);
+  // BENCH_E2E_ONLY=latency|inventory runs one part (investigations); the report runs both.
+  const only = process.env.BENCH_E2E_ONLY;
+  if (only !== 'inventory') await latencyAndThroughput(out);
+  if (only !== 'latency') await inventory50k(out);
   // The names bench/report.ts reads for its headline rows.
   out.per_s = out.e2e_per_s;
   out.latency_ms_p50_at_1000 = out.e2e_latency_ms_p50_at_1000;

@@ -35,7 +35,7 @@ export interface RegistryStoreOptions {
 export const DEFAULT_STORE_OPTIONS: RegistryStoreOptions = {
   maxRecordBytes: 256 * 1024,
   ringSlots: 512,
-  compactAfterBytes: 64 * 1024 * 1024,
+  compactAfterBytes: 8 * 1024 * 1024,
   compactAfterMs: 30_000,
   retryForMs: 10_000,
 };

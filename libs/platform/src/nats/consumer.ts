@@ -155,11 +155,13 @@ export class DurableConsumer {
       }
     }
     const [si, ci] = await Promise.all([jsm.streams.info(this.o.stream), this.consumer!.info(false)]);
-    // Only meaningful when this consumer sees the whole stream under limits retention: otherwise
-    // the first sequence also moves for messages this consumer never had to see.
+    // Only meaningful when this consumer sees the whole stream (limits or interest retention):
+    // otherwise the first sequence also moves for messages this consumer never had to see. Under
+    // interest retention a message leaves once every consumer acked it, so the first sequence
+    // never passes this consumer's ack floor unless a limit removed unacked messages.
     const filter = ci.config.filter_subject ?? '';
     const wholeStream = filter === '' || filter === '>' || (si.config.subjects?.length === 1 && si.config.subjects[0] === filter);
-    if (si.config.retention !== 'limits' || !wholeStream) return;
+    if (si.config.retention === 'workqueue' || !wholeStream) return;
     const discarded = Math.max(0, si.state.first_seq - 1 - ci.ack_floor.stream_seq);
     if (discarded > this.discardedBeforeAck) {
       this.counters.inc('discarded_before_ack', discarded - this.discardedBeforeAck);
