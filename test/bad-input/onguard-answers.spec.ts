@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, EdgeError, errorKind } from '@edge/platform';
 import { nativeKeyOf, OpenAccessClient, pagedInstances, PagedInstances } from '@edge/vendor-onguard';
-import { HTML_200_LOGIN, HTML_503, startHostileServer, type Answer, type HostileServer } from './hostile-server';
+import { HTML_200_LOGIN, HTML_503, hugeArray, startHostileServer, type Answer, type HostileServer } from './hostile-server';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 const LOGIN = JSON.stringify({ session_token: 'tok-og-1', token_expiration_time: new Date(Date.now() + 3_600_000).toISOString(), version: '1.0' });
@@ -80,6 +80,16 @@ describe('OpenAccess answers that are not what the API promises', () => {
     expect(await readersOf(c)).toBe(300);
     await c.close(false);
     expect(srv.requests.slice(before).filter((r) => r.path.includes('/instances')).length).toBe(1);
+  });
+
+  it('an answer larger than the client reads is refused with a clear permanent error, not buffered', async () => {
+    answer = { body: hugeArray(3_000, 1_000, () => ['{"count":3000,"page_number":1,"page_size":100,"total_pages":1,"item_list":[', ']}']) };
+    const c = new OpenAccessClient({ baseUrl: srv.url, username: 'svc', password: 'og-pw-not-logged', directoryId: 'id-1', applicationId: 'APP', requestRetries: 0, maxAnswerBytes: 1024 * 1024, log });
+    const e = await failure(readersOf(c));
+    await c.close(false);
+    expect(errorKind(e)).toBe('permanent');
+    expect(e.code).toBe('onguard_answer_too_large');
+    expect(e.message).toMatch(/larger than the client reads.*page_size/);
   });
 
   it('an answer that never ends in time is a retryable timeout', async () => {

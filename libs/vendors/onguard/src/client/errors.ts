@@ -81,6 +81,8 @@ export function classifyNetworkError(what: string, e: unknown): OpenAccessError 
   const err = e as { code?: string; message?: string; cause?: { code?: string } };
   const code = err?.code ?? err?.cause?.code ?? '';
   const message = String(err?.message ?? e);
+  if (/maxContentLength size of \d+ exceeded/.test(message))
+    return new OpenAccessError('permanent', 'onguard_answer_too_large', `${what}: answer larger than the client reads (${message}); lower page_size`, {}, { cause: e });
   if (TLS_CODES.test(code) || /certificate/i.test(message))
     return new OpenAccessError('permanent', 'onguard_tls', `${what}: TLS verification failed (${code || message}); set tls.ca_file to the server's CA, or tls.insecure: true`, {}, { cause: e });
   if (RESET_CODES.has(code) || /socket hang up|ECONNRESET|other side closed/i.test(message))

@@ -34,6 +34,8 @@ export interface OpenAccessClientOptions {
   renewBeforeMs?: number;
   keepaliveIntervalMs?: number;
   authBackoff?: { baseMs: number; capMs: number };
+  /** Largest answer read (bytes); a larger one is refused instead of filling memory. */
+  maxAnswerBytes?: number;
   log: Logger;
 }
 
@@ -140,6 +142,8 @@ export class OpenAccessClient {
       renewBeforeMs: opts.renewBeforeMs ?? 5 * 60_000,
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 5 * 60_000,
       authBackoff: opts.authBackoff ?? { baseMs: 5 * 60_000, capMs: 60 * 60_000 },
+      // A 100-item page is well under 1 MB; 32 MB leaves room for servers that ignore paging.
+      maxAnswerBytes: opts.maxAnswerBytes ?? 32 * 1024 * 1024,
     };
     this.keepaliveMs = this.o.keepaliveIntervalMs;
     this.apiBase = openAccessBase(opts.baseUrl);
@@ -160,6 +164,7 @@ export class OpenAccessClient {
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       maxRedirects: 0,
+      maxContentLength: this.o.maxAnswerBytes,
     });
   }
 
