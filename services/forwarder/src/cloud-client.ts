@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosProxyConfig } from 'axios';
 import type { Logger } from 'pino';
 import type { EdgeConfig } from '@edge/platform';
@@ -34,7 +35,7 @@ export class CloudClient {
 
   constructor(
     private readonly cfg: CloudConfig,
-    log: Logger,
+    private readonly log: Logger,
     userAgent: string,
   ) {
     const tls = {
@@ -67,11 +68,11 @@ export class CloudClient {
       proxy: axiosProxy,
       // A redirect on an ingest POST is a misconfigured base_url; following it would turn the POST into a GET.
       maxRedirects: 0,
-      maxContentLength: MAX_ANSWER_BYTES,
       maxBodyLength: Infinity,
-      responseType: 'text',
+      // The answer is read as a stream and capped here (readAnswer): the status of a 2xx whose
+      // body is too large is still known, so the batch counts as delivered instead of retried.
+      responseType: 'stream',
       transformRequest: [(d: unknown) => d],
-      transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent },
     });
@@ -81,13 +82,16 @@ export class CloudClient {
   async post(path: string, body: string, idempotencyKey: string, signal?: AbortSignal): Promise<CloudAnswer> {
     const started = Date.now();
     try {
-      const r = await this.http.post<string>(path, body, {
+      const r = await this.http.post<Readable>(path, body, {
         headers: { authorization: `Bearer ${this.cfg.token}`, 'idempotency-key': idempotencyKey },
         signal,
       });
+      const text = await readAnswer(r.data, MAX_ANSWER_BYTES, Math.max(1, this.cfg.timeout - (Date.now() - started)));
+      if (text.broken) return { status: 0, body: null, error: `answer cut off: connection closed after ${text.text.length} bytes of the body`, durationMs: Date.now() - started };
+      if (text.cut) this.log.warn({ path, status: r.status, read_bytes: text.text.length }, 'cloud answer larger than read or too slow; status kept, body cut');
       return {
         status: r.status,
-        body: parseBody(r.data),
+        body: parseBody(text.text),
         retryAfterMs: parseRetryAfter(r.headers['retry-after'] as string | undefined),
         durationMs: Date.now() - started,
       };
@@ -99,6 +103,43 @@ export class CloudClient {
   close(): void {
     for (const a of this.agents) a.destroy();
   }
+}
+
+/**
+ * Reads an answer body up to `maxBytes` and `timeoutMs`. Beyond either, the socket is dropped and
+ * what was read is returned with `cut`: the status line already arrived and decides delivery.
+ * A connection that breaks mid-body is `broken`: a transport failure, retried like one.
+ */
+function readAnswer(stream: Readable, maxBytes: number, timeoutMs: number): Promise<{ text: string; cut: boolean; broken: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (cut: boolean, broken: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (cut) stream.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), cut, broken });
+    };
+    const timer = setTimeout(() => finish(true, false), timeoutMs);
+    stream.on('data', (c: Buffer) => {
+      if (done) return;
+      const room = maxBytes - size;
+      if (c.length >= room) {
+        chunks.push(c.subarray(0, room));
+        size = maxBytes;
+        finish(true, false);
+        return;
+      }
+      chunks.push(c);
+      size += c.length;
+    });
+    stream.once('end', () => finish(false, false));
+    stream.once('aborted', () => finish(false, true));
+    stream.once('error', () => finish(false, true));
+    stream.once('close', () => finish(false, true));
+  });
 }
 
 function parseBody(text: unknown): unknown {
