@@ -8,24 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { z } from 'zod';
-import { Device, DeviceStatus, UtcTimestamp, type MapContext, type VendorMapper } from '@edge/contracts';
+import { Device, StatusObservation, type MapContext, type VendorMapper } from '@edge/contracts';
 import { onguardMapper, ONGUARD_TYPES, VIDEO_RECORDER } from '@edge/vendor-onguard/mapper';
 import { milestoneMapper, DEVICE_RESOURCE_TYPES, EVENT_TYPES, ZERO_GUID } from '@edge/vendor-milestone/mapper';
 import { anyValue, jsonish, mapContext, propertyMap, vendorTime } from './arbitraries';
 
-/** What the normalizer accepts from a mapper's mapStatus (its StatusObservation contract). */
-const Observation = z.object({
-  device_id: z.string().min(3),
-  status: DeviceStatus,
-  timestamp: UtcTimestamp,
-  reason: z.string().nullable(),
-  observed_via: z.enum(['event', 'poll']),
-  native_event_id: z.string().nullable().optional(),
-  native_type: z.string().min(1),
-  native_id: z.string().min(1),
-  alive_evidence: z.boolean().optional(),
-});
+/** What the normalizer accepts from a mapper's mapStatus: the contract's schema. */
+const Observation = StatusObservation;
 
 const RUNS = { numRuns: 300 };
 

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
-import type { Device, DeviceStatus } from './device';
-import type { ObservedVia } from './health-event';
+import { z } from 'zod';
+import { DeviceStatus, UtcTimestamp, type Device } from './device';
+import { ObservedVia } from './health-event';
 import type { RawEnvelope } from './raw-envelope';
 
 /** What a mapper is told besides the payload: the envelope's identity fields. */
@@ -25,21 +25,25 @@ export function mapContextOf(env: RawEnvelope): MapContext {
   };
 }
 
-/** One status fact about one device, as a vendor reported it. */
-export interface StatusObservation {
-  device_id: string;
-  status: DeviceStatus;
+/**
+ * One status fact about one device, as a vendor reported it — what `mapStatus` returns. The
+ * normalizer validates mapper output against this schema too (mappers are code; code has bugs).
+ */
+export const StatusObservation = z.object({
+  device_id: z.string().min(3),
+  status: DeviceStatus,
   /** When the status took effect (vendor time in UTC ISO, else observed_at). */
-  timestamp: string;
-  reason: string | null;
-  observed_via: Exclude<ObservedVia, 'sync'>;
+  timestamp: UtcTimestamp,
+  reason: z.string().nullable(),
+  observed_via: ObservedVia.exclude(['sync']),
   /** Vendor's own id of the event, when it has one: makes the health event id stable. */
-  native_event_id?: string | null;
-  native_type: string;
-  native_id: string;
+  native_event_id: z.string().nullable().optional(),
+  native_type: z.string().min(1),
+  native_id: z.string().min(1),
   /** True when the device was seen alive (refreshes last_seen even without a change). */
-  alive_evidence?: boolean;
-}
+  alive_evidence: z.boolean().optional(),
+});
+export type StatusObservation = z.infer<typeof StatusObservation>;
 
 /**
  * A vendor mapper: raw schemas plus pure functions. Registered once per vendor; the normalizer

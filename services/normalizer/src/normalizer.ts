@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import {
   Device,
-  DeviceStatus,
   HEADERS,
   mapContextOf,
   RawEnvelope,
   SyncEndPayload,
   subjects,
-  UtcTimestamp,
   type MapContext,
   type MapperRegistry,
-  type StatusObservation,
+  StatusObservation,
   type VendorMapper,
 } from '@edge/contracts';
 import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime, type PublishResult } from '@edge/platform';
@@ -18,18 +16,7 @@ import { DeviceRegistry, emptyDecision, type Decision, type Owner } from './devi
 import type { RegistryStore, RegistryWrite } from './registry-store';
 
 /** Validates what a mapper returns for a status payload (mappers are code, but code has bugs). */
-const StatusObservationSchema = z.object({
-  device_id: z.string().min(3),
-  status: DeviceStatus,
-  timestamp: UtcTimestamp,
-  reason: z.string().nullable(),
-  observed_via: z.enum(['event', 'poll']),
-  native_event_id: z.string().nullable().optional(),
-  native_type: z.string().min(1),
-  native_id: z.string().min(1),
-  alive_evidence: z.boolean().optional(),
-});
-const StatusObservations = z.array(StatusObservationSchema);
+const StatusObservations = z.array(StatusObservation);
 
 const noop = () => undefined;
 const JSON_HEADERS = { [HEADERS.contentType]: 'application/json' } as const;
