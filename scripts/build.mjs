@@ -8,7 +8,7 @@
  * A pipeline service whose entry file does not exist fails the build unless --allow-missing.
  */
 import { build } from 'esbuild';
-import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,5 +84,7 @@ const result = await build({
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([f]) => f.endsWith('.js'))
   .map(([f, o]) => `${f} ${(o.bytes / 1024 / 1024).toFixed(1)} MB`);
+// The supervisor runs nats-server under this wrapper (plain JavaScript, copied as is).
+copyFileSync(join(root, 'scripts/tether.mjs'), join(outdir, 'tether.mjs'));
 writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ built_at: new Date().toISOString(), bundles: present.map((e) => e.name) }, null, 2) + '\n');
 console.log(`built ${present.length} bundle(s) in ${((Date.now() - started) / 1000).toFixed(1)}s:\n  ${sizes.join('\n  ')}`);

@@ -3,7 +3,7 @@
  * `nats-server -js` bound to loopback with its JetStream store under `data_dir/nats`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { sleep, type EdgeConfig } from '@edge/platform';
@@ -76,11 +76,18 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
     storeDir,
     spec: {
       name: 'nats',
-      command: natsServerBin(env),
-      args: ['-c', confFile],
-      env: childEnv,
+      // Under the tether, so it ends when the supervisor dies without stopping it (scripts/tether.mjs).
+      command: process.execPath,
+      args: [tetherScript(), natsServerBin(env), '-c', confFile],
+      env: { ...childEnv, EDGE_TETHER_GRACE_MS: env.EDGE_STOP_GRACE_MS || '20000' },
       stage: 0,
       ready: () => waitForTcp(host, port, 15_000),
     },
   };
+}
+
+/** scripts/tether.mjs, or its copy beside the bundle (dist/) when running from bundles. */
+function tetherScript(): string {
+  const beside = join(__dirname, 'tether.mjs');
+  return existsSync(beside) ? beside : resolve(__dirname, '..', 'scripts', 'tether.mjs');
 }

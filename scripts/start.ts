@@ -6,6 +6,8 @@
  * Environment: EDGE_CONFIG, EDGE_USE_DIST=1 (run dist/ bundles), EDGE_NATS_PORT (local NATS,
  * default 4222), EDGE_STOP_GRACE_MS (default 20000), EDGE_LOG_FORMAT=json|pretty.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, configPath } from '@edge/platform';
 import { buildPipeline } from './pipeline';
 import { prettyLine, wantPretty } from './log-format';
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     graceMs: Number(process.env.EDGE_STOP_GRACE_MS || 20_000),
     output: (name, line) => process.stdout.write(`${name.padEnd(width)} | ${pretty ? prettyLine(line) : line}\n`),
     log: (m) => process.stdout.write(`${'supervisor'.padEnd(width)} | ${m}\n`),
+    runFile: join(pipeline.config.data_dir, 'supervisor.run.json'),
   });
   const names = pipeline.processes.map((p) => p.name).join(', ');
   process.stdout.write(
@@ -53,7 +56,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  await sup.start();
+  mkdirSync(pipeline.config.data_dir, { recursive: true });
+  try {
+    await sup.start();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    sup.kill();
+    process.exit(1);
+  }
 }
 
 void main();

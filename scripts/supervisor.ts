@@ -5,10 +5,16 @@
  * Processes start in ascending `stage` order (NATS before the services) and stop in descending
  * order, so services drain against a live NATS. Children get their own process group: a Ctrl-C
  * at the terminal reaches only the supervisor, which then stops them in order.
+ *
+ * Children end with the supervisor even when it dies without its stop: each gets a stdin pipe
+ * that ends only with the supervisor's process (EDGE_PARENT_WATCH=stdin; the services drain
+ * and exit, nats-server runs under scripts/tether.mjs). With `runFile`, the supervisor records
+ * its children, and the next one waits for or kills what a dead one left (scripts/leftovers.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { backoffDelay, sleep, type BackoffPolicy } from '@edge/platform';
+import { backoffDelay, PARENT_WATCH_ENV, sleep, type BackoffPolicy } from '@edge/platform';
+import { entryFor, reapLeftovers, removeRunFile, writeRunFile } from './leftovers';
 
 export interface ProcessSpec {
   name: string;
@@ -44,6 +50,8 @@ export interface SupervisorOptions {
   backoff?: BackoffPolicy;
   /** A process that ran this long before crashing restarts without accumulated backoff. */
   stableAfterMs?: number;
+  /** Where to record the running children (data_dir/supervisor.run.json for `npm start`). */
+  runFile?: string;
 }
 
 interface Managed {
@@ -63,8 +71,9 @@ const COLORS = [36, 33, 35, 32, 34, 91, 96, 93];
 export class Supervisor {
   private readonly procs: Managed[] = [];
   private stopping: Promise<void> | null = null;
+  private stopped = false;
   private readonly width: number;
-  private readonly o: Required<Omit<SupervisorOptions, 'output'>> & Pick<SupervisorOptions, 'output'>;
+  private readonly o: Required<Omit<SupervisorOptions, 'output' | 'runFile'>> & Pick<SupervisorOptions, 'output' | 'runFile'>;
 
   constructor(specs: ProcessSpec[], o: SupervisorOptions = {}) {
     this.o = {
@@ -73,6 +82,7 @@ export class Supervisor {
       graceMs: o.graceMs ?? 20_000,
       backoff: o.backoff ?? { baseMs: 500, capMs: 30_000, floorMs: 250 },
       stableAfterMs: o.stableAfterMs ?? 60_000,
+      runFile: o.runFile,
     };
     for (const spec of specs) {
       if (this.procs.some((p) => p.spec.name === spec.name)) throw new Error(`duplicate process name ${spec.name}`);
@@ -87,6 +97,8 @@ export class Supervisor {
 
   /** Starts every process, stage by stage, waiting for each stage's readiness. */
   async start(): Promise<void> {
+    if (this.o.runFile) await reapLeftovers(this.o.runFile, this.o.graceMs, this.o.log);
+    this.recordChildren();
     const stages = [...new Set(this.procs.map((p) => p.spec.stage ?? 1))].sort((a, b) => a - b);
     for (const stage of stages) {
       const group = this.procs.filter((p) => (p.spec.stage ?? 1) === stage);
@@ -117,10 +129,12 @@ export class Supervisor {
     p.state = 'starting';
     const child = spawn(p.spec.command, p.spec.args, {
       cwd: p.spec.cwd,
-      env: { ...process.env, ...p.spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...p.spec.env, [PARENT_WATCH_ENV]: 'stdin' },
+      // stdin: a pipe this process never writes or closes; it ends when the supervisor is gone.
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    child.stdin?.on('error', () => undefined);
     p.child = child;
     p.startedAt = Date.now();
     p.exited = new Promise<void>((resolveExit) => {
@@ -142,7 +156,14 @@ export class Supervisor {
     if (child.pid) {
       p.state = 'running';
       this.o.log(`${p.spec.name} started (pid ${child.pid})`);
+      this.recordChildren();
     }
+  }
+
+  private recordChildren(): void {
+    if (!this.o.runFile || this.stopped) return;
+    const children = this.procs.flatMap((p) => (p.child?.pid ? [entryFor(p.spec.name, p.child.pid)] : []));
+    writeRunFile(this.o.runFile, { supervisor: entryFor('supervisor', process.pid), children });
   }
 
   private emit(p: Managed, line: string, stream: 'stdout' | 'stderr'): void {
@@ -178,6 +199,8 @@ export class Supervisor {
         const group = this.procs.filter((p) => (p.spec.stage ?? 1) === stage);
         await Promise.all(group.map((p) => this.stopOne(p)));
       }
+      this.stopped = true;
+      if (this.o.runFile) removeRunFile(this.o.runFile);
     })());
   }
 

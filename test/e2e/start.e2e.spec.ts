@@ -13,11 +13,22 @@ import { REPO_ROOT } from '../../scripts/services';
 import { waitFor } from './stack';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-start-'));
+const procs: ChildProcess[] = [];
 let proc: ChildProcess | null = null;
 afterAll(() => {
-  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Is anything left of the process group `pgid` (the supervisor starts each child as a group)? */
+const groupAlive = (pgid: number) => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const alive = (pid: number) => {
   try {
@@ -28,6 +39,50 @@ const alive = (pid: number) => {
   }
 };
 
+
+/** A minimal config without systems: local NATS, normalizer and forwarder. */
+async function writeConfig(name: string) {
+  const ports = { normalizer: await freePort(), forwarder: await freePort() };
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    [
+      `site: { id: ${name}-site, customer_id: start-customer }`,
+      'cloud: { base_url: "http://127.0.0.1:9", token: "${START_CLOUD_TOKEN}" }',
+      `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder} } }`,
+      `data_dir: ${JSON.stringify(join(dir, `${name}-data`))}`,
+    ].join('\n'),
+  );
+  return { file, ports, natsPort: await freePort() };
+}
+
+/** Runs `npm start`'s supervisor as a process; its output lines collect in `lines`. */
+function startSupervisor(cfg: { file: string; natsPort: number }, env: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const p = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, EDGE_CONFIG: cfg.file, EDGE_NATS_PORT: String(cfg.natsPort), START_CLOUD_TOKEN: 'start-token-1', EDGE_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  procs.push(p);
+  p.stdout!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
+  p.stderr!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n')));
+  const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+  return { proc: p, lines, exited };
+}
+
+const startedPids = (lines: string[]) =>
+  new Map(
+    lines.flatMap((l) => {
+      const m = /(\S+) started \(pid (\d+)\)/.exec(l);
+      return m ? [[m[1], Number(m[2])] as const] : [];
+    }),
+  );
+
+async function waitHealthy(ports: Record<string, number>, lines: string[]) {
+  for (const [svc, port] of Object.entries(ports))
+    await waitFor(`${svc} /healthz`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 180_000, logs: lines });
+}
 describe('npm start (scripts/start.ts)', () => {
   it('runs a local nats-server and the services the config needs, and stops them all on SIGTERM', async () => {
     const ports = { normalizer: await freePort(), forwarder: await freePort() };
@@ -54,7 +109,7 @@ describe('npm start (scripts/start.ts)', () => {
     const exited = new Promise<number | null>((r) => proc!.once('exit', (code) => r(code)));
 
     for (const [svc, port] of Object.entries(ports))
-      await waitFor(`${svc} /healthz`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 40_000, logs: lines });
+      await waitFor(`${svc} /healthz`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 180_000, logs: lines });
     // Output lines carry the process name; services log JSON with their name too.
     expect(lines.some((l) => /^normalizer +\| \{/.test(l))).toBe(true);
     expect(lines.some((l) => /^nats +\| /.test(l))).toBe(true);
@@ -74,7 +129,35 @@ describe('npm start (scripts/start.ts)', () => {
     expect(stopped[stopped.length - 1]).toBe('nats stopped');
     expect(stopped).toEqual(expect.arrayContaining(['normalizer stopped', 'forwarder stopped']));
     expect(pids.filter(alive)).toEqual([]);
-  }, 60_000);
+  }, 300_000);
+
+  it('services end by themselves when the supervisor is SIGKILLed, and the next npm start comes up cleanly', async () => {
+    const cfg = await writeConfig('orphan');
+    const graceMs = 8_000;
+    const first = startSupervisor(cfg, { EDGE_STOP_GRACE_MS: String(graceMs) });
+    await waitHealthy(cfg.ports, first.lines);
+    const groups = startedPids(first.lines);
+    expect([...groups.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+
+    first.proc.kill('SIGKILL'); // no stop runs: the children are orphans now
+    await first.exited;
+    // Started right away on the same ports and data dir: it finds what the dead one left and
+    // waits for it (up to its grace) before starting anything.
+    const second = startSupervisor(cfg, { EDGE_STOP_GRACE_MS: String(graceMs) });
+    const gone = await waitFor('every process of the SIGKILLed supervisor to end', () => [...groups.values()].every((g) => !groupAlive(g)), { timeoutMs: 180_000, logs: first.lines });
+    expect(gone).toBe(true);
+    await waitHealthy(cfg.ports, second.lines);
+    expect(second.lines.some((l) => /left over from a supervisor that died/.test(l))).toBe(true);
+    // They drained and exited on their own within the grace: nothing had to be killed.
+    expect(second.lines.filter((l) => /killed .*still running after the grace period/.test(l))).toEqual([]);
+    const again = startedPids(second.lines);
+    expect([...again.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+    expect(second.lines.filter((l) => /exited \(/.test(l))).toEqual([]); // no crash-restart: nothing fought it
+
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect([...again.values()].filter(groupAlive)).toEqual([]);
+  }, 600_000);
 
   it('refuses a config with a missing ${VAR}, naming it, before starting anything', () => {
     const file = join(dir, 'bad.yaml');

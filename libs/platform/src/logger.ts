@@ -55,6 +55,17 @@ export function createLogger(opts: LoggerOptions): Logger {
       },
       hooks: { streamWrite: (s) => scrubSecrets(s) },
     },
-    opts.destination ?? pino.destination({ fd: 1, sync: false }),
+    opts.destination ?? stdoutDestination(),
   );
+}
+
+/**
+ * Standard output, asynchronously. A reader that went away (the supervisor died, a closed pipe:
+ * EPIPE) must not crash the service in the middle of its drain: the error is swallowed and the
+ * lines have nowhere to go.
+ */
+function stdoutDestination(): DestinationStream {
+  const dest = pino.destination({ fd: 1, sync: false });
+  dest.on('error', () => undefined);
+  return dest;
 }

@@ -16,6 +16,7 @@ import { StatusRegistry, type EdgeRuntime } from './runtime';
 import { shutdownTelemetry } from './telemetry';
 import { describeError } from './errors';
 import { registerSecret } from './secrets';
+import { watchParent } from './parent-watch';
 
 export const EDGE_VERSION: string = process.env.EDGE_VERSION ?? '0.1.0';
 
@@ -143,6 +144,11 @@ export function runService(o: ServiceOptions): void {
   };
   process.once('SIGTERM', () => void exit(0));
   process.once('SIGINT', () => void exit(0));
+  // Orphaned (the supervisor died without stopping us): the same drain as on SIGTERM.
+  watchParent((why) => {
+    (running?.runtime.log ?? console).warn({ reason: why }, 'supervisor gone: draining and stopping');
+    void exit(0);
+  });
   process.on('unhandledRejection', (e) => {
     // Logged, not fatal: one bad promise must not take down the pipeline.
     (running?.runtime.log ?? console).error({ err: describeError(e) }, 'unhandled rejection');
