@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { existsSync } from 'node:fs';
+import { parseConfigText, readConfigText } from '@edge/platform';
 import { z } from 'zod';
 import { IdToken } from '@edge/contracts';
 import type { CliTarget } from './command';
@@ -23,31 +23,13 @@ const TargetConfig = z.object({
     .default({}),
 });
 
-function substitute(value: unknown, path: string, env: NodeJS.ProcessEnv): unknown {
-  if (typeof value === 'string')
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
-      const v = env[name];
-      if (v !== undefined && v !== '') return v;
-      if (def !== undefined) return def;
-      throw new Error(`${path}: environment variable ${name} is not set`);
-    });
-  if (value && typeof value === 'object' && !Array.isArray(value))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, `${path}.${k}`, env)]));
-  return value;
-}
-
 export function resolveTarget(flags: { config?: string; nats?: string; site?: string }, env: NodeJS.ProcessEnv): CliTarget {
   const file = flags.config ?? env.EDGE_CONFIG ?? (existsSync('config/edge.yaml') ? 'config/edge.yaml' : undefined);
   let fromFile: z.infer<typeof TargetConfig> | null = null;
   if (file && !(flags.site && flags.nats)) {
-    let doc: unknown;
-    try {
-      doc = parse(readFileSync(file, 'utf8')) as unknown;
-    } catch (e) {
-      throw new Error(`cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
-    }
-    const raw = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
-    const p = TargetConfig.safeParse({ site: substitute(raw.site, 'site', env), nats: substitute(raw.nats ?? {}, 'nats', env) });
+    // The platform's config reader: the same `${VAR}` handling as `npm start` (flow maps too).
+    const raw = parseConfigText(readConfigText(file), file, env, ['site', 'nats']);
+    const p = TargetConfig.safeParse({ site: raw.site, nats: raw.nats ?? {} });
     if (!p.success) throw new Error(`${file}: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     fromFile = p.data;
   }

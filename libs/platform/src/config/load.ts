@@ -82,8 +82,13 @@ export function collectSecrets(node: unknown, key = ''): string[] {
   return [];
 }
 
-/** Parses and validates config text. Throws ConfigError naming each field and problem. */
-export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+/**
+ * The YAML of a config file as plain data with its `${VAR}`s resolved — every one, or only
+ * those inside the named top-level sections (the operator CLI reads `site` and `nats` and
+ * need not hold the services' secrets). The one reader of config text: `npm start`, the
+ * services and the CLI all go through it. Throws ConfigError.
+ */
+export function parseConfigText(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env, sections?: readonly string[]): Record<string, unknown> {
   const tok = tokenizeEnvRefs(text);
   const doc = parseDocument(tok.text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
@@ -96,8 +101,24 @@ export function parseConfig(text: string, file = '<inline>', env: NodeJS.Process
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, ['(root): must be a mapping']);
   const problems: string[] = [];
-  const substituted = substitute(raw, [], env, tok.refs, problems);
+  const picked = sections ? Object.fromEntries(Object.entries(raw).filter(([k]) => sections.includes(k))) : raw;
+  const substituted = substitute(picked, [], env, tok.refs, problems) as Record<string, unknown>;
   if (problems.length > 0) throw new ConfigError(file, problems);
+  return substituted;
+}
+
+/** Reads a config file's text; a missing or unreadable file is a ConfigError. */
+export function readConfigText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
+  }
+}
+
+/** Parses and validates config text. Throws ConfigError naming each field and problem. */
+export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const substituted = parseConfigText(text, file, env);
   const parsed = EdgeConfig.safeParse(substituted);
   if (!parsed.success) throw new ConfigError(file, formatZodIssues(parsed.error));
   for (const s of collectSecrets(substituted)) registerSecret(s);
@@ -110,11 +131,5 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Loads `EDGE_CONFIG` (default `config/edge.yaml`). */
 export function loadConfig(file: string = configPath(), env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, [`cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
-  }
-  return parseConfig(text, file, env);
+  return parseConfig(readConfigText(file), file, env);
 }
