@@ -5,7 +5,10 @@
  * collects the services' traces with a small OTLP receiver, shows progress, takes a few
  * devices offline and back so health events flow, and ends with a summary.
  *
- * DEMO_SECONDS (default 60; 0 = until Ctrl-C). Works without a terminal (plain lines then).
+ * DEMO_SECONDS (default 60; 0 = until Ctrl-C). DEMO_UNTIL=done ends the demo as soon as its
+ * scenario is complete (inventory at the cloud, every state change arrived, the on-demand sync
+ * finished) however long the machine takes, with DEMO_SECONDS (default 600 then) as the bound
+ * that only a hang reaches: CI and tests use it. Works without a terminal (plain lines then).
  */
 import { mkdirSync, rmSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -21,7 +24,8 @@ import { Supervisor } from './supervisor';
 import { REPO_ROOT } from './services';
 import { renderTrace, serviceOf, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 
-const SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
+const UNTIL_DONE = process.env.DEMO_UNTIL === 'done';
+const SECONDS = Number(process.env.DEMO_SECONDS ?? (UNTIL_DONE ? 600 : 60));
 const TTY = Boolean(process.stdout.isTTY);
 const DATA = resolve(process.env.DEMO_DATA_DIR || join(REPO_ROOT, 'data', 'demo'));
 const CONFIG = join(REPO_ROOT, 'config', 'demo.yaml');
@@ -118,7 +122,8 @@ async function main(): Promise<number> {
   const header = (s: string) => process.stdout.write(`${bold(s)}\n`);
   header('Edge integration demo: OnGuard + XProtect → NATS JetStream → normalizer → forwarder → cloud');
   const shown = shownPath(DATA);
-  process.stdout.write(dim(`logs: ${join(shown, 'logs')}/   runs ${SECONDS > 0 ? `${SECONDS}s` : 'until Ctrl-C'} (DEMO_SECONDS)\n\n`));
+  const runs = UNTIL_DONE ? `until its scenario is done (at most ${SECONDS}s)` : SECONDS > 0 ? `${SECONDS}s` : 'until Ctrl-C';
+  process.stdout.write(dim(`logs: ${join(shown, 'logs')}/   runs ${runs} (DEMO_SECONDS${UNTIL_DONE ? ', DEMO_UNTIL' : ''})\n\n`));
 
   const otlp: OtlpReceiver | null = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? null : await startOtlpReceiver();
   const onguard: OnGuardSimulator = await startOnGuardSimulator({ port: ports.onguard, site: { panels: 6, readersPerPanel: 6, recorders: 2, camerasPerRecorder: 6 } });
@@ -193,6 +198,8 @@ async function main(): Promise<number> {
   let drawn = 0;
   let inventoryAt: number | null = null;
   let syncRequested = false;
+  let syncsBeforeRequest = 0;
+  let scenarioDone = false;
   const total = truth.onguard + truth.milestone;
 
   const onguardTargets = onguard.control
@@ -209,7 +216,9 @@ async function main(): Promise<number> {
     const elapsed = (Date.now() - started) / 1000;
     // At the deadline, a state change still on its way gets up to 10 s more to arrive.
     const inFlight = changes.some((x) => x.arrivedMs === null && Date.now() - x.at < 10_000);
-    if (stopRequested || (SECONDS > 0 && elapsed >= SECONDS && (!inFlight || elapsed >= SECONDS + 10))) break;
+    if (stopRequested || scenarioDone) break;
+    if (UNTIL_DONE && SECONDS > 0 && elapsed >= SECONDS) break; // a hang: the summary says what is missing
+    if (!UNTIL_DONE && SECONDS > 0 && elapsed >= SECONDS && (!inFlight || elapsed >= SECONDS + 10)) break;
     const [st, cs] = await Promise.all([Promise.all(svcNames.map(async (n) => [n, await status(n)] as const)), getJson<CloudStats>(`${cloud.url}/_sim/stats`)]);
     const byName = new Map(st);
     const systems = [...byName.values()].flatMap((s) => s?.systems ?? []);
@@ -218,8 +227,11 @@ async function main(): Promise<number> {
     const atCloud = cs?.devices ?? 0;
     if (inventoryAt === null && atCloud >= total) inventoryAt = Date.now();
 
-    // The scenario: once the inventory is at the cloud (or a third of the time passed), change states.
-    const ready = inventoryAt !== null || (SECONDS > 0 && elapsed > SECONDS / 3);
+    // The scenario, step by step: each step waits for the previous one to be seen at the cloud;
+    // a timed demo (not DEMO_UNTIL=done) moves on after a while so a person sees every step.
+    const allArrived = changes.every((x) => x.arrivedMs !== null);
+    const sinceLast = changes.length > 0 ? Date.now() - changes[changes.length - 1].at : 0;
+    const ready = inventoryAt !== null || (!UNTIL_DONE && SECONDS > 0 && elapsed > SECONDS / 3);
     if (phase === 0 && ready) {
       phase = 1;
       for (const d of onguardTargets) {
@@ -230,7 +242,7 @@ async function main(): Promise<number> {
         milestone.control.commError(d.resource_type, d.id);
         changes.push({ label: `XProtect ${d.name}`, deviceId: `milestone:${sysId('milestone')}:${d.key}`, status: 'offline', at: Date.now(), arrivedMs: null });
       }
-    } else if (phase === 1 && changes.length > 0 && Date.now() - changes[0].at > 8_000) {
+    } else if (phase === 1 && (allArrived || (!UNTIL_DONE && sinceLast > 8_000))) {
       phase = 2;
       const og = onguardTargets[0];
       const xp = milestoneTargets[0];
@@ -242,9 +254,10 @@ async function main(): Promise<number> {
         milestone.control.commRestored(xp.resource_type, xp.id);
         changes.push({ label: `XProtect ${xp.name}`, deviceId: `milestone:${sysId('milestone')}:${xp.key}`, status: 'online', at: Date.now(), arrivedMs: null });
       }
-    } else if (phase === 2 && !syncRequested && Date.now() - changes[changes.length - 1].at > 3_000) {
+    } else if (phase === 2 && !syncRequested && (allArrived || (!UNTIL_DONE && sinceLast > 3_000))) {
       // The control plane: an on-demand sync through a collector's POST /sync.
       syncRequested = true;
+      syncsBeforeRequest = cs?.syncs_completed ?? 0;
       await fetch(`http://127.0.0.1:${httpPortFor(pipeline.config, 'collector-onguard')}/sync`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }).catch(() => undefined);
     }
     // When did each change arrive at the cloud as a health event?
@@ -253,6 +266,7 @@ async function main(): Promise<number> {
       if (ev) ch.arrivedMs = Date.parse(ev.received_at) - ch.at;
     }
 
+    scenarioDone = phase === 2 && syncRequested && changes.every((x) => x.arrivedMs !== null) && (cs?.syncs_completed ?? 0) > syncsBeforeRequest;
     const connected = systems.filter((s) => s.state?.connection === 'connected').length;
     const lines = [
       `${bold('elapsed')}   ${elapsed.toFixed(0)}s${SECONDS > 0 ? ` / ${SECONDS}s` : ''}   ${dim('Ctrl-C to stop')}`,
@@ -296,7 +310,8 @@ async function main(): Promise<number> {
     perSystem.set(s, (perSystem.get(s) ?? 0) + 1);
   }
   const arrived = changes.filter((x) => x.arrivedMs !== null);
-  const ok = finalStats.devices >= total && (changes.length === 0 || arrived.length > 0);
+  // A timed demo is fine when something of each kind arrived; DEMO_UNTIL=done needs all of it.
+  const ok = UNTIL_DONE ? scenarioDone && finalStats.devices >= total : finalStats.devices >= total && (changes.length === 0 || arrived.length > 0);
   const out: string[] = [];
   out.push('');
   out.push(bold('Summary'));
