@@ -13,8 +13,8 @@ export default defineConfig({
   test: {
     include: ['libs/**/*.spec.ts', 'services/**/*.spec.ts', 'test/**/*.spec.ts'],
     exclude: ['**/node_modules/**', 'test/chaos/**', 'bench/**'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,

@@ -30,7 +30,7 @@ function sane(events: HealthEvent[]): Answer {
   return { body: JSON.stringify({ accepted: events.length, duplicates: 0 }) };
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);

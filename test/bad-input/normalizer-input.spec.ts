@@ -22,7 +22,7 @@ let svc: RunningService;
 
 const ctxFields = { schema: 'raw/v1', site_id: 'site-test', customer_id: 'cust-test', observed_at: '2026-01-01T00:00:00.000Z' };
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);

@@ -23,7 +23,7 @@ const procs: ChildProcess[] = [];
 beforeAll(async () => {
   execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs'), '--outdir', out, 'edge', 'healthcheck', 'normalizer', 'collector-milestone'], { stdio: 'pipe' });
   nats = await startNatsServer();
-}, 60_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
@@ -56,14 +56,14 @@ describe('dist bundles (what the image runs)', () => {
     const env = { EDGE_CONFIG: file, EDGE_SERVICE: 'normalizer' };
     const p = run('normalizer', env);
     const check = () => spawnSync(process.execPath, [join(out, 'healthcheck.js')], { cwd: out, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-    await waitFor('the bundled normalizer to be healthy', () => check().status === 0, { timeoutMs: 30_000 });
+    await waitFor('the bundled normalizer to be healthy', () => check().status === 0, { timeoutMs: 120_000 });
     const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
     p.kill('SIGTERM');
     expect(await exited).toBe(0);
     const after = check();
     expect(after.status).toBe(1);
     expect(after.stdout).toContain(`normalizer: /healthz on 127.0.0.1:${port} answered nothing`);
-  }, 60_000);
+  }, 600_000);
 
   describe('traces from a bundle', () => {
     let sim: MilestoneSimulator;
@@ -96,10 +96,10 @@ describe('dist bundles (what the image runs)', () => {
         OTEL_SERVICE_NAME: 'collector-milestone',
         OTEL_BSP_SCHEDULE_DELAY: '200',
       });
-      const sync = await waitFor('the sync span', () => otlp.spans.find((s) => s.name === 'inventory sync milestone'), { timeoutMs: 30_000 });
+      const sync = await waitFor('the sync span', () => otlp.spans.find((s) => s.name === 'inventory sync milestone'), { timeoutMs: 120_000 });
       expect(serviceOf(sync)).toBe('collector-milestone');
       const vendorCalls = otlp.spans.filter((s) => s.traceId === sync.traceId && s.kind === SPAN_KIND.client && String(s.attributes['url.full'] ?? '').startsWith(sim.url));
       expect(vendorCalls.length).toBeGreaterThan(0);
-    }, 45_000);
+    }, 600_000);
   });
 });

@@ -48,7 +48,7 @@ async function nc(port: number, user: string, pass: string): Promise<NatsConnect
   return c;
 }
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -53,29 +53,29 @@ describe("the operator CLI with the README's example config", () => {
     const parsed = JSON.parse(r.out) as { site: string; services: Array<{ name: string }> };
     expect(parsed.services.map((s) => s.name)).toEqual(expect.arrayContaining(['normalizer', 'forwarder']));
     expect(r.code).toBe(0);
-  }, 120_000);
+  }, 600_000);
 
   it('edge sync', async () => {
     const r = await cli('sync', '--timeout', '30000');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-  }, 120_000);
+  }, 600_000);
 
   it('edge devices', async () => {
     const r = await cli('devices', '--json');
     expect(r.err).toBe('');
     expect((JSON.parse(r.out) as unknown[]).length).toBeGreaterThan(0);
     expect(r.code).toBe(0);
-  }, 120_000);
+  }, 600_000);
 
   it('edge dlq list', async () => {
     const r = await cli('dlq', 'list');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-  }, 120_000);
+  }, 600_000);
 
   it('edge config check --offline (every ${VAR} the services need is named when missing)', async () => {
     const r = await cli('config', 'check', configFile, '--offline');
     expect(r.out + r.err).toMatch(/CLOUD_TOKEN/);
-  }, 120_000);
+  }, 600_000);
 });

@@ -62,11 +62,11 @@ beforeAll(async () => {
   });
   ogTruth = (await getJson<{ devices: OgTruth[] }>(`${stack.onguard.url}/_sim/devices`)).devices;
   xpTruth = (await getJson<{ devices: XpTruth[] }>(`${stack.milestone.url}/_sim/devices`)).devices;
-}, 60_000);
+}, 600_000);
 
 afterAll(async () => {
   await stack?.stop();
-}, 30_000);
+}, 600_000);
 
 describe.sequential('the pipeline end to end', () => {
   it('delivers the full inventory of both systems with every canonical field right', async () => {
@@ -79,7 +79,7 @@ describe.sequential('the pipeline end to end', () => {
         const syncs = stack.cloud.store.syncList().filter((s) => s.final && s.complete);
         return [...want].every((id) => cloudDevice(id)) && new Set(syncs.map((s) => s.system_id)).size === 2;
       },
-      { timeoutMs: 50_000, logs: stack.logs },
+      { timeoutMs: 120_000, logs: stack.logs },
     );
     const ids = new Set(stack.cloud.store.deviceList().map((d) => d.id));
     expect([...ids].sort()).toEqual([...want].sort());
@@ -127,7 +127,7 @@ describe.sequential('the pipeline end to end', () => {
       });
       expect(d.source.native_id).toContain(t.id);
     }
-  }, 60_000);
+  }, 600_000);
 
   it('delivers a device going offline in either simulator as a HealthEvent', async () => {
     const reader = ogTruth.find((d) => d.canonical_key.startsWith('reader:') && d.expected_status === 'online')!;
@@ -138,7 +138,7 @@ describe.sequential('the pipeline end to end', () => {
     stack.milestone.control.commError(camera.resource_type, camera.id);
     for (const id of [readerId, cameraId]) {
       const ev = await waitFor(`offline event of ${id}`, () => stack.cloud.store.events.find((e) => e.device_id === id && e.status === 'offline'), {
-        timeoutMs: 20_000,
+        timeoutMs: 120_000,
         logs: stack.logs,
       });
       const e = HealthEvent.parse(ev.event);
@@ -146,7 +146,7 @@ describe.sequential('the pipeline end to end', () => {
       expect(e.observed_via).toBe('event');
       expect(Date.parse(e.timestamp)).toBeGreaterThan(Date.now() - 60_000);
     }
-  }, 30_000);
+  }, 600_000);
 
   it('runs a sync on command: `edge sync <system> --wait` (cmd.sync) and POST /sync on the collector', async () => {
     const before = stack.cloud.store.syncList().filter((s) => s.system_id === SYSTEMS.milestone && s.final).length;
@@ -174,7 +174,7 @@ describe.sequential('the pipeline end to end', () => {
       { logs: stack.logs },
     );
     expect(synced).toMatchObject({ complete: true, total: ogTruth.length });
-  }, 60_000);
+  }, 600_000);
 
   it('answers the operator CLI: status, devices --offline, dlq list, config check', async () => {
     const st = await cli('status', '--json');
@@ -211,5 +211,5 @@ describe.sequential('the pipeline end to end', () => {
     expect(check.out).toMatch(new RegExp(`^ok\\s+${SYSTEMS.milestone}\\s+milestone http`, 'm'));
     expect(check.out).toMatch(/^ok\s+cloud\s/m);
     expect(check.code).toBe(0);
-  }, 60_000);
+  }, 600_000);
 });

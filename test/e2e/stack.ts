@@ -151,7 +151,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
 
 /** Polls `fn` until it returns a truthy value; fails with the last value and the stack's logs. */
 export async function waitFor<T>(what: string, fn: () => T | Promise<T>, o: { timeoutMs?: number; logs?: string[] } = {}): Promise<NonNullable<T>> {
-  const end = Date.now() + (o.timeoutMs ?? 30_000);
+  const end = Date.now() + (o.timeoutMs ?? 120_000);
   let last: unknown;
   for (;;) {
     try {

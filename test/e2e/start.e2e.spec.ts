@@ -129,7 +129,7 @@ describe('npm start (scripts/start.ts)', () => {
     expect(stopped[stopped.length - 1]).toBe('nats stopped');
     expect(stopped).toEqual(expect.arrayContaining(['normalizer stopped', 'forwarder stopped']));
     expect(pids.filter(alive)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('services end by themselves when the supervisor is SIGKILLed, and the next npm start comes up cleanly', async () => {
     const cfg = await writeConfig('orphan');

@@ -32,7 +32,7 @@ function child(dir: string, name: string, o: { exitFirst?: boolean; ignoreTerm?:
   return { name, command: process.execPath, args: ['-e', script], stage: o.stage ?? 1 };
 }
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(cond: () => boolean, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');

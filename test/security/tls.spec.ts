@@ -195,7 +195,7 @@ describe('forwarder → cloud', () => {
     await pub.publishJson(subjects.canonicalHealth('site-test'), { kind: 'health', event }, { msgId: 'tls-1' });
     const status = async () => (await (await fetch(`http://127.0.0.1:${svc!.httpPort}/status`)).json()) as { forwarder: { circuit: { last_failure: { reason: string } | null }; dead_lettered: number } };
     let reason = '';
-    for (let i = 0; i < 100 && !reason; i++) {
+    for (const end = Date.now() + 120_000; Date.now() < end && !reason; ) {
       reason = (await status()).forwarder.circuit.last_failure?.reason ?? '';
       if (!reason) await sleep(100);
     }
@@ -207,7 +207,7 @@ describe('forwarder → cloud', () => {
     // (tls-ev-1 was taken by the stopped instance and comes back after ack_wait; a new event shows the way is open.)
     svc = await forwarder({ ca_file: pki.caFile });
     await pub.publishJson(subjects.canonicalHealth('site-test'), { kind: 'health', event: { ...event, event_id: 'tls-ev-2' } }, { msgId: 'tls-2' });
-    for (let i = 0; i < 150 && !cloud.store.events.some((e) => e.event_id === 'tls-ev-2'); i++) await sleep(100);
+    for (const end = Date.now() + 120_000; Date.now() < end && !cloud.store.events.some((e) => e.event_id === 'tls-ev-2'); ) await sleep(100);
     expect(cloud.store.events.map((e) => e.event_id)).toContain('tls-ev-2');
     await nc.drain();
   });

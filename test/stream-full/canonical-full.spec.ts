@@ -32,7 +32,7 @@ beforeAll(async () => {
   rig = await startRig({ config: { streams: { duplicate_window: '2m', canonical: { max_bytes: CANONICAL_BYTES, max_age: '1d' }, raw: { max_bytes: '16MB', max_age: '1d' } } } });
   rig.cloud.faults.set({ down: { for_ms: 10 * 60_000, mode: '503' } });
   await waitReady(rig);
-}, 90_000);
+}, 600_000);
 
 afterAll(async () => {
   await rig?.stop();
@@ -43,13 +43,13 @@ describe('CANONICAL full during a long cloud outage', () => {
     for (let i = 0; i < DEVICES; i++) await rig.publishRaw(rawReader(i), `full-${i}`);
 
     // CANONICAL fills up to (near) its limit and the normalizer stops: the rest waits in RAW.
-    await until('CANONICAL nearly full', async () => (await rig.stream(STREAMS.canonical)).bytes >= CANONICAL_BYTES * 0.8, 60_000, rig.lines);
+    await until('CANONICAL nearly full', async () => (await rig.stream(STREAMS.canonical)).bytes >= CANONICAL_BYTES * 0.8, 120_000, rig.lines);
     const held = async () => {
       // Not acked by the normalizer (not yet pulled, or pulled and waiting for room): still in RAW.
       const c = await rig.consumer(NORMALIZER_DURABLE.stream, NORMALIZER_DURABLE.durable);
       return c.pending + c.ack_pending > 0;
     };
-    await until('raw messages held back in RAW', held, 30_000, rig.lines);
+    await until('raw messages held back in RAW', held, 120_000, rig.lines);
     // Filled to the limit and stopped there: no growth over 3 s.
     let prev = -1;
     await until(
@@ -111,5 +111,5 @@ describe('CANONICAL full during a long cloud outage', () => {
     const after = await rig.status<ServiceStatus>('normalizer');
     expect(Object.values(after.consumers)[0].holds).not.toContain('downstream_full');
     expect(Object.values(after.consumers)[0].discarded_before_ack).toBe(0);
-  }, 240_000);
+  }, 600_000);
 });

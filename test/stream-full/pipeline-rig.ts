@@ -111,7 +111,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
 }
 
 /** Waits until both services answer /readyz. */
-export async function waitReady(rig: Rig, timeoutMs = 60_000): Promise<void> {
+export async function waitReady(rig: Rig, timeoutMs = 120_000): Promise<void> {
   await until(
     'normalizer and forwarder ready',
     async () => {
@@ -126,7 +126,7 @@ export async function waitReady(rig: Rig, timeoutMs = 60_000): Promise<void> {
   );
 }
 
-export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000, lines?: string[]): Promise<void> {
+export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000, lines?: string[]): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {

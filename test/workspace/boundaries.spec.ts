@@ -15,7 +15,7 @@ describe('module boundaries', () => {
     // The rule reads Nx's project graph; build it as `npm run lint` does.
     execFileSync('npx', ['nx', 'show', 'projects'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' }, stdio: 'ignore' });
     eslint = new ESLint({ cwd: root });
-  }, 60_000);
+  }, 600_000);
 
   async function errors(file: string, code: string): Promise<string[]> {
     const [r] = await eslint.lintText(code, { filePath: join(root, file) });

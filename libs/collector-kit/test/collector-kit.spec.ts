@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startNatsServer, testConfig, type TestNatsServer } from '@edge/platform/testing';
-import { connectNats, createLogger, provision, provisionOptionsFromConfig, Publisher, sleep, startService, requestCommand, type NatsConnection, type RunningService } from '@edge/platform';
+import { startNatsServer, testConfig, waitUntil, type TestNatsServer } from '@edge/platform/testing';
+import { connectNats, createLogger, provision, provisionOptionsFromConfig, Publisher, startService, requestCommand, type NatsConnection, type RunningService } from '@edge/platform';
 import { RawEnvelope, STREAMS } from '@edge/contracts';
 import { CollectorRunner, createCollectorModule, RawPublisher, type CollectorHooks, type VendorCollector, type SyncWriter } from '@edge/collector-kit';
 
@@ -106,7 +106,7 @@ describe('collector kit against a real nats-server', () => {
     await r.start();
     c.hooks!.requestReconcile('bridge reconnected');
     c.hooks!.requestReconcile('bridge reconnected again');
-    await sleep(400);
+    await waitUntil('the debounced poll', () => r.status().last_poll !== null);
     expect(c.polls).toEqual(['reconcile: bridge reconnected']);
     expect(r.status().last_poll).toMatchObject({ devices: 1, error: null });
     await r.stop();
@@ -131,7 +131,11 @@ describe('collector kit against a real nats-server', () => {
     const svc: RunningService = await startService({ service: 'collector-onguard', module, config: cfg, httpPort: 0 });
     try {
       expect(made.map((c) => c.systemId)).toEqual(['og-1']);
-      await sleep(2500); // startup sync (jittered ≤ 2 s)
+      // The startup sync (jittered ≤ 2 s) first.
+      await waitUntil('the startup sync', async () => {
+        const st = (await (await fetch(`http://127.0.0.1:${svc.httpPort}/status`)).json()) as { systems?: Array<{ last_sync: unknown }> };
+        return st.systems?.[0]?.last_sync ?? null;
+      });
       const res = await fetch(`http://127.0.0.1:${svc.httpPort}/sync`, { method: 'POST', body: JSON.stringify({ system: 'og-1', wait: true }) });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { ok: boolean; results: Array<{ system_id: string; devices: number; complete: boolean }> };

@@ -23,7 +23,7 @@ import { CONSUMERS, HEADERS, STREAMS } from '@edge/contracts';
 
 const log = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
@@ -237,7 +237,7 @@ describe('JetStream platform against a real nats-server', () => {
     const got: string[] = [];
     const c = consumer(async (d) => { got.push(d.string()); }, { downstream: { stream: 'DOWN', high: 0.9, low: 0.5 }, guardEveryMs: 100 });
     await c.start();
-    await sleep(1500);
+    await until(() => c.status().paused === true);
     expect(got).toEqual([]);
     expect(c.status()).toMatchObject({ paused: true, holds: ['downstream_full'], downstream_usage: 1 });
     await jsm.streams.purge('DOWN');
@@ -252,7 +252,7 @@ describe('JetStream platform against a real nats-server', () => {
     for (let i = 0; i < 12; i++) await pub.publish('lossy.x', String(i), { msgId: `lossy-${i}` });
     const lossy = new DurableConsumer(nc, pub, log, { stream: 'LOSSY', durable: 'reader', stage: 'test', handler: async () => undefined, guardEveryMs: 100 });
     await lossy.start();
-    await sleep(300);
+    await until(() => lossy.status().discarded_before_ack === 7);
     await lossy.stop();
     expect(lossy.status().discarded_before_ack).toBe(7);
     expect(lossy.counters.get('discarded_before_ack')).toBe(7);

@@ -64,9 +64,9 @@ describe('Nest service over JetStream (startService)', () => {
     await pub.publish('raw.x.s.status', 'hello', { msgId: 'h1' });
     await pub.publish('raw.x.s.status', 'poison', { msgId: 'h2' });
     await pub.publish('raw.x.s.status', 'world', { msgId: 'h3' });
-    for (let i = 0; i < 200 && received.length < 2; i++) await sleep(25);
+    for (const end = Date.now() + 120_000; Date.now() < end && received.length < 2; ) await sleep(25);
     expect(received).toEqual(['hello', 'world']);
-    for (let i = 0; i < 200 && (await svc.runtime.dlq.size()).messages < 1; i++) await sleep(25);
+    for (const end = Date.now() + 120_000; Date.now() < end && (await svc.runtime.dlq.size()).messages < 1; ) await sleep(25);
     const [entry] = await svc.runtime.dlq.list();
     expect(entry).toMatchObject({ stage: 'normalizer', reason: 'bad: poison message' });
     await nc.drain();
@@ -99,13 +99,13 @@ describe('Nest service over JetStream (startService)', () => {
     const base = `http://127.0.0.1:${svc.httpPort}`;
     await srv.stop();
     let status = 200;
-    for (let i = 0; i < 100 && status === 200; i++) {
+    for (const end = Date.now() + 120_000; Date.now() < end && status === 200; ) {
       status = (await fetch(`${base}/readyz`)).status;
       await sleep(50);
     }
     expect(status).toBe(503);
     await srv.restart();
-    for (let i = 0; i < 200 && status !== 200; i++) {
+    for (const end = Date.now() + 120_000; Date.now() < end && status !== 200; ) {
       status = (await fetch(`${base}/readyz`)).status;
       await sleep(50);
     }

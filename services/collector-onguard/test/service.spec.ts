@@ -53,8 +53,8 @@ describe('collector-onguard service', () => {
   });
 
   it('syncs on start and shows connection, events, last sync and counts on /status, without secrets', async () => {
-    await until(async () => (await systems())[0]?.last_sync?.complete === true, 20_000, 'startup sync');
-    await until(async () => (await systems())[0]?.state.events === 'subscribed', 10_000, 'bridge subscribed');
+    await until(async () => (await systems())[0]?.last_sync?.complete === true, 120_000, 'startup sync');
+    await until(async () => (await systems())[0]?.state.events === 'subscribed', 120_000, 'bridge subscribed');
     const [s] = await systems();
     expect(s).toMatchObject({ system_id: 'og-svc', state: { connection: 'connected', events: 'subscribed', last_error: null } });
     expect(s.last_sync!.devices).toBe(sim.control.devices().length);

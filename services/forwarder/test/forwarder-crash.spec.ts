@@ -84,7 +84,7 @@ describe('forwarder killed with SIGKILL mid-batch', () => {
       }
 
     first = spawnForwarder(configFile, logs);
-    await until('some batches stored and more in flight', () => rig.sim.store.events.length >= 120 && rig.sim.store.inFlight > 0, 40_000);
+    await until('some batches stored and more in flight', () => rig.sim.store.events.length >= 120 && rig.sim.store.inFlight > 0, 120_000);
     await killGroup(first, 'SIGKILL');
     const storedAtKill = rig.sim.store.events.length;
     expect(storedAtKill).toBeLessThan(published.length);
@@ -92,7 +92,7 @@ describe('forwarder killed with SIGKILL mid-batch', () => {
     rig.sim.faults.clear();
     second = spawnForwarder(configFile, logs);
     // Unacked messages of the dead process come back after the consumer's ack wait.
-    await until('every event delivered', () => rig.sim.store.events.length === published.length, 50_000);
+    await until('every event delivered', () => rig.sim.store.events.length === published.length, 120_000);
 
     const ids = rig.sim.store.events.map((e) => e.event_id);
     expect(new Set(ids).size).toBe(published.length);
@@ -105,5 +105,5 @@ describe('forwarder killed with SIGKILL mid-batch', () => {
     expect(await rig.dlqSize()).toBe(0);
     await killGroup(second, 'SIGTERM');
     expect(logs.join('')).not.toContain(TOKEN);
-  }, 110_000);
+  }, 600_000);
 });

@@ -9,7 +9,7 @@ export const TOKEN = 'forwarder-test-token';
 export const SITE = 'site-test';
 const log = createLogger({ service: 'test', level: 'silent' });
 
-export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);

@@ -174,7 +174,7 @@ export async function readCanonical(nc: NatsConnection, fromSeq = 1): Promise<St
 }
 
 /** Waits until the normalizer consumed and acked everything in RAW. */
-export async function waitIdle(nc: NatsConnection, timeoutMs = 45_000, durable: string = CONSUMERS.normalizer): Promise<void> {
+export async function waitIdle(nc: NatsConnection, timeoutMs = 120_000, durable: string = CONSUMERS.normalizer): Promise<void> {
   const end = Date.now() + timeoutMs;
   let last = 'no answer';
   for (;;) {

@@ -121,7 +121,7 @@ describe('normalizer on a stream (real nats-server, test mapper)', () => {
     const w = workload('bulk', 1_000, 10_000, 42);
     expect([...w.expected.values()].flat().length).toBeGreaterThan(3_000);
     await publishRaw(h.js, w.envs);
-    await waitIdle(h.nc, 45_000, DURABLE);
+    await waitIdle(h.nc, 120_000, DURABLE);
     expectExactly(await readCanonical(h.nc), 'bulk', w);
     const status = (await h.normalizer.runtime.status.snapshot()) as { normalizer: { out_of_order_decisions: number; failed: number } };
     expect(status.normalizer.out_of_order_decisions).toBe(0);
@@ -139,7 +139,7 @@ describe('normalizer on a stream (real nats-server, test mapper)', () => {
     const left = await consumerState(h, DURABLE);
     expect(left.pending + left.ackPending).toBeGreaterThan(0);
     await h.startNormalizer();
-    await waitIdle(h.nc, 45_000, DURABLE);
+    await waitIdle(h.nc, 120_000, DURABLE);
     expectExactly(await readCanonical(h.nc), 'restart', w);
   });
 
@@ -153,7 +153,7 @@ describe('normalizer on a stream (real nats-server, test mapper)', () => {
     await h.nats.stop();
     await sleep(2_000);
     await h.nats.restart();
-    await waitIdle(h.nc, 50_000, DURABLE);
+    await waitIdle(h.nc, 120_000, DURABLE);
     const mine = (await readCanonical(h.nc)).filter((c) => systemOf(c.message) === 'outage');
     const events = mine.flatMap((c) => (c.message.kind === 'health' ? [c.message.event] : [])).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
@@ -205,7 +205,7 @@ describe('normalizer on a stream (real nats-server, test mapper)', () => {
       const left = await consumerState(h, durable);
       expect(left.pending + left.ackPending).toBeGreaterThan(0);
       child = spawnNormalizer();
-      await waitIdleDurable(h, durable, 40_000);
+      await waitIdleDurable(h, durable, 120_000);
     } finally {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

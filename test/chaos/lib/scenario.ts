@@ -124,7 +124,7 @@ function restarts(s: ChaosStack): Record<string, number> {
 }
 
 /** Waits until every pipeline service answers /readyz. */
-export async function waitPipelineReady(s: ChaosStack, timeoutMs = 90_000): Promise<void> {
+export async function waitPipelineReady(s: ChaosStack, timeoutMs = 300_000): Promise<void> {
   await waitFor(
     'every service ready',
     async () => {
@@ -138,7 +138,18 @@ export async function waitPipelineReady(s: ChaosStack, timeoutMs = 90_000): Prom
   );
 }
 
-export async function runScenario(s: ChaosStack, spec: ScenarioSpec): Promise<ScenarioResult> {
+/**
+ * How long after the fault ends the ledger check may wait. With `enforceBounds` it is the
+ * scenario's stated bound (the full suite, run on a quiet machine); otherwise a deadline only a
+ * real hang reaches, and the measured recovery is reported against the bound, not asserted
+ * (`npm test` runs on shared, busy machines: speed is the benchmark's business).
+ */
+export function recoveryDeadlineMs(spec: ScenarioSpec, enforceBounds: boolean): number {
+  return enforceBounds ? spec.boundSeconds * 1000 : Math.max(spec.boundSeconds * 3_000, 180_000);
+}
+
+export async function runScenario(s: ChaosStack, spec: ScenarioSpec, enforceBounds = true): Promise<ScenarioResult> {
+  const deadlineMs = recoveryDeadlineMs(spec, enforceBounds);
   const before = restarts(s);
   const m = mark(s);
   const driver = driveChanges(s, spec.changes);
@@ -153,19 +164,19 @@ export async function runScenario(s: ChaosStack, spec: ScenarioSpec): Promise<Sc
   const atClear = mark(s);
   let caught = 0;
   const watch = (async () => {
-    while (!caughtUp(s, m, atClear) && Date.now() - cleared < spec.boundSeconds * 1000 + 5_000) await sleep(100);
+    while (!caughtUp(s, m, atClear) && Date.now() - cleared < deadlineMs + 5_000) await sleep(100);
     caught = Date.now();
   })();
   await sleep(spec.leadSeconds * 1000);
   await driver.stop();
   let report: LedgerReport | null = null;
   await waitFor(
-    `${spec.name}: the cloud holds every change (bound ${spec.boundSeconds} s after the fault ended)`,
+    `${spec.name}: the cloud holds every change (${Math.round(deadlineMs / 1000)} s after the fault ended; stated bound ${spec.boundSeconds} s)`,
     () => {
       report = compareLedger(s, m);
       return report.ok ? report : null;
     },
-    { timeoutMs: Math.max(1_000, spec.boundSeconds * 1000 - (Date.now() - cleared)), lines: s.lines, everyMs: 200 },
+    { timeoutMs: Math.max(1_000, deadlineMs - (Date.now() - cleared)), lines: s.lines, everyMs: 200 },
   ).catch((e: Error) => {
     const r = report ?? compareLedger(s, m);
     throw new Error(`${e.message.split('\n')[0]}\nledger: ${JSON.stringify({ ...r, lost: r.lost.slice(0, 10), misordered: r.misordered.slice(0, 10), duplicates: r.duplicates.slice(0, 10) })}\n${e.message.split('\n').slice(1).join('\n')}`);

@@ -18,7 +18,7 @@ import { SYSTEMS, waitFor, type ChaosStack, type ServiceName } from './stack';
 
 const ACK_WAIT_S = 30;
 
-async function ready(s: ChaosStack, svc: ServiceName, timeoutMs = 60_000): Promise<void> {
+async function ready(s: ChaosStack, svc: ServiceName, timeoutMs = 180_000): Promise<void> {
   await waitFor(
     `${svc} ready again`,
     async () => (await fetch(s.statusUrl(svc).replace('/status', '/readyz'), { signal: AbortSignal.timeout(2_000) }).catch(() => null))?.status === 200,
@@ -78,7 +78,7 @@ function collectorKilledDuringSync(vendor: 'onguard' | 'milestone'): ScenarioSpe
           const done = st.cloud.store.syncList().filter((x) => x.system_id === system && x.final && x.complete);
           return done.length > syncsBefore && missingDevices(st).length === 0;
         },
-        { timeoutMs: 60_000, lines: st.lines },
+        { timeoutMs: 180_000, lines: st.lines },
       );
     },
   };
@@ -116,7 +116,7 @@ export function scenarios(scale: number): ScenarioSpec[] {
       // Slow answers keep batches in flight: the kill lands while POSTs are outstanding.
       before: async (s) => {
         s.cloud.faults.set({ latency_ms: 1_500 });
-        await waitFor('a batch in flight at the cloud', () => s.cloud.store.inFlight > 0, { timeoutMs: 15_000, everyMs: 20 });
+        await waitFor('a batch in flight at the cloud', () => s.cloud.store.inFlight > 0, { timeoutMs: 120_000, everyMs: 20 });
       },
       clearExtra: async (s) => s.cloud.faults.clear(),
     }),

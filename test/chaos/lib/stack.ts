@@ -187,7 +187,7 @@ export async function startChaosStack(o: ChaosStackOptions = {}): Promise<ChaosS
 
 /** Polls until `fn` is truthy; the error carries the last value and the services' last lines. */
 export async function waitFor<T>(what: string, fn: () => T | Promise<T>, o: { timeoutMs?: number; lines?: string[]; everyMs?: number } = {}): Promise<NonNullable<T>> {
-  const end = Date.now() + (o.timeoutMs ?? 30_000);
+  const end = Date.now() + (o.timeoutMs ?? 120_000);
   let last: unknown;
   for (;;) {
     try {
@@ -199,7 +199,7 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, o: { ti
     }
     if (Date.now() > end) {
       const tail = (o.lines ?? []).filter((l) => /"level":"(warn|error|fatal)"|supervisor \|/.test(l)).slice(-25).join('\n');
-      throw new Error(`timed out after ${(o.timeoutMs ?? 30_000) / 1000} s waiting for ${what} (last: ${typeof last === 'object' ? JSON.stringify(last)?.slice(0, 2000) : String(last)})${tail ? `\n--- last warnings ---\n${tail}` : ''}`);
+      throw new Error(`timed out after ${(o.timeoutMs ?? 120_000) / 1000} s waiting for ${what} (last: ${typeof last === 'object' ? JSON.stringify(last)?.slice(0, 2000) : String(last)})${tail ? `\n--- last warnings ---\n${tail}` : ''}`);
     }
     await sleep(o.everyMs ?? 250);
   }

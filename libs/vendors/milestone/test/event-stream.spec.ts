@@ -197,13 +197,13 @@ describe('large getState answers', () => {
     const c = clientsFor(sim);
     const s = streamFor(sim, c);
     s.stream.start();
-    await waitFor(() => s.baselines.length === 1, 20_000);
+    await waitFor(() => s.baselines.length === 1, 120_000);
     expect(s.baselines[0].rows.length).toBe(sim.model.deviceCount);
     expect(JSON.stringify(s.baselines[0].rows).length).toBeGreaterThan(1024 * 1024);
     await s.stream.stop();
     const small = streamFor(sim, c, { maxPayloadBytes: 1024 * 1024 });
     small.stream.start();
-    await waitFor(() => small.gaps.length > 0 || small.stream.counters.get('disconnects') > 0, 20_000);
+    await waitFor(() => small.gaps.length > 0 || small.stream.counters.get('disconnects') > 0, 120_000);
     expect(small.baselines).toHaveLength(0);
     await small.stream.stop();
     c.close();

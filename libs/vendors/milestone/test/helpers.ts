@@ -52,7 +52,7 @@ export function selfSignedCert(): { key: Buffer; cert: Buffer; caFile: string; d
 }
 
 /** Polls `fn` until it returns a value (not undefined/false) or `timeoutMs` passes. */
-export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 10_000, stepMs = 25): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 120_000, stepMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

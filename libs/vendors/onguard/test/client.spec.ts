@@ -53,7 +53,7 @@ describe('OpenAccess client against the simulator', () => {
   /** Logged in, and the background read of the password policy done (so faults hit the call under test). */
   async function ready() {
     await c.sessionToken();
-    await until(() => (s.control.stats()['route GET /settings/password_policy'] ?? 0) >= 1, 5_000, 'policy read');
+    await until(() => (s.control.stats()['route GET /settings/password_policy'] ?? 0) >= 1, 120_000, 'policy read');
   }
 
   it('logs in with Application-Id and directory, then pages every reader exactly once (page_size 100, stable order)', async () => {
@@ -125,13 +125,14 @@ describe('OpenAccess client against the simulator', () => {
 
   it('bad credentials are tried once per backoff period: the account is never locked', async () => {
     s = await sim();
-    c = clientFor(s, { password: 'wrong-password', authBackoff: { baseMs: 300, capMs: 300 } });
+    // A backoff period far longer than ten refused calls take, however busy the machine.
+    c = clientFor(s, { password: 'wrong-password', authBackoff: { baseMs: 3_000, capMs: 3_000 } });
     for (let i = 0; i < 10; i++) {
       const e = await c.request({ method: 'GET', path: '/keepalive', schema: Any }).catch((x: unknown) => x);
       expect((e as OpenAccessError).kind).toBe('auth');
     }
     expect(s.control.stats().login_failures).toBe(1);
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 3_100));
     await c.request({ method: 'GET', path: '/keepalive', schema: Any }).catch(() => undefined);
     expect(s.control.stats().login_failures).toBe(2);
     expect(s.control.stats().accounts_locked ?? 0).toBe(0);
@@ -183,16 +184,16 @@ describe('OpenAccess client against the simulator', () => {
     s = await sim({ tokenLifetimeMs: 2_500 });
     c = clientFor(s, { renewBeforeMs: 1_000 });
     const first = await c.sessionToken();
-    await until(() => s.control.stats().logins === 2, 5_000, 'renewal');
+    await until(() => s.control.stats().logins === 2, 120_000, 'renewal');
     expect(await c.sessionToken()).not.toBe(first);
-    await until(() => (s.control.stats().logouts ?? 0) === 1, 8_000, 'old session logged out');
+    await until(() => (s.control.stats().logouts ?? 0) === 1, 120_000, 'old session logged out');
   });
 
   it('sends keepalive when idle', async () => {
     s = await sim();
     c = clientFor(s, { keepaliveIntervalMs: 300 });
     await c.sessionToken();
-    await until(() => (s.control.stats().keepalives ?? 0) >= 1, 5_000, 'keepalive');
+    await until(() => (s.control.stats().keepalives ?? 0) >= 1, 120_000, 'keepalive');
   });
 
   it('speaks HTTPS with the CA file, refuses without it, and accepts the explicit insecure switch', async () => {

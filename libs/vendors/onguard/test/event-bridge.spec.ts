@@ -59,32 +59,32 @@ describe('Web Event Bridge (SignalR 2 hub Outbound) against the simulator', () =
   it('subscribes over WebSockets, heartbeats, and delivers hardware events', async () => {
     s = await sim();
     start();
-    await until(() => connected.length === 1, 10_000, 'subscribed');
+    await until(() => connected.length === 1, 120_000, 'subscribed');
     expect(bridge.state()).toMatchObject({ state: 'subscribed', transport: 'webSockets' });
     s.control.setOnline('panel:2', false);
-    await until(() => events.length >= 1, 5_000, 'event');
+    await until(() => events.length >= 1, 120_000, 'event');
     expect(events[0]).toMatchObject({ business_event_class: 'hardware_event', controller_id: 2, device_id: 0, description: 'Communications Lost' });
-    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 5_000, 'heartbeats');
+    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 120_000, 'heartbeats');
     expect(connected).toEqual(['event bridge connected']);
   });
 
   it('falls back to long polling when the server offers no WebSockets', async () => {
     s = await sim({ bridge: { webSockets: false, longPollTimeoutMs: 1_000 } });
     start();
-    await until(() => connected.length === 1, 10_000, 'subscribed');
+    await until(() => connected.length === 1, 120_000, 'subscribed');
     expect(bridge.state().transport).toBe('longPolling');
     s.control.setOnline('reader:1-2', false);
-    await until(() => events.some((e) => e.device_id === 2 && e.description === 'Communications Lost'), 5_000, 'event over long polling');
-    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 5_000, 'heartbeats over /send');
+    await until(() => events.some((e) => e.device_id === 2 && e.description === 'Communications Lost'), 120_000, 'event over long polling');
+    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 120_000, 'heartbeats over /send');
   });
 
   it('logs in again once on the HubException invalidsessiontoken and keeps the subscription', async () => {
     s = await sim();
     start();
-    await until(() => connected.length === 1, 10_000, 'subscribed');
+    await until(() => connected.length === 1, 120_000, 'subscribed');
     s.control.invalidateSessions();
-    await until(() => bridge.counters.get('relogins') === 1, 5_000, 're-login');
-    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 5_000, 'heartbeats after re-login');
+    await until(() => bridge.counters.get('relogins') === 1, 120_000, 're-login');
+    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 120_000, 'heartbeats after re-login');
     expect(connected).toHaveLength(1);
     expect(s.control.stats().logins).toBe(2);
   });
@@ -92,11 +92,11 @@ describe('Web Event Bridge (SignalR 2 hub Outbound) against the simulator', () =
   it('subscribes again after system.not_found and reconnects after the bridge is cut, reporting each gap', async () => {
     s = await sim();
     start();
-    await until(() => connected.length === 1, 10_000, 'subscribed');
+    await until(() => connected.length === 1, 120_000, 'subscribed');
     s.control.failHubInvocations('system.not_found', 1);
-    await until(() => connected.length === 2, 10_000, 'new subscription');
+    await until(() => connected.length === 2, 120_000, 'new subscription');
     s.control.dropBridge('close', 300);
-    await until(() => connected.length === 3, 10_000, 'reconnect after drop');
+    await until(() => connected.length === 3, 120_000, 'reconnect after drop');
     expect(connected.slice(1)).toEqual(['event bridge reconnected', 'event bridge reconnected']);
     expect(s.control.stats().subscriptions_created).toBe(3);
   });
@@ -105,27 +105,27 @@ describe('Web Event Bridge (SignalR 2 hub Outbound) against the simulator', () =
     for (const cb of ['OnConnectionToMessageBusLost', 'OnConnectionFromMessageBusLost'] as const) {
       s = await sim({ bridge: { busLostCallback: cb } });
       start();
-      await until(() => connected.length === 1, 10_000, 'subscribed');
+      await until(() => connected.length === 1, 120_000, 'subscribed');
       s.control.dropBridge('bus-lost', 400);
-      await until(() => bridge.state().state === 'bus_lost', 5_000, `bus lost via ${cb}`);
-      await until(() => connected.includes('message bus restored'), 5_000, 'bus restored');
+      await until(() => bridge.state().state === 'bus_lost', 120_000, `bus lost via ${cb}`);
+      await until(() => connected.includes('message bus restored'), 120_000, 'bus restored');
       await bridge.stop();
       await c.close();
       await s.close();
     }
     s = await sim();
     start();
-    await until(() => connected.length === 1, 10_000, 'subscribed');
+    await until(() => connected.length === 1, 120_000, 'subscribed');
     s.control.dropBridge('silent', 1_500);
-    await until(() => connected.length === 2, 10_000, 'reconnect after a silent server');
+    await until(() => connected.length === 2, 120_000, 'reconnect after a silent server');
   });
 
   it('logs OnExceptionRaised and re-logs in when it names the session', async () => {
     s = await sim();
     start();
-    await until(() => connected.length === 1, 10_000, 'subscribed');
+    await until(() => connected.length === 1, 120_000, 'subscribed');
     s.control.raiseBridgeException('Session expired', 'openaccess.general.invalidsessiontoken');
-    await until(() => bridge.counters.get('exceptions_raised') === 1, 5_000, 'exception seen');
-    await until(() => s.control.stats().logins === 2, 5_000, 're-login');
+    await until(() => bridge.counters.get('exceptions_raised') === 1, 120_000, 'exception seen');
+    await until(() => s.control.stats().logins === 2, 120_000, 're-login');
   });
 });

@@ -26,7 +26,7 @@ export function clientFor(s: OnGuardSimulator, over: Partial<OpenAccessClientOpt
   });
 }
 
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 120_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);

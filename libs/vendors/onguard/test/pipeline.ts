@@ -48,7 +48,7 @@ export class RawTap {
     return t;
   }
 
-  async waitFor(pred: (e: RawEnvelope) => boolean, timeoutMs = 10_000, what = 'raw message'): Promise<RawEnvelope> {
+  async waitFor(pred: (e: RawEnvelope) => boolean, timeoutMs = 120_000, what = 'raw message'): Promise<RawEnvelope> {
     let found: RawEnvelope | undefined;
     await until(() => (found = this.envelopes.find(pred)) !== undefined, timeoutMs, what);
     return found!;

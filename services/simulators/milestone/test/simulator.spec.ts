@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@edge/platform/testing';
 import { startMilestoneSimulator, type DeviceTruth, type LedgerEntry, type MilestoneSimulator } from '../src';
 
 async function token(sim: MilestoneSimulator, password = sim.password): Promise<{ status: number; body: Record<string, string> }> {
@@ -95,12 +96,10 @@ describe('milestone simulator control API', () => {
     const port = Number(new URL(rs.obj.webServerUri as string).port);
     expect(await reachable(port)).toBe(true);
     await control(sim, `recording-servers/${rs.id}/down`);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await reachable(port)).toBe(false);
+    await waitUntil('the web port closed', async () => !(await reachable(port)));
     expect((await get<DeviceTruth>(sim, `devices/recordingServers/${rs.id}`)).expected_status).toBe('offline');
     await control(sim, `recording-servers/${rs.id}/up`);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await reachable(port)).toBe(true);
+    await waitUntil('the web port open again', () => reachable(port));
   });
 
   it('flap and random changes are recorded in order', async () => {
@@ -159,7 +158,7 @@ describe('milestone simulator control API', () => {
     ws.on('message', (d) => replies.push(JSON.parse(d.toString()) as Record<string, unknown>));
     ws.send(JSON.stringify({ command: 'authenticate', commandId: 1, token: `Bearer ${tok}` }));
     ws.send(JSON.stringify({ command: 'startSession', commandId: 2, sessionId: '', eventId: '' }));
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil('both replies', () => replies.length >= 2);
     expect(replies.map((r) => [r.commandId, r.status])).toEqual([
       [1, 200],
       [2, 201],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { waitUntil } from '@edge/platform/testing';
 import { parseFilter, startOnGuardSimulator, type OnGuardSimulator } from '../src/index';
 
 const SITE = { panels: 3, readersPerPanel: 2, alarmPanelsPerPanel: 1, intrusionPanels: 1, recorders: 1, camerasPerRecorder: 2, offlineRatio: 0, degradedRatio: 0, disabledRatio: 0 };
@@ -91,8 +92,11 @@ describe('OnGuard simulator (REST, bridge, control)', () => {
     const q = await api('/instances?version=1.0&type_name=Lnl_Panel&queue=true');
     expect(q.status).toBe(202);
     expect(q.body).toMatchObject({ status: 'pending', version: '1.0' });
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await api(`/queue/${q.body!.id}?version=1.0`)).body).toMatchObject({ status: 'complete', response: { type_name: 'Lnl_Panel' } });
+    const done = await waitUntil('the queued query complete', async () => {
+      const r = (await api(`/queue/${q.body!.id}?version=1.0`)).body as { status?: string } | null;
+      return r?.status === 'complete' ? r : null;
+    });
+    expect(done).toMatchObject({ status: 'complete', response: { type_name: 'Lnl_Panel' } });
     const sub = await api('/event_subscriptions?version=1.0', { method: 'POST', body: JSON.stringify({ description: 'x', filter: "business_event_class eq 'hardware_event'", is_durable: false }) });
     expect(sub.body).toMatchObject({ description: 'x', is_durable: false, message_broker_hostname: 'OGSERVER' });
     const id = sub.body!.id;
@@ -132,9 +136,10 @@ describe('OnGuard simulator (REST, bridge, control)', () => {
     expect(started).toEqual({ Response: 'started' });
     ws.send(JSON.stringify({ H: 'outbound', M: 'CreateSubscription', A: [{ SessionToken: token, ApplicationId: sim.credentials.application_id }, { description: 'd', filter: "business_event_class eq 'hardware_event'", is_durable: false }], I: 0 }));
     ws.send(JSON.stringify({ H: 'outbound', M: 'ConnectionHeartbeat', A: [{ SessionToken: 'bad', ApplicationId: sim.credentials.application_id }, {}], I: 1 }));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('replies to both calls', () => frames.some((f) => f.I === '0') && frames.some((f) => f.I === '1'));
     sim.control.setOnline('reader:3-1', false);
-    await new Promise((r) => setTimeout(r, 100));
+    const pushed = (f: Record<string, unknown>) => Array.isArray(f.M) && (f.M as Array<{ M: string }>).some((m) => m.M === 'OnBusinessEventReceived');
+    await waitUntil('the hardware event pushed', () => frames.some(pushed));
     ws.close();
     expect(frames[0]).toMatchObject({ S: 1, M: [] });
     expect(frames.find((f) => f.I === '0')).toMatchObject({ R: { filter: "business_event_class eq 'hardware_event'" } });
