@@ -76,7 +76,9 @@ beforeAll(async () => {
     return mode === 'sane' ? sane(parsed.data.events) : mode(parsed.data.events);
   });
   const config = testConfig(nats.url, {
-    cloud: { base_url: cloud.url, token: 'cloud-token-secret', timeout: '1s', batch: { max_items: 10, linger: 20 }, retry: { base: 50, cap: 400 }, heartbeat_interval: '1h' } as never,
+    // A request timeout far above what a busy machine needs to read a 5 MB answer: only the
+    // hanging cloud reaches it (so "not retried" below never depends on the machine's speed).
+    cloud: { base_url: cloud.url, token: 'cloud-token-secret', timeout: '15s', batch: { max_items: 10, linger: 20 }, retry: { base: 50, cap: 400 }, heartbeat_interval: '1h' } as never,
     log: { level: 'fatal' },
   });
   fwd = await startService(forwarderService(config, { httpPort: 0 }));
