@@ -168,7 +168,7 @@ describe('forwarder → cloud', () => {
 
   async function forwarder(tls?: Record<string, unknown>): Promise<RunningService> {
     const config = testConfig(nats.url, {
-      cloud: { base_url: cloud.url, token: 'tls-cloud-token', timeout: '2s', heartbeat_interval: '1h', retry: { base: 100, cap: 500 }, ...(tls ? { tls } : {}) } as never,
+      cloud: { base_url: cloud.url, token: 'tls-cloud-token', timeout: '15s', heartbeat_interval: '1h', retry: { base: 100, cap: 500 }, ...(tls ? { tls } : {}) } as never,
       log: { level: 'fatal' },
     });
     return startService(forwarderService(config, { httpPort: 0 }));

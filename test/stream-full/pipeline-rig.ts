@@ -50,7 +50,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const config = {
     site: SITE,
     nats: { url: nats.url },
-    cloud: { base_url: cloud.url, token: '${RIG_CLOUD_TOKEN}', timeout: '2s', heartbeat_interval: '1h', batch: { max_items: 50, linger: '20ms' }, retry: { base: '100ms', cap: '1s' } },
+    cloud: { base_url: cloud.url, token: '${RIG_CLOUD_TOKEN}', timeout: '15s', heartbeat_interval: '1h', batch: { max_items: 50, linger: '20ms' }, retry: { base: '100ms', cap: '1s' } },
     streams: { duplicate_window: '2m' },
     http: { host: '127.0.0.1', ports },
     log: { level: 'info' },

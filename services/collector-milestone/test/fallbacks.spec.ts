@@ -18,7 +18,7 @@ describe('collector-milestone fallbacks', () => {
   });
 
   it('recording-server event types not discoverable → TCP probe of each server; a server going down is reported', async () => {
-    rig = await startRig({ sim: { hardware: 6, recordingServers: 2, rsEventTypesDiscoverable: false }, system: { probe_interval: '200ms', probe_timeout: '1s' } });
+    rig = await startRig({ sim: { hardware: 6, recordingServers: 2, rsEventTypesDiscoverable: false }, system: { probe_interval: '200ms', probe_timeout: '5s' } });
     const probes: Array<{ env: RawEnvelope; status: MilestoneStatusPayload }> = [];
     tap = new RawTap(rig.nc, 'raw.milestone.xp1.status', (env) => {
       const status = milestoneMapper.statusSchema.parse(env.payload);

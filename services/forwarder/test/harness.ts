@@ -23,7 +23,7 @@ export function forwarderConfig(natsUrl: string, simUrl: string, cloud: Record<s
     cloud: {
       base_url: simUrl,
       token: TOKEN,
-      timeout: '2s',
+      timeout: '15s',
       batch: { max_items: 50, max_bytes: 256 * 1024, linger: 30 },
       heartbeat_interval: '1s',
       retry: { base: 50, cap: 600 },
