@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -63,6 +63,26 @@ describe('JetStream platform against a real nats-server', () => {
       ...over,
     });
   }
+
+  it('a consumer started after an unclean stop handles the unacked messages it left before newer ones', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'ORPHANS', subjects: ['orphans.>'] });
+    await jsm.consumers.add('ORPHANS', { durable_name: 'w', ack_policy: 'explicit' as never, ack_wait: 2_000_000_000 });
+    await pub.publish('orphans.d1', 'old', { msgId: 'o-1' });
+    // A previous instance took the message and died before acking it.
+    const dead = await jetstream(nc).consumers.get('ORPHANS', 'w');
+    const taken = await dead.next({ expires: 5_000 });
+    expect(taken?.string()).toBe('old');
+    await pub.publish('orphans.d1', 'new', { msgId: 'o-2' });
+    const got: string[] = [];
+    const c = new DurableConsumer(nc, pub, log, { stream: 'ORPHANS', durable: 'w', stage: 'test', handler: async (d) => void got.push(d.string()) });
+    await c.start();
+    await until(() => got.length === 2);
+    expect(got).toEqual(['old', 'new']);
+    expect(c.counters.get('orphan_holds')).toBe(1);
+    await c.stop();
+    await jsm.streams.delete('ORPHANS');
+  });
 
   it('provisioning twice is a no-op', async () => {
     const again = await provision(nc, provisionOptionsFromConfig(cfg()));

@@ -106,6 +106,7 @@ export class DurableConsumer {
     };
     await this.guard().catch(() => undefined);
     this.guardTimer = setTimeout(tick, every).unref();
+    this.holdForOrphans(info, ackWaitMs);
     void this.watchReconnects(ackWaitMs);
     this.loopDone = this.loop();
   }
@@ -208,6 +209,23 @@ export class DurableConsumer {
     if (this.keepAlive) clearInterval(this.keepAlive);
     if (this.guardTimer) clearTimeout(this.guardTimer);
     await this.loopDone?.catch(() => undefined);
+  }
+
+  /**
+   * After an unclean stop (SIGKILL, OOM, a crash) the previous instance's unacked messages come
+   * back only when their ack wait expires; pulling before that would handle newer messages of a
+   * device before older ones (a stale status could reach the cloud last). JetStream hands out due
+   * redeliveries before new messages, so pulling holds until one ack wait after the consumer's
+   * last delivery. With no unacked message there is nothing to wait for.
+   */
+  private holdForOrphans(info: { num_ack_pending: number; delivered?: { last_active?: unknown } }, ackWaitMs: number): void {
+    if (info.num_ack_pending === 0) return;
+    const lastActive = timeOf(info.delivered?.last_active) ?? Date.now();
+    const waitMs = Math.max(0, lastActive + ackWaitMs - Date.now()) + 500;
+    this.counters.inc('orphan_holds');
+    this.log.warn({ stream: this.o.stream, durable: this.o.durable, unacked: info.num_ack_pending, wait_ms: waitMs }, 'a previous instance left unacked messages; holding until they are redelivered first');
+    this.pause('previous_instance_unacked');
+    setTimeout(() => this.resume('previous_instance_unacked'), waitMs).unref();
   }
 
   /**
@@ -373,4 +391,10 @@ export function toDelivery(m: JsMsg): Delivery {
     string: () => decoder.decode(m.data),
     json: <T>() => JSON.parse(decoder.decode(m.data)) as T,
   };
+}
+
+/** `last_active` as the server sends it (RFC 3339 text; typed as nanoseconds by the client), in ms. */
+function timeOf(v: unknown): number | null {
+  const ms = typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? (v > 1e15 ? v / 1e6 : v) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
