@@ -1,3 +1,4 @@
+import { freePort } from '@edge/platform/testing';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -94,16 +95,8 @@ async function jsonBody(req: http.IncomingMessage): Promise<Record<string, unkno
   throw new SimError(400, 'body must be a JSON object');
 }
 
-async function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+/** Recording servers keep their port across down/up: one outside the ephemeral range (see freePort). */
+const freeLocalPort = freePort;
 
 /** A recording server's web endpoint: accepts TCP connections while the server is "up". */
 class RsListener {
