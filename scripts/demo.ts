@@ -164,10 +164,12 @@ async function main(): Promise<number> {
     },
   });
   const status = (svc: string) => getJson<ServiceStatus>(`http://127.0.0.1:${httpPortFor(pipeline.config, svc)}/status`);
-  const svcNames = pipeline.processes.filter((p) => p.name !== 'nats').map((p) => p.name);
+  const svcNames = pipeline.processes.filter((p) => p.name !== 'nats' && p.name !== 'console').map((p) => p.name);
 
   process.stdout.write(`simulators: OnGuard ${onguard.url} (${truth.onguard} devices), XProtect ${milestone.url} (${truth.milestone} devices), cloud ${cloud.url}\n`);
-  process.stdout.write(`starting: ${pipeline.processes.map((p) => p.name).join(', ')} (nats ${pipeline.natsUrl})\n\n`);
+  process.stdout.write(`starting: ${pipeline.processes.map((p) => p.name).join(', ')} (nats ${pipeline.natsUrl})\n`);
+  const consoleUrl = `http://127.0.0.1:${httpPortFor(pipeline.config, 'console')}/`;
+  process.stdout.write(`status page: ${bold(consoleUrl)} (open it in a browser while the demo runs)\n\n`);
 
   let stopRequested = false;
   let firstSignalAt = 0;
@@ -325,6 +327,7 @@ async function main(): Promise<number> {
   out.push(`  While it runs (DEMO_SECONDS=0 runs until Ctrl-C):`);
   out.push(`    cloud simulator  ${cloud.url}/_sim/stats  /_sim/devices  /_sim/events  /_sim/syncs  /_sim/heartbeats`);
   out.push(`    status           ${svcNames.map((n) => `http://127.0.0.1:${httpPortFor(pipeline.config, n)}/status`).join('  ')}`);
+  out.push(`    status page      ${consoleUrl}   (actions such as sync now need http.token in the config)`);
   out.push(`    operator CLI     npm run edge -- status --config ${shownPath(configFile)} --nats ${pipeline.natsUrl}   (also: sync, devices --offline, dlq list)`);
   out.push(`  Traces in Jaeger: docker compose --profile observability up -d, then OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 npm run demo`);
   out.push(`  Your own site: cp config/edge.example.yaml config/edge.yaml, edit, npm run edge -- config check, npm start`);

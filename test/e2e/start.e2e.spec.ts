@@ -30,7 +30,7 @@ const alive = (pid: number) => {
 
 describe('npm start (scripts/start.ts)', () => {
   it('runs a local nats-server and the services the config needs, and stops them all on SIGTERM', async () => {
-    const ports = { normalizer: await freePort(), forwarder: await freePort() };
+    const ports = { normalizer: await freePort(), forwarder: await freePort(), console: await freePort() };
     const natsPort = await freePort();
     const file = join(dir, 'edge.yaml');
     // No systems: no collector is needed, so none runs.
@@ -39,7 +39,7 @@ describe('npm start (scripts/start.ts)', () => {
       [
         'site: { id: start-site, customer_id: start-customer }',
         'cloud: { base_url: "http://127.0.0.1:9", token: "${START_CLOUD_TOKEN}" }',
-        `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder} } }`,
+        `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder}, console: ${ports.console} } }`,
         `data_dir: ${JSON.stringify(join(dir, 'data'))}`,
       ].join('\n'),
     );
