@@ -64,7 +64,7 @@ describe('npm start (scripts/start.ts)', () => {
       const m = /(\S+) started \(pid (\d+)\)/.exec(l);
       return m ? [[m[1], Number(m[2])] as const] : [];
     }));
-    expect([...started.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+    expect([...started.keys()].sort()).toEqual(['console', 'forwarder', 'nats', 'normalizer']);
     const pids = [...started.values()];
 
     proc.kill('SIGTERM');
