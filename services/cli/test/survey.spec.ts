@@ -116,7 +116,7 @@ describe('edge survey', () => {
     expect(r.html).toContain('not ready');
   });
 
-  it('ready with warnings: old XProtect, restricted OnGuard account, silent event streams', async () => {
+  it('ready with warnings: old XProtect and OnGuard, restricted OnGuard account, silent event streams', async () => {
     const old = await startMilestoneSimulator({ hardware: 2, version: '23.2.0.1' });
     const quiet = await startMilestoneSimulator({ hardware: 2 });
     const restricted = await startOnGuardSimulator({
@@ -124,7 +124,8 @@ describe('edge survey', () => {
       users: [{ user_name: 'operator', password: 'op-pass', directory_id: 'id-1', user_id: 7, first_name: 'Op', last_name: 'Erator', denied_types: ['Lnl_Reader'] }],
     });
     const silent = await startOnGuardSimulator({ site: { panels: 1, readersPerPanel: 1 } });
-    sims.push(old, quiet, restricted, silent);
+    const ogOld = await startOnGuardSimulator({ site: { panels: 1, readersPerPanel: 1 }, productVersion: '7.4.457.69' });
+    sims.push(old, quiet, restricted, silent, ogOld);
     quiet.control.slowGetState(60_000);
     silent.control.dropBridge('silent', 120_000);
     const r = await survey('warnings', [
@@ -132,6 +133,7 @@ describe('edge survey', () => {
       milestoneSystem('xp-silent', quiet),
       onguardSystem('og-restricted', restricted),
       onguardSystem('og-silent', silent),
+      onguardSystem('og-old', ogOld),
     ]);
     expect(r.code).toBe(0);
     for (const s of r.report.systems) expect(s.verdict, s.system_id).toBe('ready_with_warnings');
@@ -141,6 +143,8 @@ describe('edge survey', () => {
     expect(check(bySystem(r.report, 'og-restricted'), 'reach').level).toBe('warn');
     expect(bySystem(r.report, 'xp-silent').events.state).toBe('silent');
     expect(bySystem(r.report, 'og-silent').events.state).toBe('silent');
+    expect(check(bySystem(r.report, 'og-old'), 'version')).toMatchObject({ level: 'warn', detail: 'OnGuard 7.4.457.69' });
+    expect(bySystem(r.report, 'og-old').product?.lacks.join(' ')).toMatch(/video_recorders/);
     expect(r.text.join('\n')).toMatch(/READY WITH WARNINGS/);
   });
 });

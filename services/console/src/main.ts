@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     service: { name: 'console', version: EDGE_VERSION, site_id: cfg.site.id, uptime_s: Math.round((Date.now() - started) / 1000), rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024) },
   });
   // Answers cmd.status like every service, so `edge status` and the page itself list it.
-  serveCommand(nc, subjects.cmdStatus(cfg.site.id), async () => ({ service: 'console', status: status() }), log);
+  serveCommand(nc, subjects.cmdStatus(cfg.site.id), async () => ({ service: 'console', status: status(), ready: { ok: true, checks: { nats: true } } }), log);
   const server = await startConsoleServer({
     host: cfg.http.host,
     port: httpPortFor(cfg, 'console'),

@@ -11,6 +11,8 @@ import { gatherReplies, requestCommand, type NatsConnection } from '@edge/platfo
 export interface ServiceView {
   name: string;
   status: Record<string, unknown>;
+  /** Its /readyz: NATS connected and upstream usable (null when the service did not say). */
+  ready: { ok: boolean; checks: Record<string, boolean | string> } | null;
 }
 
 export interface SiteView {
@@ -22,7 +24,7 @@ export interface SiteView {
   surveys: Array<{ system_id: string; verdict: string; generated_at: string; calls_per_hour: number | null; version: string | null }>;
 }
 
-const StatusAnswer = (r: unknown): r is { service: string; status: Record<string, unknown> } =>
+const StatusAnswer = (r: unknown): r is { service: string; status: Record<string, unknown>; ready?: ServiceView['ready'] } =>
   typeof r === 'object' && r !== null && typeof (r as { service?: unknown }).service === 'string' && typeof (r as { status?: unknown }).status === 'object';
 
 export class SiteReader {
@@ -35,7 +37,10 @@ export class SiteReader {
 
   async services(waitMs = 700): Promise<ServiceView[]> {
     const raw = await gatherReplies<unknown>(this.nc, subjects.cmdStatus(this.siteId), {}, waitMs);
-    return raw.filter(StatusAnswer).map((r) => ({ name: r.service, status: r.status })).sort((a, b) => a.name.localeCompare(b.name));
+    return raw
+      .filter(StatusAnswer)
+      .map((r) => ({ name: r.service, status: r.status, ready: r.ready && typeof r.ready.ok === 'boolean' ? r.ready : null }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async devices(q: DevicesCommandRequest): Promise<DevicesCommandReply> {

@@ -87,6 +87,7 @@ describe('status page in chromium', () => {
     await button.click();
     await page.locator('[data-msg]', { hasText: 'accepted' }).waitFor({ timeout: 10_000 });
     await waitFor('a new sync of the system', async () => (await lastSyncId(SYSTEMS.milestone)) !== before, { timeoutMs: 30_000 });
+    await page.locator('[data-service="normalizer"] .st.online', { hasText: 'ready' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(OUT, 'console.png'), fullPage: true });
   });
 

@@ -92,6 +92,7 @@ function Pipeline(props: { services: ServiceView[]; onReplay: () => void }) {
         <thead>
           <tr>
             <th>service</th>
+            <th>health</th>
             <th>version</th>
             <th>up</th>
             <th>memory</th>
@@ -101,6 +102,17 @@ function Pipeline(props: { services: ServiceView[]; onReplay: () => void }) {
           {props.services.map((s) => (
             <tr key={s.name} data-service={s.name}>
               <td>{s.name}</td>
+              <td>
+                {s.ready === null ? (
+                  '—'
+                ) : s.ready.ok ? (
+                  <span class="st online">ready</span>
+                ) : (
+                  <span class="st offline" title={Object.entries(s.ready.checks).filter(([, v]) => v !== true).map(([k, v]) => `${k}: ${String(v)}`).join('; ')}>
+                    not ready
+                  </span>
+                )}
+              </td>
               <td>{s.status.service?.version ?? '—'}</td>
               <td>{secs(s.status.service?.uptime_s)}</td>
               <td>{s.status.service?.rss_mb !== undefined ? `${s.status.service.rss_mb} MB` : '—'}</td>

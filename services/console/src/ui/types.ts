@@ -18,6 +18,7 @@ export interface SystemStatus {
 }
 export interface ServiceView {
   name: string;
+  ready: { ok: boolean; checks: Record<string, boolean | string> } | null;
   status: {
     service?: { name: string; version?: string; uptime_s?: number; rss_mb?: number };
     systems?: SystemStatus[];

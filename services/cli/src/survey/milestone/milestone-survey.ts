@@ -38,8 +38,10 @@ class MeteredHttp extends HttpTransport {
 const WellKnown = z.looseObject({ ProductVersion: z.string().optional() });
 
 /**
- * What an XProtect version allows (reference: feature table): the Events and State WebSocket API
- * — live state — from 2023 R3 (23.3); the Configuration REST API from 2022 R2.
+ * What an XProtect version allows: the Events and State WebSocket API — live state — from 2023
+ * R3 (https://doc.developer.milestonesys.com/mipvmsapi/api/events-ws/v1 and the protocol samples,
+ * github.com/milestonesys/mipsdk-samples-protocol EventsAndStateWebSocketApiPython/README.md).
+ * The version is `ProductVersion` of `/api/.well-known/uris`, else `sites[0].version`.
  */
 export function milestoneVersionNotes(version: string | null): { allows: string[]; lacks: string[]; warning: string | null } {
   const v = versionParts(version);

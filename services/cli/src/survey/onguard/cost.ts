@@ -15,8 +15,9 @@ export interface OnGuardLoad {
  * The load the collector will put on OnGuard at the configured intervals: each sync lists what
  * the survey listed (same calls), and reads status (UpdateHardwareStatus per panel,
  * GetHardwareStatus per device of a type that has it) when `inventory.status` is on; each status
- * poll reads status the same way. Status method calls are what OnGuard writes to its user
- * transaction (audit) report, one row each.
+ * poll reads status the same way. Audit rows [I]: no public source lists which OpenAccess calls
+ * the user transaction report records; integrators report that status updates and queries do,
+ * so each UpdateHardwareStatus / GetHardwareStatus counts as one row (logins and listings not).
  */
 export function onguardCost(cfg: OnGuardSystemConfig, load: OnGuardLoad): CostFinding {
   const syncs = perHour(cfg.inventory_interval);

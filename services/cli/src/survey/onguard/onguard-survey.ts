@@ -12,9 +12,11 @@ import { onguardCost } from './cost';
 const VersionAnswer = z.looseObject({ product_name: z.string().optional(), product_version: z.string().optional(), version: z.string().optional() });
 
 /**
- * What an OnGuard version allows, from the reference: `/video_recorders` from 7.5 (§1.4),
- * `do_not_reset_inactivity_timer` and the wider 8.3 views (§1.7), and the 7.4 Update 1 build
- * that sends no device events through OpenAccess (LenelS2 DE40122, §6.7).
+ * What an OnGuard version allows: `/video_recorders` from 7.5 (the OpenAccess 7.5 OpenAPI spec,
+ * github.com/tractionguest/lenel-sdk branch onguard75), `do_not_reset_inactivity_timer` and the
+ * wider views of 8.3 (its generated docs, same repo, branch update_open_access_8.3_1), and the
+ * 7.4 Update 1 build (7.4.457.69) that sends no device events through OpenAccess (LenelS2
+ * DE40122, github.com/mjt-milestone/XPALenelS2DocSite docs/…/OpenAccessEventsFail.md).
  */
 export function onguardVersionNotes(version: string | null): { allows: string[]; lacks: string[]; warning: string | null } {
   const v = versionParts(version);
