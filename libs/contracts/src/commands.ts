@@ -67,6 +67,7 @@ export const DevicesCommandRequest = z
     type: DeviceType.optional(),
     name: z.string().min(1).max(200).optional().describe('devices whose name or id contains this text (case-insensitive)'),
     removed: z.boolean().optional().describe('include devices a complete sync no longer lists'),
+    counts_only: z.boolean().optional().describe('only `total` and `counts` (no sort, no device list)'),
     limit: z.number().int().min(1).max(100_000).optional(),
   })
   .strict();

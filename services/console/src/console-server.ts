@@ -15,12 +15,15 @@ export interface ConsoleOptions {
   /** `http.token`: required for actions, and for everything when bound beyond loopback. */
   token?: string;
   reader: SiteReader;
-  uiScript: string;
+  /** The page's script; asked for on first use (building it costs a second of CPU). */
+  uiScript: () => Promise<string>;
   surveyDir: string;
   /** How often the view is refreshed for live clients. */
   refreshMs: number;
   log: Logger;
   status(): Record<string, unknown>;
+  /** /readyz: NATS connected (the page reads everything through it). */
+  ready(): { ok: boolean; checks: Record<string, boolean | string> };
 }
 
 export function isLoopback(host: string): boolean {
@@ -68,13 +71,14 @@ function devicesQuery(url: URL): DevicesCommandRequest {
  * The status page: `/` and `/app.js`, `/api/view` (the site snapshot), `/api/devices`,
  * `/api/live` (Server-Sent Events: a new view whenever it changes), the actions `POST /api/sync`
  * and `POST /api/dlq/replay` (token), the survey reports under `/surveys/`, and `/healthz`,
- * `/status` like every service.
+ * `/readyz`, `/status` like every service.
  */
 export async function startConsoleServer(o: ConsoleOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   if (!isLoopback(o.host) && !o.token) throw new Error(`the console binds ${o.host} only with http.token set (loopback needs none)`);
   const clients = new Set<ServerResponse>();
   let last = '';
   let current: SiteView | null = null;
+  let script: Promise<string> | null = null;
   const refresh = async () => {
     if (clients.size === 0) return;
     try {
@@ -101,11 +105,19 @@ export async function startConsoleServer(o: ConsoleOptions): Promise<{ server: S
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, { ok: true, service: 'console' });
+    if (req.method === 'GET' && path === '/readyz') {
+      const r = o.ready();
+      return send(res, r.ok ? 200 : 503, { ...r, service: 'console' });
+    }
     const authorized = o.token ? same(tokenOf(req, url), o.token) : false;
     // Beyond loopback, reading needs the token too (the page passes it on).
     if (!isLoopback(o.host) && !authorized && path !== '/' && path !== '/app.js') return send(res, 401, { error: 'unauthorized' });
     if (req.method === 'GET' && path === '/') return send(res, 200, INDEX_HTML, 'text/html; charset=utf-8');
-    if (req.method === 'GET' && path === '/app.js') return send(res, 200, o.uiScript, 'text/javascript; charset=utf-8');
+    if (req.method === 'GET' && path === '/app.js') {
+      script ??= o.uiScript();
+      script.catch(() => (script = null));
+      return send(res, 200, await script, 'text/javascript; charset=utf-8');
+    }
     if (req.method === 'GET' && path === '/status') return send(res, 200, o.status());
     if (req.method === 'GET' && path === '/api/view') return send(res, 200, (current = await o.reader.view()));
     if (req.method === 'GET' && path === '/api/devices') return send(res, 200, await o.reader.devices(devicesQuery(url)));

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { configPath, connectNats, createLogger, describeError, EDGE_VERSION, httpPortFor, loadConfig, natsOptionsFromConfig, serveCommand } from '@edge/platform';
+import { configPath, connectNats, createLogger, describeError, EDGE_VERSION, httpPortFor, isNatsConnected, loadConfig, natsOptionsFromConfig, serveCommand } from '@edge/platform';
 import { subjects } from '@edge/contracts';
 import { startConsoleServer } from './console-server';
 import { SiteReader } from './site-reader';
@@ -15,18 +15,23 @@ async function main(): Promise<void> {
   const status = () => ({
     service: { name: 'console', version: EDGE_VERSION, site_id: cfg.site.id, uptime_s: Math.round((Date.now() - started) / 1000), rss_mb: Math.round(process.memoryUsage().rss / 1024 / 1024) },
   });
+  const ready = () => {
+    const nats = isNatsConnected(nc) ? true : 'disconnected';
+    return { ok: nats === true, checks: { nats } };
+  };
   // Answers cmd.status like every service, so `edge status` and the page itself list it.
-  serveCommand(nc, subjects.cmdStatus(cfg.site.id), async () => ({ service: 'console', status: status(), ready: { ok: true, checks: { nats: true } } }), log);
+  serveCommand(nc, subjects.cmdStatus(cfg.site.id), async () => ({ service: 'console', status: status(), ready: ready() }), log);
   const server = await startConsoleServer({
     host: cfg.http.host,
     port: httpPortFor(cfg, 'console'),
     token: cfg.http.token,
     reader: new SiteReader(nc, cfg.site.id, surveyDir),
-    uiScript: await loadUiBundle(resolve(__dirname, '..', '..', '..')),
+    uiScript: () => loadUiBundle(resolve(__dirname, '..', '..', '..')),
     surveyDir,
     refreshMs: 1_000,
     log,
     status,
+    ready,
   });
   log.info({ url: `http://${cfg.http.host.includes(':') ? `[${cfg.http.host}]` : cfg.http.host}:${server.port}/` }, 'console listening');
   const stop = () =>

@@ -78,7 +78,7 @@ export class SiteReader {
     const counts: SiteView['counts'] = {};
     await Promise.all(
       [...new Set(systems)].map(async (id) => {
-        const r = await this.devices({ system: id, limit: 1 }).catch(() => null);
+        const r = await this.devices({ system: id, counts_only: true }).catch(() => null);
         counts[id] = r?.counts ?? {};
       }),
     );

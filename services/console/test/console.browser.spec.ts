@@ -106,12 +106,13 @@ async function lastSyncId(system: string): Promise<string | null> {
 
 describe('console binding', () => {
   it('binds beyond loopback only with a token', async () => {
-    const o = { port: 0, reader: {} as SiteReader, uiScript: '', surveyDir: '/nonexistent', refreshMs: 60_000, log: createLogger({ service: 'console-test', level: 'fatal' }), status: () => ({}) };
+    const o = { port: 0, reader: {} as SiteReader, uiScript: async () => '', surveyDir: '/nonexistent', refreshMs: 60_000, log: createLogger({ service: 'console-test', level: 'fatal' }), status: () => ({}), ready: () => ({ ok: true, checks: {} }) };
     await expect(startConsoleServer({ ...o, host: '0.0.0.0' })).rejects.toThrow(/only with http.token/);
     const s = await startConsoleServer({ ...o, host: '0.0.0.0', token: TOKEN });
     try {
       expect((await fetch(`http://127.0.0.1:${s.port}/api/view`)).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${s.port}/readyz`)).status).toBe(200);
     } finally {
       await s.close();
     }

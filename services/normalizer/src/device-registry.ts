@@ -120,6 +120,7 @@ export class DeviceRegistry {
       if (q.status && e.status !== q.status) continue;
       matched.push(e);
     }
+    if (q.counts_only) return { total: matched.length, counts, devices: [] };
     matched.sort((a, b) => a.system_id.localeCompare(b.system_id) || (a.device?.name ?? a.id).localeCompare(b.device?.name ?? b.id));
     const devices = matched.slice(0, q.limit ?? matched.length).map((e) => ({
       id: e.id,
