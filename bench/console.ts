@@ -3,11 +3,12 @@
  * mapper) holds a site of 2 000 panels × 24 readers + the panels (50 000 devices, 2% offline);
  * the console runs as its own process (as `npm start` runs it) and serves a technician: one live
  * page (SSE) and, every second, the page's requests (view, device tree, offline list, a name
- * filter) while readers go offline and back. Reports the console's peak and idle RSS and the
- * answer times.
+ * filter) while readers go offline and back. The console runs as it does in the image: its
+ * esbuild bundle (`scripts/build.mjs console`, page prebuilt), under plain node. Reports its peak
+ * and idle RSS and the answer times.
  * Run: `npx tsx bench/console.ts` (prints JSON); in `npm run bench` as area `console`.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,7 +103,8 @@ export async function run(): Promise<Record<string, number>> {
     const port = await freePort();
     const file = join(dir, 'edge.yaml');
     writeFileSync(file, stringify({ site: { id: 'site-test', customer_id: 'cust-test' }, nats: { url: nats.url }, cloud: { base_url: 'http://127.0.0.1:9', token: 't' }, http: { host: '127.0.0.1', ports: { console: port } }, log: { level: 'error' }, data_dir: dir }));
-    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/console/src/main.ts')], { cwd: ROOT, env: { ...process.env, EDGE_CONFIG: file }, stdio: 'ignore' });
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--outdir', join(dir, 'dist'), 'console'], { cwd: ROOT, stdio: 'ignore' });
+    child = spawn(process.execPath, [join(dir, 'dist', 'console.js')], { cwd: ROOT, env: { ...process.env, EDGE_CONFIG: file }, stdio: 'ignore' });
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if ((await fetch(`${base}/healthz`).catch(() => null))?.ok) break;
