@@ -34,6 +34,8 @@ async function transportChecks(s: SystemConfig, o: RunOptions): Promise<{ checks
   const what = `certificate ${tls.subject ?? '?'} issued by ${tls.issuer ?? '?'} (${tls.protocol ?? '?'})`;
   if (tls.verifies_with_config && !s.tls.insecure) checks.push({ id: 'tls', title: 'TLS', level: 'ok', detail: `${what}; verifies${s.tls.ca_file ? ' with tls.ca_file' : ' with the system CAs'}` });
   else if (tls.verifies_with_config) checks.push({ id: 'tls', title: 'TLS', level: 'warn', detail: `${what}; verification is OFF (tls.insecure: true)${tls.error ? `: ${tls.error}` : ''}`, fix: tls.setting ? `prefer verification: ${tls.setting}` : 'remove tls.insecure: the certificate verifies' });
+  else if (tls.chain.length === 0)
+    checks.push({ id: 'tls', title: 'TLS', level: 'fail', detail: `no TLS handshake: ${tls.error ?? 'unknown reason'}`, fix: "check that base_url's scheme (https) and port are the server's TLS port" });
   else checks.push({ id: 'tls', title: 'TLS', level: 'fail', detail: `${what}; does not verify: ${tls.error ?? 'unknown reason'}`, fix: `set ${tls.setting ?? 'tls.ca_file'}` });
   return { checks, tls, usable: tls.verifies_with_config };
 }

@@ -159,7 +159,8 @@ async function eventsStep(cfg: MilestoneConfig, c: ReturnType<typeof clients>, f
   } catch (e) {
     const msg = describeError(e);
     const silent = /timeout|no reply|within/i.test(msg);
-    f.events = { state: silent ? 'silent' : 'failed', detail: silent ? `connected, but no state within ${wait / 1000} s (${msg})` : msg, first_sign_ms: null };
+    const detail = silent ? `connected, but no answer within ${wait / 1000} s (${msg}); getState of a large site can take minutes: rerun with a longer --events-wait before treating this as a fault` : msg;
+    f.events = { state: silent ? 'silent' : 'failed', detail, first_sign_ms: null };
     f.checks.push({ id: 'events', title: 'Event stream', level: 'warn', detail: `${f.events.state}: ${f.events.detail}`, fix: 'check the API Gateway and the Event Server (the events socket is /api/ws/events/v1); until it answers, status comes from polls' });
   }
 }

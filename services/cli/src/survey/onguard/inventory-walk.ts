@@ -6,6 +6,7 @@ import {
   OnGuardRawDevice,
   pagedInstances,
   pagedVideoRecorders,
+  readSegments,
   typeInfo,
   VIDEO_RECORDER,
   type OnGuardSystemConfig,
@@ -50,7 +51,9 @@ export async function walkInventory(client: OpenAccessClient, cfg: OnGuardSystem
     }
   };
   ctx.progress('discovering types');
-  const caps = await discoverTypes(client, inv.types, log);
+  // Segments too: a sync reads them for locations (their calls belong in the cost).
+  const caps = await discoverTypes(client, [...new Set([...inv.types, 'Lnl_Segment'])], log);
+  await listing('Lnl_Segment', refused, async () => void (await readSegments(client, caps, { pageSize: inv.page_size, log })));
   let panels = 0;
   let statusCapable = 0;
   if (inv.video_recorders) {
