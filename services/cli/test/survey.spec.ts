@@ -70,8 +70,8 @@ describe('edge survey', () => {
     expect(o.tls?.verifies_with_config).toBe(true);
     expect(o.inventory?.total).toBe(og.control.devices().length);
     expect(x.inventory?.total).toBe(xp.control.devices().length);
-    expect(o.inventory?.structure.some((s) => s.parent === 'access_panel' && s.child === 'access_control' && s.children === 12)).toBe(true);
-    expect(x.inventory?.structure.some((s) => s.parent === 'other' && s.child === 'camera')).toBe(true);
+    expect(o.inventory?.structure.some((s) => s.parent === 'Lnl_Panel' && s.child === 'Lnl_Reader' && s.children === 12)).toBe(true);
+    expect(x.inventory?.structure.some((s) => s.parent === 'hardware' && s.child === 'cameras')).toBe(true);
     expect(o.events.state).toBe('ok');
     expect(x.events.state).toBe('ok');
     expect(o.cost?.audit_rows_per_day).toBeGreaterThan(0);

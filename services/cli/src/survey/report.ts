@@ -48,7 +48,7 @@ export interface InventoryFinding {
   with_ip: number;
   with_mac: number;
   with_hostname: number;
-  /** Parent → child structure by canonical type: `access_panel → access_control: 6 → 36`. */
+  /** Parent → child structure by native type: `Lnl_Panel → Lnl_Reader: 6 → 36`. */
   structure: Array<{ parent: string; child: string; parents: number; children: number }>;
 }
 

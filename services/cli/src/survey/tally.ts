@@ -15,7 +15,8 @@ export class InventoryTally {
     if (d.ip) this.f.with_ip++;
     if (d.mac_address) this.f.with_mac++;
     if (d.hostname) this.f.with_hostname++;
-    this.typeOf.set(d.id, d.type);
+    // Structure by native type: `Lnl_Panel → Lnl_Reader`, `recordingServers → hardware → cameras`.
+    this.typeOf.set(d.id, native);
     if (d.parent_id) this.parentOf.set(d.id, d.parent_id);
   }
 

@@ -9,6 +9,8 @@ import { walkInventory } from './inventory-walk';
 import { probeBridge } from './bridge-probe';
 import { onguardCost } from './cost';
 
+const LISTING = /^GET \/(types|type|instances|video_recorders|count)$/;
+
 const VersionAnswer = z.looseObject({ product_name: z.string().optional(), product_version: z.string().optional(), version: z.string().optional() });
 
 /**
@@ -72,7 +74,8 @@ export async function surveyOnGuard(ctx: SurveyContext): Promise<VendorFindings>
     if (!(await loginStep(client, f, ctx))) return f;
     const before = ctx.meter.snapshot();
     const walk = await walkInventory(client, cfg, ctx);
-    const listing = callsSince(ctx.meter.snapshot(), before);
+    // What a sync lists (the session's own calls, e.g. the password policy read after login, are not per sync).
+    const listing = callsSince(ctx.meter.snapshot(), before).filter((c) => LISTING.test(c.method));
     f.inventory = walk.tally.result();
     f.refused = walk.refused;
     f.checks.push(reachCheck(walk.refused, cfg.username));
