@@ -8,7 +8,7 @@ const VERDICT_COLOR = { ready: '#1a7f37', ready_with_warnings: '#9a6700', not_re
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 main{max-width:980px;margin:0 auto;padding:24px}h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0}h3{font-size:14px;margin:18px 0 6px}
 .sys{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px 20px;margin:18px 0}.verdict{display:inline-block;color:#fff;border-radius:12px;padding:2px 10px;font-weight:600;margin-left:8px}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #eaeef2;vertical-align:top}th{font-weight:600;color:#57606a}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #eaeef2;vertical-align:top;overflow-wrap:anywhere}th{font-weight:600;color:#57606a}
 .lvl{font-weight:700;width:52px}.muted{color:#57606a}.fix li{margin:4px 0}code{background:#eaeef2;padding:1px 4px;border-radius:4px}`;
 
 function rows(headers: string[], data: Array<Array<string | number | null>>): string {
