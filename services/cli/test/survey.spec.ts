@@ -94,15 +94,18 @@ describe('edge survey', () => {
     const ogTls = await startOnGuardSimulator({ tls: true, site: { panels: 1, readersPerPanel: 1 } });
     const xp = await startMilestoneSimulator({ hardware: 2 });
     const xpSelf = await startMilestoneSimulator({ hardware: 2, tls: pki.selfSigned });
-    sims.push(og, ogTls, xp, xpSelf);
+    const ogUnlicensed = await startOnGuardSimulator({ site: { panels: 1, readersPerPanel: 1 } });
+    ogUnlicensed.control.setLicensed(false);
+    sims.push(og, ogTls, xp, xpSelf, ogUnlicensed);
     const r = await survey('not-ready', [
-      onguardSystem('og-badpw', og, { password: 'wrong' }),
+      onguardSystem('og-badpw', og, { password: 'wrong-password-og' }),
       onguardSystem('og-selfsigned', ogTls),
-      milestoneSystem('xp-badpw', xp, { password: 'wrong' }),
+      milestoneSystem('xp-badpw', xp, { password: 'wrong-password-xp' }),
       milestoneSystem('xp-selfsigned', xpSelf),
+      onguardSystem('og-licence', ogUnlicensed),
     ]);
     expect(r.code).toBe(1);
-    for (const id of ['og-badpw', 'og-selfsigned', 'xp-badpw', 'xp-selfsigned']) expect(bySystem(r.report, id).verdict).toBe('not_ready');
+    for (const id of ['og-badpw', 'og-selfsigned', 'xp-badpw', 'xp-selfsigned', 'og-licence']) expect(bySystem(r.report, id).verdict).toBe('not_ready');
     expect(check(bySystem(r.report, 'og-badpw'), 'login')).toMatchObject({ level: 'fail' });
     expect(check(bySystem(r.report, 'og-badpw'), 'login').detail).toMatch(/user name or password is incorrect/);
     expect(check(bySystem(r.report, 'xp-badpw'), 'login').detail).toMatch(/username or password/);
@@ -114,6 +117,10 @@ describe('edge survey', () => {
     // One login attempt per run: the account is not locked by the survey.
     expect(og.control.stats().login_failures).toBe(2);
     expect(r.html).toContain('not ready');
+    // The server names the refused Application-Id in its error: the reports do not.
+    expect(check(bySystem(r.report, 'og-licence'), 'login')).toMatchObject({ level: 'fail', detail: expect.stringContaining('[REDACTED] is not licensed') });
+    expect(check(bySystem(r.report, 'og-licence'), 'login').fix).toMatch(/licen/);
+    for (const out of [JSON.stringify(r.report), r.text.join('\n'), r.html]) expect(out).not.toMatch(/wrong-password|sim-sa-password|SYS_ADMIN_APP/);
   });
 
   it('ready with warnings: old XProtect and OnGuard, restricted OnGuard account, silent event streams', async () => {

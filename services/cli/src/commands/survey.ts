@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configPath, createLogger, parseDuration, loadConfig } from '@edge/platform';
+import { configPath, createLogger, parseDuration, loadConfig, registerSecret, scrubSecrets } from '@edge/platform';
+import type { SurveyReport } from '../survey/report';
 import { EXIT, UsageError, type CliCommand } from '../command';
 import { renderHtml } from '../survey/render-html';
 import { renderText } from '../survey/render-text';
@@ -44,8 +45,13 @@ export const surveyCommand: CliCommand = {
       if (tty) process.stderr.write(`\r\x1b[2K${line}${step === 'done' ? '\n' : ''}`);
       else if (!ctx.json) ctx.err(line);
     };
+    // Servers echo some secrets in their errors (OnGuard names the Application-Id it refuses):
+    // the reports are scrubbed of every secret of the config before they are shown or saved.
+    for (const x of systems) for (const v of [x.password, x.application_id]) if (typeof v === 'string') registerSecret(v);
+    registerSecret(cfg.cloud.token);
     const log = createLogger({ service: 'edge-survey', level: 'fatal', destination: { write: () => undefined } });
-    const report = await runSurvey(cfg, systems, { eventsWaitMs, timeoutMs: ctx.timeoutMs, log, progress });
+    const raw = await runSurvey(cfg, systems, { eventsWaitMs, timeoutMs: ctx.timeoutMs, log, progress });
+    const report = JSON.parse(scrubSecrets(JSON.stringify(raw))) as SurveyReport;
     const dir = saveReport(cfg.data_dir, report);
     if (values.out) writeFileSync(resolve(String(values.out)), renderHtml(report));
     if (ctx.json) ctx.out(JSON.stringify(report, null, 2));
