@@ -40,7 +40,7 @@ export interface RunMeta {
 }
 
 /** The areas, in run order: the ceiling first (same run, same machine state), the pipeline last. */
-export const AREAS = ['ceiling', 'onguard', 'milestone', 'normalizer', 'forwarder', 'e2e'] as const;
+export const AREAS = ['ceiling', 'onguard', 'milestone', 'normalizer', 'forwarder', 'e2e', 'console'] as const;
 
 /** A required headline key, where it comes from, and how to read the candidates. */
 interface Headline {
@@ -113,6 +113,7 @@ export const HEADLINES: Headline[] = [
       ['e2e', 'latency_ms_p99'],
     ],
   },
+  { path: 'console.rss_mb', from: [['console', 'rss_mb']] },
   {
     path: 'inventory_50k.seconds',
     from: [
@@ -287,6 +288,7 @@ export function renderMarkdown(b: Built, outcomes: AreaOutcome[], meta: RunMeta 
   lines.push(`| end-to-end latency p99 at 1 000 changes/s | ${fmt(g('e2e.latency_ms.p99_at_1000'), ' ms')} | |`);
   lines.push(`| inventory of 50 000 devices | ${fmt(g('inventory_50k.seconds'), ' s')} | |`);
   lines.push(`| peak RSS of any service | ${fmt(g('rss_mb.max'), ' MB')} | |`);
+  lines.push(`| status page (console) RSS at ${fmt(g('console.devices'))} devices | ${fmt(g('console.rss_mb'), ' MB')} | |`);
   lines.push('');
   lines.push(`Message size of the ceilings: ${fmt(g('ceiling.message_bytes'), ' bytes')} (a canonical health message).`, '');
   lines.push('## Goals', '', '| goal | target | measured | met |', '|---|---|---:|:---:|');

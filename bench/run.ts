@@ -13,7 +13,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { AREAS, buildResults, renderMarkdown, type AreaOutcome, type Flat, type RunMeta } from './report';
+import { AREAS, buildResults, outcomesFrom, renderMarkdown, type AreaOutcome, type Flat, type Nested, type RunMeta } from './report';
 
 const BENCH_DIR = __dirname;
 const ROOT = join(BENCH_DIR, '..');
@@ -39,7 +39,7 @@ async function runArea(area: string, out: string): Promise<void> {
 
 /** `services/normalizer/src/main.ts` or `dist/normalizer.js` → `normalizer`; else a coarse class. */
 export function processClass(cmdline: string, areaPid: number, pid: number): string {
-  const svc = /(?:services\/|dist\/)(collector-[a-z]+|normalizer|forwarder)(?:\/src\/main\.ts|\.js)/.exec(cmdline);
+  const svc = /(?:services\/|dist\/)(collector-[a-z]+|normalizer|forwarder|console)(?:\/src\/main\.ts|\.js)/.exec(cmdline);
   if (svc) return svc[1];
   const sim = /simulators\/([a-z]+)\/src\/main\.ts|dist\/sim-([a-z]+)\.js/.exec(cmdline);
   if (sim) return `sim-${sim[1] ?? sim[2]}`;
@@ -218,10 +218,14 @@ async function main(): Promise<void> {
   process.stdout.write(`bench: ${meta.cpus} × ${meta.cpu_model}, load ${meta.load_avg_1m}, nats-server ${meta.nats_server}\n`);
   const outcomes: AreaOutcome[] = [];
   for (const a of AREAS) if (!only || only.includes(a)) outcomes.push(await runChild(a));
-  const built = buildResults(outcomes, numbers);
-  const md = renderMarkdown(built, outcomes, meta);
+  // --only: the areas run now replace theirs in bench/results.json; the others are kept as they were.
+  const resultsFile = join(BENCH_DIR, 'results.json');
+  const kept = only && existsSync(resultsFile) ? outcomesFrom(JSON.parse(readFileSync(resultsFile, 'utf8')) as Nested).filter((o) => !only.includes(o.area)) : [];
+  const merged = [...kept, ...outcomes].sort((a, b) => AREAS.indexOf(a.area as (typeof AREAS)[number]) - AREAS.indexOf(b.area as (typeof AREAS)[number]));
+  const built = buildResults(merged, numbers);
+  const md = renderMarkdown(built, merged, meta) + (kept.length ? `\nAreas ${outcomes.map((o) => o.area).join(', ')} re-run alone (\`--only\`) on ${meta.date}; the others are from the previous full run.\n` : '');
   if (!argv.includes('--no-write')) {
-    writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(built.results, null, 2)}\n`);
+    writeFileSync(resultsFile, `${JSON.stringify(built.results, null, 2)}\n`);
     writeFileSync(join(BENCH_DIR, 'results.md'), md);
     process.stdout.write('bench: wrote bench/results.json and bench/results.md\n');
   }

@@ -47,6 +47,8 @@ const OPTIONAL_EXTERNALS = [
   'bufferutil',
   '@opentelemetry/exporter-jaeger',
   '@opentelemetry/winston-transport',
+  // The console builds its page with esbuild only in a dev checkout; the image has the bundle.
+  'esbuild',
 ];
 
 const entries = [...manifest.pipeline.map((e) => ({ ...e, pipeline: true })), ...manifest.tools, ...manifest.simulators]
@@ -86,5 +88,11 @@ const sizes = Object.entries(result.metafile.outputs)
   .map(([f, o]) => `${f} ${(o.bytes / 1024 / 1024).toFixed(1)} MB`);
 // The supervisor runs nats-server under this wrapper (plain JavaScript, copied as is).
 copyFileSync(join(root, 'scripts/tether.mjs'), join(outdir, 'tether.mjs'));
+// Browser bundles (the console's page): dist/<name>-ui/app.js, options from the entry's "ui" file.
+for (const e of present.filter((x) => x.ui)) {
+  const { $comment: _c, ...ui } = JSON.parse(readFileSync(join(root, e.ui), 'utf8'));
+  const r = await build({ ...ui, absWorkingDir: root, outfile: join(outdir, `${e.name}-ui`, 'app.js'), logLevel: 'warning', metafile: true });
+  for (const [f, o] of Object.entries(r.metafile.outputs)) sizes.push(`${f} ${(o.bytes / 1024).toFixed(0)} KB`);
+}
 writeFileSync(join(outdir, 'manifest.json'), JSON.stringify({ built_at: new Date().toISOString(), bundles: present.map((e) => e.name) }, null, 2) + '\n');
 console.log(`built ${present.length} bundle(s) in ${((Date.now() - started) / 1000).toFixed(1)}s:\n  ${sizes.join('\n  ')}`);

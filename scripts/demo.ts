@@ -63,9 +63,9 @@ async function pickPort(preferred: number): Promise<number> {
   });
 }
 
-async function getJson<T>(url: string): Promise<T | null> {
+async function getJson<T>(url: string, token?: string): Promise<T | null> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const r = await fetch(url, { signal: AbortSignal.timeout(2_000), headers: token ? { authorization: `Bearer ${token}` } : {} });
     return r.ok ? ((await r.json()) as T) : null;
   } catch {
     return null;
@@ -168,11 +168,14 @@ async function main(): Promise<number> {
       w.write(`${new Date().toISOString()} ${m}\n`);
     },
   });
-  const status = (svc: string) => getJson<ServiceStatus>(`http://127.0.0.1:${httpPortFor(pipeline.config, svc)}/status`);
-  const svcNames = pipeline.processes.filter((p) => p.name !== 'nats').map((p) => p.name);
+  const httpToken = pipeline.config.http.token;
+  const status = (svc: string) => getJson<ServiceStatus>(`http://127.0.0.1:${httpPortFor(pipeline.config, svc)}/status`, httpToken);
+  const svcNames = pipeline.processes.filter((p) => p.name !== 'nats' && p.name !== 'console').map((p) => p.name);
 
   process.stdout.write(`simulators: OnGuard ${onguard.url} (${truth.onguard} devices), XProtect ${milestone.url} (${truth.milestone} devices), cloud ${cloud.url}\n`);
-  process.stdout.write(`starting: ${pipeline.processes.map((p) => p.name).join(', ')} (nats ${pipeline.natsUrl})\n\n`);
+  process.stdout.write(`starting: ${pipeline.processes.map((p) => p.name).join(', ')} (nats ${pipeline.natsUrl})\n`);
+  const consoleUrl = `http://127.0.0.1:${httpPortFor(pipeline.config, 'console')}/`;
+  process.stdout.write(`status page: ${bold(consoleUrl)} (open it in a browser while the demo runs; token for its actions: http.token of ${shownPath(configFile)})\n\n`);
 
   let stopRequested = false;
   let firstSignalAt = 0;
@@ -229,9 +232,11 @@ async function main(): Promise<number> {
 
     // The scenario, step by step: each step waits for the previous one to be seen at the cloud;
     // a timed demo (not DEMO_UNTIL=done) moves on after a while so a person sees every step.
+    // A change made while a system's first sync still runs may not show up as a health event of
+    // its own (its status arrives with the inventory), so states change once the inventory is in.
     const allArrived = changes.every((x) => x.arrivedMs !== null);
     const sinceLast = changes.length > 0 ? Date.now() - changes[changes.length - 1].at : 0;
-    const ready = inventoryAt !== null || (!UNTIL_DONE && SECONDS > 0 && elapsed > SECONDS / 3);
+    const ready = inventoryAt !== null || (!UNTIL_DONE && SECONDS > 0 && elapsed > SECONDS / 2);
     if (phase === 0 && ready) {
       phase = 1;
       for (const d of onguardTargets) {
@@ -258,7 +263,7 @@ async function main(): Promise<number> {
       // The control plane: an on-demand sync through a collector's POST /sync.
       syncRequested = true;
       syncsBeforeRequest = cs?.syncs_completed ?? 0;
-      await fetch(`http://127.0.0.1:${httpPortFor(pipeline.config, 'collector-onguard')}/sync`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }).catch(() => undefined);
+      await fetch(`http://127.0.0.1:${httpPortFor(pipeline.config, 'collector-onguard')}/sync`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...(httpToken ? { authorization: `Bearer ${httpToken}` } : {}) } }).catch(() => undefined);
     }
     // When did each change arrive at the cloud as a health event?
     for (const ch of changes.filter((x) => x.arrivedMs === null)) {
@@ -339,7 +344,8 @@ async function main(): Promise<number> {
   out.push(`  ${at('logs/<service>.log')} the services' JSON logs`);
   out.push(`  While it runs (DEMO_SECONDS=0 runs until Ctrl-C):`);
   out.push(`    cloud simulator  ${cloud.url}/_sim/stats  /_sim/devices  /_sim/events  /_sim/syncs  /_sim/heartbeats`);
-  out.push(`    status           ${svcNames.map((n) => `http://127.0.0.1:${httpPortFor(pipeline.config, n)}/status`).join('  ')}`);
+  out.push(`    status           ${svcNames.map((n) => `http://127.0.0.1:${httpPortFor(pipeline.config, n)}/status`).join('  ')}${httpToken ? '   (Authorization: Bearer <http.token>)' : ''}`);
+  out.push(`    status page      ${consoleUrl}   (sync now and DLQ replay take http.token from ${shownPath(configFile)})`);
   out.push(`    operator CLI     npm run edge -- status --config ${shownPath(configFile)} --nats ${pipeline.natsUrl}   (also: sync, devices --offline, dlq list)`);
   out.push(`  Traces in Jaeger: docker compose --profile observability up -d, then OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 npm run demo`);
   out.push(`  Your own site: cp config/edge.example.yaml config/edge.yaml, edit, npm run edge -- config check, npm start`);

@@ -18,3 +18,15 @@ if ! command -v nats-server >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq nats-server
 fi
 command -v nats-server >/dev/null 2>&1 || { echo "setup: nats-server is still missing" >&2; exit 1; }
+
+# The browser tests of the status page (services/console/test/*.browser.spec.ts) drive Debian's
+# chromium through playwright-core (an npm dev dependency). The product itself needs no browser.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium (Debian package) for the browser tests"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || true
+  $SUDO apt-get install -y -qq --no-install-recommends chromium
+fi
+[ -x /usr/bin/chromium ] || { echo "setup: chromium is still missing" >&2; exit 1; }

@@ -30,7 +30,7 @@ describe('example configs', () => {
     const cfg = loadConfig(join(REPO_ROOT, 'config/edge.example.yaml'), env);
     expect(cfg.systems.map((s) => s.vendor).sort()).toEqual(['milestone', 'onguard']);
     expect(cfg.nats.url).toBeUndefined();
-    expect(servicesFor(cfg).map((s) => s.name)).toEqual(['collector-onguard', 'collector-milestone', 'normalizer', 'forwarder']);
+    expect(servicesFor(cfg).map((s) => s.name)).toEqual(['collector-onguard', 'collector-milestone', 'normalizer', 'forwarder', 'console']);
   });
 
   it('config/edge.example.yaml names its secrets as ${VAR}, never inline', () => {

@@ -182,7 +182,7 @@ describe.sequential('the pipeline end to end', () => {
   it('answers the operator CLI: status, devices --offline, dlq list, config check', async () => {
     const st = await cli('status', '--json');
     const parsed = JSON.parse(st.out) as { services: Array<{ name: string; systems?: Array<{ system_id: string; state: { connection: string } }> }>; problems: string[] };
-    expect(parsed.services.map((s) => s.name).sort()).toEqual(['collector-milestone', 'collector-onguard', 'forwarder', 'normalizer']);
+    expect(parsed.services.map((s) => s.name).sort()).toEqual(['collector-milestone', 'collector-onguard', 'console', 'forwarder', 'normalizer']);
     const systems = parsed.services.flatMap((s) => s.systems ?? []);
     expect(systems.map((s) => [s.system_id, s.state.connection]).sort()).toEqual([
       [SYSTEMS.onguard, 'connected'],

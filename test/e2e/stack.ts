@@ -34,6 +34,8 @@ export interface StackOptions {
   serviceEnv?: Record<string, string>;
   /** Keep services' output (default: only warnings and errors are kept, in `logs`). */
   verbose?: boolean;
+  /** `http.token`: status routes and the console's actions need it. */
+  httpToken?: string;
 }
 
 export interface Stack {
@@ -66,6 +68,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     'collector-milestone': await freePort(),
     normalizer: await freePort(),
     forwarder: await freePort(),
+    console: await freePort(),
   };
   const natsPort = await freePort();
   // Secrets are ${VAR}s in the file, as in production; the services inherit them.
@@ -103,7 +106,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
         status_interval: '1h',
       },
     ],
-    http: { host: '127.0.0.1', ports },
+    http: { host: '127.0.0.1', ports, ...(o.httpToken ? { token: o.httpToken } : {}) },
     log: { level: 'info' },
     data_dir: dir,
     ...o.config,

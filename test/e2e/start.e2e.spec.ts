@@ -42,14 +42,14 @@ const alive = (pid: number) => {
 
 /** A minimal config without systems: local NATS, normalizer and forwarder. */
 async function writeConfig(name: string) {
-  const ports = { normalizer: await freePort(), forwarder: await freePort() };
+  const ports = { normalizer: await freePort(), forwarder: await freePort(), console: await freePort() };
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     [
       `site: { id: ${name}-site, customer_id: start-customer }`,
       'cloud: { base_url: "http://127.0.0.1:9", token: "${START_CLOUD_TOKEN}" }',
-      `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder} } }`,
+      `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder}, console: ${ports.console} } }`,
       `data_dir: ${JSON.stringify(join(dir, `${name}-data`))}`,
     ].join('\n'),
   );
@@ -85,7 +85,7 @@ async function waitHealthy(ports: Record<string, number>, lines: string[]) {
 }
 describe('npm start (scripts/start.ts)', () => {
   it('runs a local nats-server and the services the config needs, and stops them all on SIGTERM', async () => {
-    const ports = { normalizer: await freePort(), forwarder: await freePort() };
+    const ports = { normalizer: await freePort(), forwarder: await freePort(), console: await freePort() };
     const natsPort = await freePort();
     const file = join(dir, 'edge.yaml');
     // No systems: no collector is needed, so none runs.
@@ -94,7 +94,7 @@ describe('npm start (scripts/start.ts)', () => {
       [
         'site: { id: start-site, customer_id: start-customer }',
         'cloud: { base_url: "http://127.0.0.1:9", token: "${START_CLOUD_TOKEN}" }',
-        `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder} } }`,
+        `http: { host: 127.0.0.1, ports: { normalizer: ${ports.normalizer}, forwarder: ${ports.forwarder}, console: ${ports.console} } }`,
         `data_dir: ${JSON.stringify(join(dir, 'data'))}`,
       ].join('\n'),
     );
@@ -119,7 +119,7 @@ describe('npm start (scripts/start.ts)', () => {
       const m = /(\S+) started \(pid (\d+)\)/.exec(l);
       return m ? [[m[1], Number(m[2])] as const] : [];
     }));
-    expect([...started.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+    expect([...started.keys()].sort()).toEqual(['console', 'forwarder', 'nats', 'normalizer']);
     const pids = [...started.values()];
 
     proc.kill('SIGTERM');
@@ -137,7 +137,7 @@ describe('npm start (scripts/start.ts)', () => {
     const first = startSupervisor(cfg, { EDGE_STOP_GRACE_MS: String(graceMs) });
     await waitHealthy(cfg.ports, first.lines);
     const groups = startedPids(first.lines);
-    expect([...groups.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+    expect([...groups.keys()].sort()).toEqual(['console', 'forwarder', 'nats', 'normalizer']);
 
     first.proc.kill('SIGKILL'); // no stop runs: the children are orphans now
     await first.exited;
@@ -151,7 +151,7 @@ describe('npm start (scripts/start.ts)', () => {
     // They drained and exited on their own within the grace: nothing had to be killed.
     expect(second.lines.filter((l) => /killed .*still running after the grace period/.test(l))).toEqual([]);
     const again = startedPids(second.lines);
-    expect([...again.keys()].sort()).toEqual(['forwarder', 'nats', 'normalizer']);
+    expect([...again.keys()].sort()).toEqual(['console', 'forwarder', 'nats', 'normalizer']);
     expect(second.lines.filter((l) => /exited \(/.test(l))).toEqual([]); // no crash-restart: nothing fought it
 
     second.proc.kill('SIGTERM');

@@ -33,7 +33,7 @@ export interface Rig {
   configFile: string;
   /** Every line the services wrote, prefixed `<service> | `. */
   lines: string[];
-  ports: { normalizer: number; forwarder: number };
+  ports: { normalizer: number; forwarder: number; console: number };
   status<T = Record<string, unknown>>(service: 'normalizer' | 'forwarder'): Promise<T>;
   publishRaw(env: RawEnvelope, msgId: string): Promise<void>;
   stream(name: string): Promise<{ messages: number; bytes: number; max_bytes: number; first_seq: number; last_seq: number }>;
@@ -45,7 +45,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-rig-'));
   const nats = await startNatsServer();
   const cloud = await startCloudSimulator({ token: CLOUD_TOKEN });
-  const ports = { normalizer: await freePort(), forwarder: await freePort() };
+  const ports = { normalizer: await freePort(), forwarder: await freePort(), console: await freePort() };
   process.env.RIG_CLOUD_TOKEN = CLOUD_TOKEN;
   const config = {
     site: SITE,

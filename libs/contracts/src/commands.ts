@@ -65,7 +65,9 @@ export const DevicesCommandRequest = z
     status: DeviceStatus.optional(),
     system: z.string().min(1).optional(),
     type: DeviceType.optional(),
+    name: z.string().min(1).max(200).optional().describe('devices whose name or id contains this text (case-insensitive)'),
     removed: z.boolean().optional().describe('include devices a complete sync no longer lists'),
+    counts_only: z.boolean().optional().describe('only `total` and `counts` (no sort, no device list)'),
     limit: z.number().int().min(1).max(100_000).optional(),
   })
   .strict();
@@ -95,3 +97,30 @@ export const DevicesCommandReply = z.object({
   devices: z.array(RegistryDeviceView).optional(),
 });
 export type DevicesCommandReply = z.infer<typeof DevicesCommandReply>;
+
+/**
+ * `edge.<site>.cmd.health` — recent health events and the offline/degraded counts over time per
+ * system, as the normalizer (the owner of the registry) saw them. Sent by the status page.
+ */
+export const HealthCommandRequest = z
+  .object({
+    system: z.string().min(1).optional(),
+    events: z.number().int().min(0).max(500).optional().describe('latest health events to return (default 50)'),
+  })
+  .strict();
+export type HealthCommandRequest = z.infer<typeof HealthCommandRequest>;
+
+export const TimelinePoint = z.object({ t: z.string(), offline: z.number().int(), degraded: z.number().int(), total: z.number().int() });
+export type TimelinePoint = z.infer<typeof TimelinePoint>;
+
+export const HealthCommandReply = z.object({
+  ok: z.boolean(),
+  service: z.string().optional(),
+  error: z.string().optional(),
+  bucket_s: z.number().int().optional(),
+  timeline: z.record(z.string(), z.array(TimelinePoint)).optional(),
+  events: z
+    .array(z.object({ device_id: z.string(), system_id: z.string(), name: z.string().nullable(), status: z.string(), previous_status: z.string().nullable(), reason: z.string().nullable(), timestamp: z.string(), observed_via: z.string() }))
+    .optional(),
+});
+export type HealthCommandReply = z.infer<typeof HealthCommandReply>;

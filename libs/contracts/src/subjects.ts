@@ -26,6 +26,7 @@ export const subjects = {
   cmdStatus: (siteId: string) => `edge.${token('site id', siteId)}.cmd.status`,
   cmdDlq: (siteId: string) => `edge.${token('site id', siteId)}.cmd.dlq`,
   cmdDevices: (siteId: string) => `edge.${token('site id', siteId)}.cmd.devices`,
+  cmdHealth: (siteId: string) => `edge.${token('site id', siteId)}.cmd.health`,
   /** Per-service status replies gathered by cmd.status (scatter/gather). */
   cmdStatusService: (siteId: string, service: string) => `edge.${token('site id', siteId)}.svc.${token('service', service)}.status`,
 } as const;

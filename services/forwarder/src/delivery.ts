@@ -70,6 +70,8 @@ export interface LaneState {
  */
 export class Deliverer {
   readonly counters = new Counters();
+  /** When the cloud last accepted a batch (the status page shows it). */
+  lastDeliveredAt: string | null = null;
   private readonly syncBatchNo = new Map<string, number>();
 
   constructor(
@@ -219,6 +221,7 @@ export class Deliverer {
     for (const i of b.items) i.resolve();
     if (b.end?.syncEnd) this.syncBatchNo.delete(b.end.syncEnd.sync_id);
     this.counters.inc('batches_delivered');
+    this.lastDeliveredAt = new Date().toISOString();
     this.counters.inc('delivered_events', req.events);
     this.counters.inc('delivered_devices', req.devices);
     this.counters.inc('delivered_removed', req.removed);

@@ -189,6 +189,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
       dlq,
       lanes: lanes.map((l) => ({ ...l.state, waiting: l.batcher.depth })),
       heartbeat: this.heartbeat.status(),
+      last_delivered_at: this.deliverer.lastDeliveredAt,
       counters: { ...this.counters.snapshot(), ...d.snapshot() },
     };
   }

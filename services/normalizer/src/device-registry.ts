@@ -110,14 +110,17 @@ export class DeviceRegistry {
   query(q: DevicesCommandRequest): { total: number; counts: Record<string, number>; devices: RegistryDeviceView[] } {
     const counts: Record<string, number> = {};
     const matched: RegistryEntry[] = [];
+    const needle = q.name?.toLowerCase();
     for (const e of this.devices.values()) {
       if (e.removed_at && !q.removed) continue;
       if (q.system && e.system_id !== q.system) continue;
       if (q.type && e.device?.type !== q.type) continue;
+      if (needle && !`${e.device?.name ?? ''}\u0000${e.id}`.toLowerCase().includes(needle)) continue;
       counts[e.status] = (counts[e.status] ?? 0) + 1;
       if (q.status && e.status !== q.status) continue;
       matched.push(e);
     }
+    if (q.counts_only) return { total: matched.length, counts, devices: [] };
     matched.sort((a, b) => a.system_id.localeCompare(b.system_id) || (a.device?.name ?? a.id).localeCompare(b.device?.name ?? b.id));
     const devices = matched.slice(0, q.limit ?? matched.length).map((e) => ({
       id: e.id,
@@ -471,6 +474,20 @@ export class DeviceRegistry {
   }
 
   /** Per-system summary for /status. */
+  /** Offline/degraded/listed counts per system (for the health timeline). */
+  statusCounts(): Map<string, { offline: number; degraded: number; total: number }> {
+    const out = new Map<string, { offline: number; degraded: number; total: number }>();
+    for (const e of this.devices.values()) {
+      if (!this.listed(e)) continue;
+      const c = out.get(e.system_id) ?? { offline: 0, degraded: 0, total: 0 };
+      c.total++;
+      if (e.status === 'offline') c.offline++;
+      else if (e.status === 'degraded') c.degraded++;
+      out.set(e.system_id, c);
+    }
+    return out;
+  }
+
   systemsStatus(): Array<{ vendor: string; system_id: string; devices: number; current_sync_id: string | null; last_end: Omit<NonNullable<SystemRecord['last_end']>, 'body'> | null }> {
     return [...this.systems.values()].map((s) => {
       let devices = 0;

@@ -1,6 +1,6 @@
 import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { CONSUMERS, DevicesCommandRequest, STREAMS, type DevicesCommandReply, type MapperRegistry } from '@edge/contracts';
+import { CONSUMERS, DevicesCommandRequest, HealthCommandRequest, STREAMS, type DevicesCommandReply, type HealthCommandReply, type MapperRegistry } from '@edge/contracts';
 import { EDGE_RUNTIME, openDevicesBucket, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
 import { Normalizer } from './normalizer';
@@ -50,6 +50,14 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
       const q = DevicesCommandRequest.safeParse(body ?? {});
       if (!q.success) return { ok: false, service: 'normalizer', error: q.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ') };
       return { ok: true, service: 'normalizer', ...this.normalizer.registry.query(q.data) };
+    }
+
+    /** `edge.<site>.cmd.health`: recent health events and the outage timeline (the status page). */
+    @MessagePattern('cmd.health')
+    health(@Payload() body: unknown): HealthCommandReply {
+      const q = HealthCommandRequest.safeParse(body ?? {});
+      if (!q.success) return { ok: false, service: 'normalizer', error: q.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ') };
+      return { ok: true, service: 'normalizer', ...this.normalizer.timeline.query(q.data) };
     }
   }
 

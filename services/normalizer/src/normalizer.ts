@@ -8,12 +8,14 @@ import {
   subjects,
   type MapContext,
   type MapperRegistry,
+  type CanonicalHealthMessage,
   StatusObservation,
   type VendorMapper,
 } from '@edge/contracts';
 import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime, type PublishResult } from '@edge/platform';
 import { DeviceRegistry, emptyDecision, type Decision, type Owner } from './device-registry';
 import type { RegistryStore, RegistryWrite } from './registry-store';
+import { HealthTimeline } from './health-timeline';
 
 /** Validates what a mapper returns for a status payload (mappers are code, but code has bugs). */
 const StatusObservations = z.array(StatusObservation);
@@ -48,6 +50,11 @@ export class Normalizer {
   /** Resolves when the previous decision with messages has issued its publishes. */
   private publishGate: Promise<void> = Promise.resolve();
   private readonly siteSubjects = new Map<string, { inventory: string; health: string }>();
+  /** Recent health events and offline counts over time (cmd.health, the status page). */
+  readonly timeline = new HealthTimeline();
+  private sampledAt = 0;
+  private sampler: NodeJS.Timeout | null = null;
+  private pendingSample: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly rt: EdgeRuntime,
@@ -61,6 +68,9 @@ export class Normalizer {
     await this.flushOutboxes();
     this.store.start();
     this.loaded = true;
+    this.timeline.sample(this.registry.statusCounts());
+    this.sampler = setInterval(() => this.sampleTimeline(true), 60_000);
+    this.sampler.unref();
     this.rt.status.contribute('normalizer', () => this.status());
     this.rt.status.readyCheck('registry', () => (!this.loaded ? 'loading' : this.recovering ? 'reloading after a failed write' : true));
     this.rt.log.info({ registry: this.registry.size(), vendors: this.mappers.vendors() }, 'device registry loaded');
@@ -69,6 +79,8 @@ export class Normalizer {
 
   /** Graceful stop (after the consumer drained): leaves the device keys current. */
   async close(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    if (this.pendingSample) clearTimeout(this.pendingSample);
     await this.store.close();
   }
 
@@ -102,6 +114,30 @@ export class Normalizer {
       registry: { ...this.registry.size(), store: this.store.status() },
       systems: this.registry.systemsStatus(),
     };
+  }
+
+  private recordHealth(emissions: Decision['emissions']): void {
+    for (const { emission } of emissions) {
+      if (emission.kind !== 'health') continue;
+      const msg = JSON.parse(emission.body) as CanonicalHealthMessage;
+      this.timeline.record(msg.event, this.registry.get(msg.event.device_id)?.device?.name ?? null);
+    }
+    this.sampleTimeline(false);
+  }
+
+  /** Counts are a pass over the registry: at most every 2 s after changes, else once a minute. */
+  private sampleTimeline(force: boolean): void {
+    const wait = this.sampledAt + 2_000 - Date.now();
+    if (!force && wait > 0) {
+      this.pendingSample ??= setTimeout(() => {
+        this.pendingSample = null;
+        this.sampleTimeline(true);
+      }, wait);
+      this.pendingSample.unref();
+      return;
+    }
+    this.sampledAt = Date.now();
+    this.timeline.sample(this.registry.statusCounts());
   }
 
   /** The consume loop's handler for one raw message. */
@@ -241,6 +277,7 @@ export class Normalizer {
         this.counters.inc('processed');
         for (const o of decision.outcomes) this.counters.inc(`outcome.${o}`);
         decision.emissions.forEach(({ emission }, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${emission.kind}`));
+        if (decision.emissions.some(({ emission }) => emission.kind === 'health')) this.recordHealth(decision.emissions);
       },
       (e: unknown) => {
         this.inflight--;

@@ -80,11 +80,12 @@ export async function startChaosStack(o: ChaosStackOptions = {}): Promise<ChaosS
   secrets.onguardPassword = onguard.credentials.password;
   secrets.onguardAppId = onguard.credentials.application_id;
   secrets.milestonePassword = milestone.password;
-  const ports: Record<ServiceName, number> = {
+  const ports: Record<ServiceName | 'console', number> = {
     'collector-onguard': await freePort(),
     'collector-milestone': await freePort(),
     normalizer: await freePort(),
     forwarder: await freePort(),
+    console: await freePort(),
   };
   const env: Record<string, string> = {
     CHAOS_OG_PASSWORD: secrets.onguardPassword,

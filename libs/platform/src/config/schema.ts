@@ -154,6 +154,7 @@ export const DEFAULT_PORTS: Record<string, number> = {
   'collector-milestone': 7302,
   normalizer: 7303,
   forwarder: 7304,
+  console: 7380,
 };
 
 export function httpPortFor(cfg: EdgeConfig, service: string): number {

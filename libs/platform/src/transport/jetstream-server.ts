@@ -24,7 +24,8 @@ export interface ConsumerBinding {
  * `Delivery` and are acked only after they resolve (errors settle by kind: see DurableConsumer).
  * `@MessagePattern('cmd.<name>')` handlers answer core NATS requests on `edge.<site>.cmd.<name>`
  * (all instances answer: scatter/gather). Every service also answers `edge.<site>.cmd.status`
- * (scatter/gather) and `edge.<site>.svc.<service>.status` with `{ service, status }` (its /status).
+ * (scatter/gather) and `edge.<site>.svc.<service>.status` with `{ service, status, ready }` (its
+ * /status and /readyz).
  */
 export class JetStreamServer extends Server implements CustomTransportStrategy {
   readonly consumers = new Map<string, DurableConsumer>();
@@ -57,7 +58,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         this.consumers.set(b.pattern, consumer);
       }
       // Every service answers the status scatter/gather and its own status subject.
-      const statusReply = async () => ({ service: this.rt.service, status: await this.rt.status.snapshot() });
+      // `ready` is what /readyz says: the status page shows each service's health from it.
+      const statusReply = async () => ({ service: this.rt.service, status: await this.rt.status.snapshot(), ready: await this.rt.status.readiness() });
       this.subs.push(serveCommand(this.rt.nc, subjects.cmdStatus(this.rt.config.site.id), statusReply, this.rt.log));
       this.subs.push(serveCommand(this.rt.nc, subjects.cmdStatusService(this.rt.config.site.id, this.rt.service), statusReply, this.rt.log));
       for (const [pattern, handler] of this.getHandlers()) {

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { FilterError, parseFilter } from './filter';
 import { API_VERSION, headerAny, oaError, param, sendJson, type Req } from './http-util';
 import { keyFromProps, TYPE_DEFS, type SimDevice } from './site';
+import { refusedType } from './permissions';
 import { subscriptionJson } from './signalr-hub';
 import type { SimState } from './state';
 
@@ -178,6 +179,7 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
   if (m === 'GET' && path === '/feature_availability') return sendJson(res, 200, { is_available: true, version: API_VERSION });
   if (m === 'GET' && path === '/types') return types(st, res);
   if (m === 'GET' && path === '/type') return typeSchema(st, req, res);
+  if (m === 'GET' && (path === '/count' || path === '/instances') && refusedType(session.user, req, res)) return;
   if (m === 'GET' && path === '/count') return count(st, req, res);
   if (m === 'GET' && path === '/instances') return instances(st, req, res);
   if ((m === 'POST' || m === 'PUT' || m === 'DELETE') && path === '/instances')

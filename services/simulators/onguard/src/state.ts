@@ -26,6 +26,8 @@ export interface SimUser {
   user_id: number;
   first_name: string;
   last_name: string;
+  /** Restricted account: listing these types answers 403 (permissions.ts). */
+  denied_types?: string[];
 }
 
 export interface SimOptions {
