@@ -89,6 +89,8 @@ export class MilestoneCollector implements VendorCollector {
       username: cfg.username,
       password: cfg.password,
       clientId: cfg.client_id,
+      mode: cfg.auth,
+      tls: this.tls,
       tokenPath: cfg.token_path,
       http: this.http,
       log,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ByteSize, Duration, formatDuration, formatZodIssues, permanent, SystemConfig, type TlsConfig } from '@edge/platform';
 import { CHILD_RESOURCE_TYPES } from './constants';
+import { looksLikeWindowsAccount } from './client/ntlm';
 
 const Guid = z
   .string()
@@ -14,6 +15,10 @@ const Guid = z
  */
 export const MilestoneExtras = z
   .object({
+    auth: z
+      .enum(['basic', 'windows'])
+      .default('basic')
+      .describe('basic: XProtect basic user (password grant); windows: Active Directory account (`DOMAIN\\user` or `user@domain`), NTLM against the management server /IDP/connect/token'),
     client_id: z.string().min(1).default('GrantValidatorClient').describe('OAuth client id of the password grant'),
     token_path: z
       .string()
@@ -79,6 +84,11 @@ export function parseMilestoneConfig(system: SystemConfig): MilestoneConfig {
     const problems = formatZodIssues(parsed.error).map((p) => `systems[${system.id}].${p}`);
     throw permanent('config_invalid', `invalid milestone system config:\n  - ${problems.join('\n  - ')}`);
   }
+  if (parsed.data.auth === 'basic' && looksLikeWindowsAccount(system.username))
+    throw permanent(
+      'config_invalid',
+      `invalid milestone system config:\n  - systems[${system.id}].username "${system.username}" is a Windows (Active Directory) account: set auth: windows (the password grant only works for XProtect basic users)`,
+    );
   return { ...parsed.data, id: system.id, base_url: system.base_url, username: system.username, password: system.password, tls: system.tls };
 }
 

@@ -9,6 +9,7 @@ import { SiteModel, type SiteShape } from './model';
 import { errorBody, handleRest, type RestOptions } from './rest-api';
 import { SimControl, SimError, resourceTypeOf } from './scenario';
 import { Faults, SimStats, type SimContext } from './state';
+import { windowsToken } from './windows-auth';
 
 export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPorts'>> {
   host?: string;
@@ -21,6 +22,9 @@ export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPo
   username?: string;
   password?: string;
   extraUsers?: Array<{ username: string; password: string; state?: UserState }>;
+  /** Windows (AD) account that logs in by NTLM only (`CORP\\svc-edge-win` by default). */
+  windowsUsername?: string;
+  windowsPassword?: string;
   /** Failed logins before the account locks (0 = never). */
   lockoutAfterFailures?: number;
   tokenLifetimeSec?: number;
@@ -49,6 +53,8 @@ export interface MilestoneSimulator {
   readonly model: SiteModel;
   readonly username: string;
   readonly password: string;
+  readonly windowsUsername: string;
+  readonly windowsPassword: string;
   close(): Promise<void>;
 }
 
@@ -167,6 +173,9 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
   const password = opts.password ?? 'S1m-Passw0rd!';
   idp.addUser(username, password);
   for (const u of opts.extraUsers ?? []) idp.addUser(u.username, u.password, u.state);
+  const windowsUsername = opts.windowsUsername ?? 'CORP\\svc-edge-win';
+  const windowsPassword = opts.windowsPassword ?? 'W1n-Passw0rd!';
+  idp.addWindowsUser(windowsUsername, windowsPassword);
   const hub = new EssHub(ctx, idp, { resumeWindowMs: opts.resumeWindowMs ?? 30_000, journalSize: opts.journalSize ?? 100_000 });
   const control = new SimControl({
     model,
@@ -210,8 +219,16 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
           stats.tokenRequests++;
           const f = faults.take('token', path);
           if (f) return sendText(res, f.status, f.status === 503 ? 'Service Unavailable' : 'Internal Server Error', f.status === 503 || f.status === 429 ? { 'retry-after': '1' } : {});
-          const a = idp.grant(new URLSearchParams(await readBody(req)));
+          const form = new URLSearchParams(await readBody(req));
+          const a = form.get('grant_type') === 'windows_credentials' ? windowsToken(req, form, idp, lower.startsWith('/api/')) : idp.grant(form);
           if (a.status !== 200) stats.tokenRefusals++;
+          if (a.status === 200 && form.get('grant_type') === 'windows_credentials') stats.windowsTokens++;
+          for (const [k, v] of Object.entries('headers' in a ? (a.headers ?? {}) : {})) res.setHeader(k, v);
+          const html = 'html' in a ? a.html : undefined;
+          if (typeof html === 'string') {
+            res.writeHead(a.status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
+            return void res.end(html);
+          }
           return sendJson(res, a.status, a.body, { 'cache-control': 'no-store' });
         }
         if (lower.startsWith('/api/rest/v1')) {
@@ -358,6 +375,8 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
     model,
     username,
     password,
+    windowsUsername,
+    windowsPassword,
     close: () =>
       (closed ??= (async () => {
         hub.close();

@@ -7,6 +7,7 @@ export class SimStats {
   driverSettingsMaxInFlight = 0;
   tokenRequests = 0;
   tokenRefusals = 0;
+  windowsTokens = 0;
   restUnauthorized = 0;
   wsUpgrades = 0;
   wsUpgradesRejected = 0;
