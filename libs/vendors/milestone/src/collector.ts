@@ -10,7 +10,7 @@ import { tlsOptionsFrom, type TlsOptions } from './client/tls';
 import { gatewayUrls, type GatewayUrls } from './client/urls';
 import { parseMilestoneConfig, type MilestoneConfig } from './config';
 import { COMMUNICATION_MEANING, parseSource, sourceKey, type DeviceResourceType } from './constants';
-import { communicationFilters } from './events-ws/filters';
+import { subscriptionGroups } from './events-ws/filters';
 import { EventStream, oneShotState } from './events-ws/event-stream';
 import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES, type RsTypes } from './events-ws/rs-event-types';
 import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
@@ -106,7 +106,7 @@ export class MilestoneCollector implements VendorCollector {
       tls: this.tls,
       auth: this.auth,
       log,
-      filters: () => this.filters(),
+      subscriptions: () => this.subscriptions(),
       resumeWindowMs: cfg.resume_window,
       commandTimeoutMs: cfg.command_timeout,
       getStateTimeoutMs: cfg.get_state_timeout,
@@ -251,7 +251,7 @@ export class MilestoneCollector implements VendorCollector {
             tls: this.tls,
             auth: this.auth,
             log: this.log,
-            filters: () => this.filters(),
+            subscriptions: () => this.subscriptions(),
             commandTimeoutMs: this.cfg.command_timeout,
             getStateTimeoutMs: this.cfg.get_state_timeout,
             maxPayloadBytes: this.cfg.ws_max_payload,
@@ -284,9 +284,9 @@ export class MilestoneCollector implements VendorCollector {
     return this.hooks;
   }
 
-  private filters() {
+  private subscriptions() {
     const known = this.rsTypes.source === 'config' || (this.rsTypes.responding.length > 0 && this.rsTypes.notResponding.length > 0);
-    return communicationFilters({
+    return subscriptionGroups({
       childTypes: this.cfg.child_types,
       recordingServerTypes: known ? [...this.rsTypes.responding, ...this.rsTypes.notResponding] : null,
       includeRecordingServers: true,

@@ -198,6 +198,16 @@ export class SimControl {
     this.d.faults.rules.push({ status: o.status, remaining: Math.max(1, o.count ?? 1), pathPrefix: o.pathPrefix ?? null, scope: o.scope ?? 'rest' });
   }
 
+  /** The next `count` addSubscription commands fail (500) — the session stays, without that subscription. */
+  failAddSubscription(count = 1): void {
+    this.d.faults.failAddSubscription = Math.max(0, count);
+  }
+
+  /** Strict server: addSubscription refuses resource types outside the documented set. */
+  strictSubscriptions(on: boolean): void {
+    this.d.faults.strictSubscriptions = on;
+  }
+
   slowGetState(ms: number): void {
     this.d.faults.slowGetStateMs = Math.max(0, ms);
   }
@@ -236,7 +246,7 @@ export class SimControl {
       devices: this.d.model.deviceCount,
       ws_connections: this.d.hub.connectionCount,
       ws_sessions: this.d.hub.sessionCount,
-      faults: { rules: this.d.faults.rules, refuse_resume: this.d.faults.refuseResume, slow_get_state_ms: this.d.faults.slowGetStateMs, expire_after_requests: this.d.faults.expireAfterRequests },
+      faults: { rules: this.d.faults.rules, refuse_resume: this.d.faults.refuseResume, fail_add_subscription: this.d.faults.failAddSubscription, strict_subscriptions: this.d.faults.strictSubscriptions, slow_get_state_ms: this.d.faults.slowGetStateMs, expire_after_requests: this.d.faults.expireAfterRequests },
     };
   }
 }

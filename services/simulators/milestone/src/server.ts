@@ -40,6 +40,8 @@ export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPo
   /** Each recording server gets a TCP listener on 127.0.0.1 as its web endpoint (the probe target). */
   rsListeners?: boolean;
   journalSize?: number;
+  /** addSubscription refuses resource types outside the documented set (speakers, metadata, recordingServers). */
+  strictSubscriptions?: boolean;
   /** Latency of each hardwareDriverSettings answer (lets concurrency build up measurably). */
   driverSettingsDelayMs?: number;
 }
@@ -166,6 +168,7 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
   const listenerOf = new Map(model.recordingServers.map((rs, i) => [rs.id, listeners[i]]));
   const stats = new SimStats();
   const faults = new Faults();
+  faults.strictSubscriptions = opts.strictSubscriptions ?? false;
   const ctx: SimContext = { model, stats, faults };
   let baseUrl = '';
   const idp = new IdentityProvider({ lifetimeSec: opts.tokenLifetimeSec ?? 3600, lockoutAfterFailures: opts.lockoutAfterFailures ?? 0, issuer: () => `${baseUrl}/IDP` });
@@ -307,6 +310,12 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
           pathPrefix: typeof body.path_prefix === 'string' ? body.path_prefix : undefined,
           scope: ['rest', 'token', 'ws', 'all'].includes(String(body.scope)) ? (body.scope as 'rest') : 'rest',
         });
+        return ok();
+      case 'fail-add-subscription':
+        control.failAddSubscription(num('count', 1));
+        return ok();
+      case 'strict-subscriptions':
+        control.strictSubscriptions(body.on !== false);
         return ok();
       case 'slow-get-state':
         control.slowGetState(num('ms', 0)!);

@@ -5,7 +5,8 @@ import type { TlsOptions } from '../client/tls';
 import { ZERO_GUID } from '../constants';
 import { EssEvent } from '../raw-schema';
 import { EssConnection, replyError, type CommandReply } from './ess-connection';
-import type { SubscriptionFilter } from './filters';
+import type { SubscriptionGroup } from './filters';
+import { subscribeGroups, type RefusedGroups } from './subscribe';
 
 export type StreamState = 'idle' | 'connecting' | 'subscribed' | 'reconnecting' | 'auth_failed' | 'stopped';
 
@@ -14,8 +15,8 @@ export interface EventStreamOptions {
   tls: TlsOptions;
   auth: IdpAuth;
   log: Logger;
-  /** Filters for addSubscription; read at every (re)subscription. */
-  filters: () => SubscriptionFilter[];
+  /** One addSubscription per group; read at every (re)subscription. */
+  subscriptions: () => SubscriptionGroup[];
   /** Reconnect within this window resumes the session (the gateway keeps it 30 s, §5.4). */
   resumeWindowMs: number;
   commandTimeoutMs: number;
@@ -67,6 +68,9 @@ export class EventStream {
   private stateInflight: Promise<EssEvent[]> | null = null;
   private subscribedWaiters: Array<() => void> = [];
   private forceNewSession = false;
+  /** Optional groups the server refused on the current session (their devices are polled). */
+  private refused: RefusedGroups = new Map();
+  private readonly loggedRefusals = new Set<string>();
 
   constructor(private readonly o: EventStreamOptions) {}
 
@@ -89,6 +93,7 @@ export class EventStream {
     last_event_id: string | null;
     connected_since: string | null;
     last_error: string | null;
+    subscriptions_refused: Record<string, string>;
     counters: Record<string, number>;
   } {
     return {
@@ -97,6 +102,7 @@ export class EventStream {
       last_event_id: this.lastEventId,
       connected_since: this.connectedSince ? new Date(this.connectedSince).toISOString() : null,
       last_error: this.lastError,
+      subscriptions_refused: Object.fromEntries(this.refused),
       counters: this.counters.snapshot(),
     };
   }
@@ -115,6 +121,11 @@ export class EventStream {
         resolve(true);
       });
     });
+  }
+
+  /** Groups the server refused on the current session. */
+  refusedGroups(): ReadonlySet<string> {
+    return new Set(this.refused.keys());
   }
 
   /** Drop the socket and start over with a new session (e.g. after the subscription changed). */
@@ -217,13 +228,15 @@ export class EventStream {
       return;
     }
     if (reply.status !== 200 && reply.status !== 201) throw replyError('startSession', reply);
-    const first = this.sessionId === null;
-    this.sessionId = reply.sessionId ?? null;
+    const first = this.sessionId === null && this.counters.get('sessions_new') === 0;
+    // A session is kept (and later resumed) only once its subscriptions are in place: a session
+    // whose addSubscription failed would resume with 200 and deliver nothing, ever.
+    this.sessionId = null;
     this.lastEventId = null;
     this.forceNewSession = false;
+    this.refused = await subscribeGroups(conn, this.o.subscriptions(), this.o.commandTimeoutMs, this.o.log, this.loggedRefusals);
+    this.sessionId = reply.sessionId ?? null;
     this.counters.inc('sessions_new');
-    const sub = await conn.command('addSubscription', { filters: this.o.filters() }, this.o.commandTimeoutMs);
-    if (sub.status < 200 || sub.status >= 300) throw replyError('addSubscription', sub);
     const reason = first ? 'initial baseline' : canResume ? 'resume refused: new session' : 'new session after reconnect';
     if (!first) this.o.log.info({ session_id: this.sessionId, reason }, 'events: new session; re-subscribed, re-baselining');
     this.markSubscribed();
@@ -290,8 +303,7 @@ export async function oneShotState(o: Omit<EventStreamOptions, 'onEvents' | 'onB
   try {
     const s = await conn.command('startSession', { sessionId: '', eventId: '' }, o.commandTimeoutMs);
     if (s.status !== 200 && s.status !== 201) throw replyError('startSession', s);
-    const sub = await conn.command('addSubscription', { filters: o.filters() }, o.commandTimeoutMs);
-    if (sub.status < 200 || sub.status >= 300) throw replyError('addSubscription', sub);
+    await subscribeGroups(conn, o.subscriptions(), o.commandTimeoutMs, o.log, new Set());
     const r = await conn.command('getState', {}, o.getStateTimeoutMs);
     if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
     return parseStates(r);
