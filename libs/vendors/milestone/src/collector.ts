@@ -12,6 +12,7 @@ import { parseMilestoneConfig, type MilestoneConfig } from './config';
 import { COMMUNICATION_MEANING, parseSource, sourceKey, type DeviceResourceType } from './constants';
 import { subscriptionGroups } from './events-ws/filters';
 import { EventStream, oneShotState } from './events-ws/event-stream';
+import { GroupFallback } from './events-ws/group-fallback';
 import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES, type RsTypes } from './events-ws/rs-event-types';
 import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
 import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type RecordingServerProbe, type StatusContext } from './raw-schema';
@@ -55,6 +56,8 @@ export class MilestoneCollector implements VendorCollector {
   private rsTypes: RsTypes = { ...NO_RS_TYPES };
   private readonly notRsTypes = new Set<string>();
   private readonly probes = new Map<string, RecordingServerProbe>();
+  /** Channels of subscription groups the server refused: polled through their hardware's state. */
+  private readonly fallback = new GroupFallback();
   private recordingServers: RecordingServer[] = [];
   private lastInventory: InventoryStats | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -121,7 +124,7 @@ export class MilestoneCollector implements VendorCollector {
         const relevant = await this.absorb(rows);
         this.stateFresh = true;
         await this.untilInventoryKnown();
-        await this.publishRows(relevant, reason, this.requireHooks().raw);
+        await this.publishRows([...relevant, ...this.fallback.rows(this.states)], reason, this.requireHooks().raw);
       },
       onGap: (reason) => this.hooks?.requestReconcile(reason),
       onLink: (link) => {
@@ -164,6 +167,7 @@ export class MilestoneCollector implements VendorCollector {
         gateway: this.urls.root,
         version: this.lastInventory?.site_version ?? null,
         session_id: s.session_id,
+        subscriptions_refused: s.subscriptions_refused,
         last_event_id: s.last_event_id,
         connected_since: s.connected_since,
         recording_server_event_types: this.rsTypes,
@@ -200,6 +204,7 @@ export class MilestoneCollector implements VendorCollector {
         async (d) => {
           const key = sourceKey(d.resourceType, itemId(d.item as { id?: string }));
           if (this.isConfigDisabled(d)) disabled.add(key);
+          this.fallback.note(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups());
           if (d.resourceType === 'recordingServers') {
             const rs = RecordingServer.safeParse(d.item);
             if (rs.success) rsList.push(rs.data);
@@ -211,6 +216,7 @@ export class MilestoneCollector implements VendorCollector {
         this.disabled = disabled;
         this.recordingServers = rsList;
         this.lastInventory = stats;
+        this.fallback.commit();
         this.lastError = null;
         this.inventoryDone = true;
         this.markInventoryKnown();
@@ -232,7 +238,7 @@ export class MilestoneCollector implements VendorCollector {
     const id = key.slice(key.indexOf('/') + 1);
     return {
       ...d,
-      state: this.stateFresh ? (this.states.get(key) ?? null) : null,
+      state: this.stateFresh ? (this.states.get(key) ?? this.fallback.stateOf(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups(), this.states)) : null,
       probe: d.resourceType === 'recordingServers' ? (this.probes.get(id) ?? null) : null,
       recordingServerTypes: { responding: this.rsTypes.responding, notResponding: this.rsTypes.notResponding },
     };
@@ -259,6 +265,7 @@ export class MilestoneCollector implements VendorCollector {
             handshakeTimeoutMs: Math.min(this.cfg.request_timeout, 30_000),
           });
       if (!signal.aborted) published += await this.publishState(rows, `poll: ${reason}`, raw);
+      if (!signal.aborted) published += await this.publishRows(this.fallback.rows(this.states), `poll: ${reason} (hardware state of refused groups)`, raw);
     } catch (e) {
       failure = e;
     }
@@ -460,6 +467,7 @@ export class MilestoneCollector implements VendorCollector {
   private probeNeeded(): boolean {
     if (this.cfg.recording_server_probe === 'always') return true;
     if (this.cfg.recording_server_probe === 'never') return false;
+    if (this.stream.refusedGroups().has('recordingServers')) return true;
     return this.rsTypes.responding.length === 0 && this.rsTypes.notResponding.length === 0;
   }
 
