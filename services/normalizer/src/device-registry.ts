@@ -285,6 +285,8 @@ export class DeviceRegistry {
     }
     if (obs.status === e.status) {
       e.status_at = obs.timestamp;
+      // "Unknown, and why" (e.g. the server has no live state): the why is kept for `edge devices`.
+      if (obs.status === 'unknown' && obs.reason) e.reason = obs.reason;
       this.write(e, out);
       out.outcomes.push('repeat');
       return;

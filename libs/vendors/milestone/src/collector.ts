@@ -17,6 +17,7 @@ import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES,
 import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
 import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type RecordingServerProbe, type StatusContext } from './raw-schema';
 import { probeRecordingServer } from './rs-probe';
+import { LiveStateGate } from './live-state';
 
 /** Pending status publishes beyond this are dropped and a reconcile poll is requested instead. */
 const MAX_QUEUED_PUBLISHES = 50_000;
@@ -58,6 +59,8 @@ export class MilestoneCollector implements VendorCollector {
   private readonly probes = new Map<string, RecordingServerProbe>();
   /** Channels of subscription groups the server refused: polled through their hardware's state. */
   private readonly fallback = new GroupFallback();
+  /** Server version and whether it has live state (2023 R3+). */
+  readonly live = new LiveStateGate();
   private recordingServers: RecordingServer[] = [];
   private lastInventory: InventoryStats | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -136,12 +139,15 @@ export class MilestoneCollector implements VendorCollector {
   async start(hooks: CollectorHooks): Promise<void> {
     this.hooks = hooks;
     if (this.cfg.tls.insecure) this.log.warn({ base_url: this.urls.root }, 'TLS certificate verification is OFF for this XProtect system (tls.insecure: true)');
+    // Below 2023 R3 there is no Events and State API: no socket attempts at all.
+    const live = await this.live.read(this.api, this.log, Math.min(this.cfg.request_timeout, 15_000));
     void (async () => {
-      await this.discoverRsTypes();
+      if (live) await this.discoverRsTypes();
       if (this.stopped) return;
-      this.stream.start();
+      if (live) this.stream.start();
       this.startProbes();
     })();
+    if (!live) return;
     // Returning once the baseline is in the cache lets the startup inventory carry live state.
     const deadline = Date.now() + START_WAIT_MS;
     if (await this.stream.waitSubscribed(START_WAIT_MS)) while (!this.stateFresh && !this.stopped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -158,14 +164,18 @@ export class MilestoneCollector implements VendorCollector {
   state(): CollectorState {
     const s = this.stream.state();
     const auth = this.auth.state();
-    const connection = auth.refused ? 'auth_failed' : s.events === 'subscribed' ? 'connected' : s.events === 'auth_failed' ? 'auth_failed' : s.events === 'stopped' ? 'disconnected' : 'connecting';
+    const unsupported = this.live.unsupported;
+    const connection = auth.refused ? 'auth_failed' : s.events === 'subscribed' || (unsupported && this.lastError === null) ? 'connected' : s.events === 'auth_failed' ? 'auth_failed' : s.events === 'stopped' ? 'disconnected' : 'connecting';
     return {
       connection,
-      events: s.events,
-      last_error: auth.refused ?? (s.events === 'subscribed' ? this.lastError : (s.last_error ?? this.lastError)),
+      events: unsupported ? 'unsupported' : s.events,
+      last_error: auth.refused ?? (s.events === 'subscribed' || unsupported ? this.lastError : (s.last_error ?? this.lastError)),
+      notices: [this.live.notice()].filter((n): n is string => n !== null),
       details: {
         gateway: this.urls.root,
-        version: this.lastInventory?.site_version ?? null,
+        version: this.live.version?.raw ?? this.lastInventory?.site_version ?? null,
+        release: this.live.version?.release ?? null,
+        live_state: this.live.notice() ?? (this.live.supported ? 'available' : 'unknown'),
         session_id: s.session_id,
         subscriptions_refused: s.subscriptions_refused,
         last_event_id: s.last_event_id,
@@ -189,6 +199,7 @@ export class MilestoneCollector implements VendorCollector {
   async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
     const disabled = new Set<string>();
     const rsList: RecordingServer[] = [];
+    const unavailable: string[] = [];
     try {
       const stats = await streamInventory(
         this.api,
@@ -204,6 +215,7 @@ export class MilestoneCollector implements VendorCollector {
         async (d) => {
           const key = sourceKey(d.resourceType, itemId(d.item as { id?: string }));
           if (this.isConfigDisabled(d)) disabled.add(key);
+          if (this.live.unsupported && d.resourceType !== 'recordingServers') unavailable.push(key);
           this.fallback.note(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups());
           if (d.resourceType === 'recordingServers') {
             const rs = RecordingServer.safeParse(d.item);
@@ -220,6 +232,7 @@ export class MilestoneCollector implements VendorCollector {
         this.lastError = null;
         this.inventoryDone = true;
         this.markInventoryKnown();
+        if (unavailable.length) await this.live.publishUnavailable(this.requireHooks().raw, unavailable, this.cfg.state_chunk_rows, (i) => `unavailable:${randomUUID()}:${i}`);
       }
     } catch (e) {
       this.lastError = describeError(e);
@@ -247,6 +260,8 @@ export class MilestoneCollector implements VendorCollector {
   // ---------------------------------------------------------------- status
 
   async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
+    // Below 2023 R3 only the recording-server probe has anything to poll.
+    if (this.live.unsupported) return { devices: this.probeNeeded() && !signal.aborted ? await this.probeAll(raw, true).catch(() => 0) : 0 };
     let published = 0;
     let failure: unknown = null;
     try {

@@ -154,6 +154,8 @@ export const MilestoneStatusPayload = z.discriminatedUnion('kind', [
   }),
   /** Fallback reachability probe of one recording server. */
   z.object({ kind: z.literal('probe'), probe: RecordingServerProbe }),
+  /** No live state for these sources (`cameras/<guid>`), and why (e.g. the server predates the Events and State API). */
+  z.object({ kind: z.literal('unavailable'), reason: z.string().min(1), observedAt: z.string().min(1), sources: z.array(z.string().min(1)) }),
 ]);
 export type MilestoneStatusPayload = z.infer<typeof MilestoneStatusPayload>;
 export type MilestoneStatusPayloadInput = z.input<typeof MilestoneStatusPayload>;

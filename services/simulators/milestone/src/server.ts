@@ -68,6 +68,12 @@ const DEFAULTS = {
   disabledRatio: 0.03,
 };
 
+/** `23.3` and later (version strings like `23.2.0.1`, `25.1.1804.0`). */
+export function hasEventsAndState(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 3);
+}
+
 const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -354,6 +360,8 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
     };
     const path = new URL(req.url ?? '/', 'http://sim').pathname.toLowerCase().replace(/\/+$/, '');
     if (path !== '/api/ws/events/v1') return reject(404, 'Not Found');
+    // The Events and State WebSocket API exists from XProtect 2023 R3 (Milestone's protocol samples, ESS README).
+    if (!hasEventsAndState(model.shape.version)) return reject(404, 'Not Found');
     const f = faults.take('ws', path);
     if (f) return reject(f.status, f.status === 503 ? 'Service Unavailable' : 'Internal Server Error');
     const auth = idp.check(req.headers.authorization);
