@@ -26,6 +26,8 @@ export const subjects = {
   cmdStatus: (siteId: string) => `edge.${token('site id', siteId)}.cmd.status`,
   cmdDlq: (siteId: string) => `edge.${token('site id', siteId)}.cmd.dlq`,
   cmdDevices: (siteId: string) => `edge.${token('site id', siteId)}.cmd.devices`,
+  /** Apply the removals the normalizer's removal guard holds for one system. */
+  cmdConfirmRemovals: (siteId: string) => `edge.${token('site id', siteId)}.cmd.confirm-removals`,
   /** Per-service status replies gathered by cmd.status (scatter/gather). */
   cmdStatusService: (siteId: string, service: string) => `edge.${token('site id', siteId)}.svc.${token('service', service)}.status`,
 } as const;

@@ -92,7 +92,9 @@ export class Heartbeat {
     for (const r of replies) {
       const p = StatusReply.safeParse(r);
       if (!p.success || p.data.service === this.rt.service) continue;
-      for (const s of p.data.status.systems ?? []) {
+      // A collector answers `systems` at the top; other services (the normalizer) within their own section.
+      const nested = Object.values(p.data.status).flatMap((v) => (v && typeof v === 'object' && Array.isArray((v as { systems?: unknown }).systems) ? ((v as { systems: unknown[] }).systems) : []));
+      for (const s of [...(p.data.status.systems ?? []), ...nested]) {
         const sp = SystemStatus.safeParse(s);
         if (!sp.success) continue;
         const prev = reported.get(sp.data.system_id);

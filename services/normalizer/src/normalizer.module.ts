@@ -34,6 +34,8 @@ export interface NormalizerModuleOptions {
   consumer?: Pick<ConsumerBinding, 'stream' | 'durable'>;
 }
 
+const ConfirmRemovalsRequest = z.object({ system: z.string().min(1) });
+
 const ConsumerInfoReply = z.object({
   num_ack_pending: z.number().int().nonnegative(),
   config: z.object({ ack_wait: z.number().nonnegative().optional() }),
@@ -80,6 +82,14 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
       const q = DevicesCommandRequest.safeParse(body ?? {});
       if (!q.success) return { ok: false, service: 'normalizer', error: q.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ') };
       return { ok: true, service: 'normalizer', ...this.normalizer.registry.query(q.data) };
+    }
+
+    /** `edge.<site>.cmd.confirm-removals` `{system}`: apply the removals the removal guard holds. */
+    @MessagePattern('cmd.confirm-removals')
+    async confirmRemovals(@Payload() body: unknown): Promise<{ ok: boolean; service: string; removed?: number; error?: string }> {
+      const q = ConfirmRemovalsRequest.safeParse(body ?? {});
+      if (!q.success) return { ok: false, service: 'normalizer', error: 'expected {"system": "<system id>"}' };
+      return { service: 'normalizer', ...(await this.normalizer.confirmRemovals(q.data.system)) };
     }
   }
 

@@ -32,6 +32,8 @@ export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPo
   gatewayTokenPath?: boolean;
   /** Answer every page with the whole collection, as servers that don't page do. */
   ignorePaging?: boolean;
+  /** Honour `size` but answer every `page` with the first one. */
+  ignorePage?: boolean;
   /** 2023 R2 style: coverage*, recordingFramerate as strings. */
   numbersAsStrings?: boolean;
   resumeWindowMs?: number;
@@ -52,6 +54,8 @@ export interface MilestoneSimulator {
   readonly wsUrl: string;
   readonly port: number;
   readonly control: SimControl;
+  /** Listing misbehaviour, switchable at run time (same as `POST /_sim/listing`). */
+  readonly listing: { ignorePage: boolean; shrinkNextSyncs: number };
   readonly model: SiteModel;
   readonly username: string;
   readonly password: string;
@@ -199,6 +203,9 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
   });
   const restOptions: RestOptions = {
     ignorePaging: opts.ignorePaging ?? false,
+    ignorePage: opts.ignorePage ?? false,
+    shrinkNextSyncs: 0,
+    shrinking: false,
     numbersAsStrings: opts.numbersAsStrings ?? false,
     rsEventTypesDiscoverable: opts.rsEventTypesDiscoverable ?? true,
     driverSettingsDelayMs: opts.driverSettingsDelayMs ?? 0,
@@ -317,6 +324,11 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
           scope: ['rest', 'token', 'ws', 'all'].includes(String(body.scope)) ? (body.scope as 'rest') : 'rest',
         });
         return ok();
+      case 'listing':
+        // {"ignore_page": bool, "shrink_syncs": n}: paging misbehaviour and shrunk listings (lost rights).
+        if (typeof body.ignore_page === 'boolean') restOptions.ignorePage = body.ignore_page;
+        if (body.shrink_syncs !== undefined) restOptions.shrinkNextSyncs = Math.max(0, num('shrink_syncs', 0)!);
+        return ok({ ignore_page: restOptions.ignorePage, shrink_syncs: restOptions.shrinkNextSyncs });
       case 'fail-add-subscription':
         control.failAddSubscription(num('count', 1));
         return ok();
@@ -389,6 +401,7 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
     wsUrl: `${opts.tls ? 'wss' : 'ws'}://${publicHost}:${port}/api/ws/events/v1`,
     port,
     control,
+    listing: restOptions,
     model,
     username,
     password,
