@@ -301,6 +301,22 @@ export class MilestoneCollector implements VendorCollector {
     clearTimeout(timer);
   }
 
+  /**
+   * Rows whose meaning is certain now. A Communication Stopped means `disabled` or `offline`
+   * depending on configuration, which only an inventory of this process knows: such rows wait
+   * (bounded) for the first inventory, and are dropped if it still has not come — else a
+   * restart with state rows newer than the last sync (a recording server restarted meanwhile)
+   * would report disabled devices offline and then disabled again.
+   */
+  private async configKnownFor(rows: EssEvent[]): Promise<EssEvent[]> {
+    const stopped = (r: EssEvent) => COMMUNICATION_MEANING[r.type.toLowerCase()] === 'stopped';
+    if (this.inventoryDone || !rows.some(stopped)) return rows;
+    await this.untilInventoryKnown();
+    if (this.inventoryDone) return rows;
+    this.counters.inc('stopped_rows_held_back', rows.filter(stopped).length);
+    return rows.filter((r) => !stopped(r));
+  }
+
   private requireHooks(): CollectorHooks {
     if (!this.hooks) throw new Error('collector not started');
     return this.hooks;
@@ -385,7 +401,7 @@ export class MilestoneCollector implements VendorCollector {
 
   private async publishEvent(ev: EssEvent, raw: RawPublisher): Promise<void> {
     const rel = this.relevant(ev);
-    if (!rel) {
+    if (!rel || !(await this.configKnownFor([ev])).length) {
       this.counters.inc('events_ignored');
       return;
     }
@@ -426,7 +442,8 @@ export class MilestoneCollector implements VendorCollector {
     return relevant;
   }
 
-  private async publishRows(relevant: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
+  private async publishRows(rows: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
+    const relevant = await this.configKnownFor(rows);
     if (relevant.length === 0) return 0;
     const size = this.cfg.state_chunk_rows;
     const parts = Math.ceil(relevant.length / size);

@@ -1,7 +1,7 @@
 import type { EssHub } from './ess-hub';
 import type { IdentityProvider, UserState } from './idp';
 import type { DeviceTruth, SimDevice, SiteModel } from './model';
-import { SiteModel as Model } from './model';
+import { SiteModel as Model, dotnetTime } from './model';
 import type { Faults, LedgerEntry, SimStats } from './state';
 import { CHILD_TYPES, T, type DeviceType } from './vocabulary';
 
@@ -142,6 +142,29 @@ export class SimControl {
 
   recordingServerUp(id: string, cause = 'control'): LedgerEntry[] {
     return this.setRs(id, 'responding', cause);
+  }
+
+  /**
+   * The recording server restarted (service restart, Windows update): it reports the state of
+   * its hardware and channels afresh, so every state row of theirs begins now — statuses are
+   * unchanged. A disabled camera's Communication Stopped row then is newer than anything the
+   * edge saw before.
+   */
+  restartRecordingServer(id: string): number {
+    const rs = this.dev('recordingServers', id);
+    const now = dotnetTime(Date.now(), 0);
+    const st = this.d.model.rsState.get(rs.id)!;
+    this.d.model.rsState.set(rs.id, { ...st, time: now });
+    let n = 0;
+    for (const hw of this.d.model.hardware.filter((h) => h.parent?.id === rs.id)) {
+      for (const key of [`hardware/${hw.id}`, ...(this.d.model.childrenOf.get(hw.id) ?? [])]) {
+        const c = this.d.model.comm.get(key);
+        if (!c) continue;
+        this.d.model.comm.set(key, { ...c, time: now });
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Error/restored `times` times, `intervalMs` apart; ends restored. */

@@ -303,6 +303,7 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
       const rt = resourceTypeOf(type);
       if (action === 'comm-error' || action === 'down') return ok({ changes: control.commError(rt, id) });
       if (action === 'comm-restored' || action === 'restored' || action === 'up') return ok({ changes: control.commRestored(rt, id) });
+      if (action === 'restart') return ok({ renewed: control.restartRecordingServer(id) });
       if (action === 'flap') return ok({ changes: await control.flap(rt, id, { times: num('times'), intervalMs: num('interval_ms') }) });
       throw new SimError(404, `unknown action "${action}"`);
     }
