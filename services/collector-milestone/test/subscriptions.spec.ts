@@ -82,4 +82,25 @@ describe('collector-milestone: Events and State subscriptions', () => {
     // The periodic status poll publishes the refused groups' state too.
     await waitFor(() => seen.some((s) => s.status.kind === 'state' && s.status.reason.includes('refused groups') && s.status.states.some((row) => row.source === `speakers/${speaker.id}`)));
   });
+
+  it('getState on a large site: the timeout grows with the camera count and /status says a baseline is in progress', async () => {
+    // 80 cameras × 50 ms = 4 s, above the configured 1 s; the server takes 2.5 s to answer.
+    ctx = await rigWithTap({ sim: { hardware: 40, recordingServers: 1 }, system: { get_state_timeout: '1s', get_state_timeout_per_camera: '50ms' } });
+    const { rig, state } = ctx;
+    await waitFor(async () => (await state()).events === 'subscribed');
+    expect((await rig.post('/sync', { wait: true })).body.ok).toBe(true);
+    const before = ((await state()).details.stream as Record<string, number>).baselines ?? 0;
+    rig.sim.control.slowGetState(2_500);
+    rig.sim.control.refuseResume(1);
+    rig.sim.control.dropSockets();
+    const during = await waitFor(async () => {
+      const st = await state();
+      return typeof st.details.baseline === 'string' ? st : undefined;
+    });
+    expect(during.details.baseline).toMatch(/getState in progress since .* \(timeout 4 s\)/);
+    await waitFor(async () => (((await state()).details.stream as Record<string, number>).baselines ?? 0) > before, 30_000);
+    const st = await state();
+    expect((st.details.stream as Record<string, number>).baselines_failed ?? 0).toBe(0);
+    expect(st.details.baseline).toBeNull();
+  });
 });

@@ -16,8 +16,9 @@ import { GroupFallback } from './events-ws/group-fallback';
 import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES, type RsTypes } from './events-ws/rs-event-types';
 import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
 import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type RecordingServerProbe, type StatusContext } from './raw-schema';
-import { probeRecordingServer } from './rs-probe';
+import { judgeProbe, probeRecordingServer } from './rs-probe';
 import { LiveStateGate } from './live-state';
+import { DriverSettingsCache } from './driver-settings-cache';
 
 /** Pending status publishes beyond this are dropped and a reconcile poll is requested instead. */
 const MAX_QUEUED_PUBLISHES = 50_000;
@@ -57,10 +58,13 @@ export class MilestoneCollector implements VendorCollector {
   private rsTypes: RsTypes = { ...NO_RS_TYPES };
   private readonly notRsTypes = new Set<string>();
   private readonly probes = new Map<string, RecordingServerProbe>();
+  /** Recording servers this process has reached by probe (a failure after that is `offline`). */
+  private readonly reached = new Set<string>();
   /** Channels of subscription groups the server refused: polled through their hardware's state. */
   private readonly fallback = new GroupFallback();
   /** Server version and whether it has live state (2023 R3+). */
   readonly live = new LiveStateGate();
+  private readonly driverCache: DriverSettingsCache;
   private recordingServers: RecordingServer[] = [];
   private lastInventory: InventoryStats | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -88,6 +92,7 @@ export class MilestoneCollector implements VendorCollector {
       this.markInventoryKnown = resolve;
     });
     this.urls = gatewayUrls(cfg.base_url);
+    this.driverCache = new DriverSettingsCache(cfg.driver_settings_ttl);
     this.tls = tlsOptionsFrom(cfg.tls);
     this.http = new HttpTransport({ tls: this.tls, timeoutMs: cfg.request_timeout, maxSockets: Math.max(16, cfg.driver_settings_concurrency * 2) });
     this.auth = new IdpAuth({
@@ -115,7 +120,7 @@ export class MilestoneCollector implements VendorCollector {
       subscriptions: () => this.subscriptions(),
       resumeWindowMs: cfg.resume_window,
       commandTimeoutMs: cfg.command_timeout,
-      getStateTimeoutMs: cfg.get_state_timeout,
+      getStateTimeoutMs: () => this.getStateTimeout(),
       maxPayloadBytes: cfg.ws_max_payload,
       pingIntervalMs: cfg.ws_ping_interval,
       handshakeTimeoutMs: Math.min(cfg.request_timeout, 30_000),
@@ -176,13 +181,14 @@ export class MilestoneCollector implements VendorCollector {
         version: this.live.version?.raw ?? this.lastInventory?.site_version ?? null,
         release: this.live.version?.release ?? null,
         live_state: this.live.notice() ?? (this.live.supported ? 'available' : 'unknown'),
+        baseline: s.get_state_in_progress ? `getState in progress since ${s.get_state_in_progress.since} (timeout ${Math.round(s.get_state_in_progress.timeout_ms / 1000)} s)` : null,
         session_id: s.session_id,
         subscriptions_refused: s.subscriptions_refused,
         last_event_id: s.last_event_id,
         connected_since: s.connected_since,
         recording_server_event_types: this.rsTypes,
         recording_server_probe: this.probeNeeded() ? 'active' : 'off',
-        probes: [...this.probes.values()].map((p) => ({ id: p.recordingServerId, responding: p.responding, at: p.probedAt })),
+        probes: [...this.probes.values()].map((p) => ({ id: p.recordingServerId, responding: p.responding, unknown: p.unknownReason ?? null, at: p.probedAt })),
         known_states: this.states.size,
         state_fresh: this.stateFresh,
         publish_queue: this.queued,
@@ -207,6 +213,7 @@ export class MilestoneCollector implements VendorCollector {
           pageSize: this.cfg.page_size,
           driverSettingsConcurrency: this.cfg.driver_settings_concurrency,
           fetchDriverSettings: this.cfg.driver_settings,
+          driverSettingsCache: this.driverCache,
           cameraGroups: this.cfg.camera_groups,
           childTypes: this.cfg.child_types,
           signal,
@@ -274,7 +281,7 @@ export class MilestoneCollector implements VendorCollector {
             log: this.log,
             subscriptions: () => this.subscriptions(),
             commandTimeoutMs: this.cfg.command_timeout,
-            getStateTimeoutMs: this.cfg.get_state_timeout,
+            getStateTimeoutMs: () => this.getStateTimeout(),
             maxPayloadBytes: this.cfg.ws_max_payload,
             pingIntervalMs: this.cfg.ws_ping_interval,
             handshakeTimeoutMs: Math.min(this.cfg.request_timeout, 30_000),
@@ -315,6 +322,11 @@ export class MilestoneCollector implements VendorCollector {
     if (this.inventoryDone) return rows;
     this.counters.inc('stopped_rows_held_back', rows.filter(stopped).length);
     return rows.filter((r) => !stopped(r));
+  }
+
+  /** getState timeout: the configured one, or more on a large site (it answers after minutes). */
+  private getStateTimeout(): number {
+    return Math.max(this.cfg.get_state_timeout, (this.lastInventory?.devices.cameras ?? 0) * this.cfg.get_state_timeout_per_camera);
   }
 
   private requireHooks(): CollectorHooks {
@@ -522,12 +534,12 @@ export class MilestoneCollector implements VendorCollector {
       });
     }
     const targets = this.recordingServers.filter((rs) => !flagFalse(rs.enabled));
-    const results = await Promise.all(targets.map((rs) => probeRecordingServer(rs, this.cfg.probe_timeout)));
+    const results = (await Promise.all(targets.map((rs) => probeRecordingServer(rs, this.cfg.probe_timeout)))).map((p) => judgeProbe(p, this.reached));
     let n = 0;
     for (const p of results) {
       const prev = this.probes.get(p.recordingServerId);
       this.probes.set(p.recordingServerId, p);
-      if (!all && prev && prev.responding === p.responding) continue;
+      if (!all && prev && prev.responding === p.responding && prev.unknownReason === p.unknownReason) continue;
       const payload: MilestoneStatusPayloadInput = { kind: 'probe', probe: p };
       await this.enqueue(() => raw.status(payload, `probe:${p.recordingServerId}:${p.responding}:${p.probedAt}`));
       n++;

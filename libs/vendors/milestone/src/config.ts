@@ -27,6 +27,7 @@ export const MilestoneExtras = z
       .describe('token endpoint path or URL; unset → /API/IDP/connect/token, then /IDP/connect/token, then .well-known discovery'),
     page_size: z.number().int().min(1).max(2000).default(500).describe('`size` of paged list calls (`page` is 0-based); servers that ignore paging are tolerated'),
     driver_settings: z.boolean().default(true).describe('read MAC, firmware and serial from /hardware/{id}/hardwareDriverSettings'),
+    driver_settings_ttl: Duration.default(86_400_000).describe('reuse a hardware\'s driver settings while its lastModified is unchanged, for at most this long'),
     driver_settings_concurrency: z.number().int().min(1).max(32).default(8).describe('parallel hardwareDriverSettings calls'),
     camera_groups: z.boolean().default(true).describe('camera-group path as device location'),
     child_types: z
@@ -36,7 +37,8 @@ export const MilestoneExtras = z
     request_timeout: Duration.default(180_000).describe('per REST call (a live /hardware listing took >30 s)'),
     retry_for: Duration.default(120_000).describe('retry a failing REST call (5xx, 429, network) for this long'),
     command_timeout: Duration.default(30_000).describe('WebSocket command reply timeout'),
-    get_state_timeout: Duration.default(300_000).describe('getState reply timeout (1–2 min to first byte seen at 2 600 cameras)'),
+    get_state_timeout: Duration.default(300_000).describe('getState reply timeout at least (1–2 min to first byte seen at 2 600 cameras)'),
+    get_state_timeout_per_camera: Duration.default(100).describe('getState timeout grows with the site: this much per camera of the last inventory, when that is more'),
     ws_max_payload: ByteSize.default(256 * 1024 * 1024).describe('largest WebSocket message accepted (getState answers are MBs)'),
     ws_ping_interval: Duration.default(30_000).describe('liveness ping of the events socket (paused while a command is outstanding)'),
     resume_window: Duration.default(30_000).describe('reconnect within this window resumes the events session'),
@@ -109,6 +111,8 @@ export function configReference(): string {
     'probe_interval',
     'probe_timeout',
     'baseline_inventory_wait',
+    'driver_settings_ttl',
+    'get_state_timeout_per_camera',
   ]);
   const defaults = MilestoneExtras.parse({});
   for (const [key, schema] of Object.entries(MilestoneExtras.shape)) {

@@ -103,6 +103,8 @@ export const RecordingServerProbe = z.object({
   responding: z.boolean(),
   probedAt: z.string().min(1),
   error: z.string().nullish(),
+  /** Set when the probe cannot tell up from down (host does not resolve, never reached from here): the status is `unknown` with this reason. */
+  unknownReason: z.string().nullish(),
 });
 export type RecordingServerProbe = z.infer<typeof RecordingServerProbe>;
 

@@ -167,6 +167,13 @@ export class SimControl {
     return n;
   }
 
+  /** A configuration change of a hardware (e.g. its driver settings were edited): its `lastModified` moves to now. */
+  touchHardware(id: string): string {
+    const hw = this.dev('hardware', id);
+    hw.obj.lastModified = dotnetTime(Date.now(), 0);
+    return String(hw.obj.lastModified);
+  }
+
   /** Error/restored `times` times, `intervalMs` apart; ends restored. */
   async flap(type: string, id: string, o: { times?: number; intervalMs?: number } = {}): Promise<LedgerEntry[]> {
     const out: LedgerEntry[] = [];

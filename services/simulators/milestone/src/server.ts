@@ -304,6 +304,7 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
       if (action === 'comm-error' || action === 'down') return ok({ changes: control.commError(rt, id) });
       if (action === 'comm-restored' || action === 'restored' || action === 'up') return ok({ changes: control.commRestored(rt, id) });
       if (action === 'restart') return ok({ renewed: control.restartRecordingServer(id) });
+      if (action === 'touch') return ok({ lastModified: control.touchHardware(id) });
       if (action === 'flap') return ok({ changes: await control.flap(rt, id, { times: num('times'), intervalMs: num('interval_ms') }) });
       throw new SimError(404, `unknown action "${action}"`);
     }

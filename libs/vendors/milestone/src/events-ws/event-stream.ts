@@ -20,7 +20,8 @@ export interface EventStreamOptions {
   /** Reconnect within this window resumes the session (the gateway keeps it 30 s, §5.4). */
   resumeWindowMs: number;
   commandTimeoutMs: number;
-  getStateTimeoutMs: number;
+  /** getState reply timeout; a function when it scales with the site (minutes to first byte on large sites). */
+  getStateTimeoutMs: number | (() => number);
   maxPayloadBytes: number;
   pingIntervalMs: number;
   handshakeTimeoutMs: number;
@@ -70,6 +71,8 @@ export class EventStream {
   private forceNewSession = false;
   /** Optional groups the server refused on the current session (their devices are polled). */
   private refused: RefusedGroups = new Map();
+  /** A getState outstanding since then (a large site takes minutes to answer). */
+  private stateSince: { at: number; timeoutMs: number } | null = null;
   private readonly loggedRefusals = new Set<string>();
 
   constructor(private readonly o: EventStreamOptions) {}
@@ -94,6 +97,7 @@ export class EventStream {
     connected_since: string | null;
     last_error: string | null;
     subscriptions_refused: Record<string, string>;
+    get_state_in_progress: { since: string; timeout_ms: number } | null;
     counters: Record<string, number>;
   } {
     return {
@@ -103,6 +107,7 @@ export class EventStream {
       connected_since: this.connectedSince ? new Date(this.connectedSince).toISOString() : null,
       last_error: this.lastError,
       subscriptions_refused: Object.fromEntries(this.refused),
+      get_state_in_progress: this.stateSince ? { since: new Date(this.stateSince.at).toISOString(), timeout_ms: this.stateSince.timeoutMs } : null,
       counters: this.counters.snapshot(),
     };
   }
@@ -139,8 +144,10 @@ export class EventStream {
   getState(): Promise<EssEvent[]> {
     const conn = this.conn;
     if (!conn || !this.subscribed) return Promise.reject(retryable('ws_not_subscribed', 'events socket is not subscribed'));
+    const timeoutMs = timeoutOf(this.o.getStateTimeoutMs);
+    if (!this.stateInflight) this.stateSince = { at: Date.now(), timeoutMs };
     this.stateInflight ??= conn
-      .command('getState', {}, this.o.getStateTimeoutMs)
+      .command('getState', {}, timeoutMs)
       .then((r) => {
         if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
         this.counters.inc('get_state');
@@ -148,6 +155,7 @@ export class EventStream {
       })
       .finally(() => {
         this.stateInflight = null;
+        this.stateSince = null;
       });
     return this.stateInflight;
   }
@@ -304,10 +312,14 @@ export async function oneShotState(o: Omit<EventStreamOptions, 'onEvents' | 'onB
     const s = await conn.command('startSession', { sessionId: '', eventId: '' }, o.commandTimeoutMs);
     if (s.status !== 200 && s.status !== 201) throw replyError('startSession', s);
     await subscribeGroups(conn, o.subscriptions(), o.commandTimeoutMs, o.log, new Set());
-    const r = await conn.command('getState', {}, o.getStateTimeoutMs);
+    const r = await conn.command('getState', {}, timeoutOf(o.getStateTimeoutMs));
     if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
     return parseStates(r);
   } finally {
     conn.close(1000, 'one-shot state done');
   }
+}
+
+function timeoutOf(t: number | (() => number)): number {
+  return typeof t === 'function' ? t() : t;
 }

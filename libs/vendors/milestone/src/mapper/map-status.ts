@@ -50,9 +50,9 @@ function observeProbe(p: RecordingServerProbe, ctx: MapContext): StatusObservati
   const id = p.recordingServerId.toLowerCase();
   return {
     device_id: milestoneDeviceId(ctx.system_id, 'recordingServers', id),
-    status: p.responding ? 'online' : 'offline',
+    status: p.unknownReason ? 'unknown' : p.responding ? 'online' : 'offline',
     timestamp: toUtcIso(p.probedAt) ?? ctx.observed_at,
-    reason: p.responding ? `probe: ${p.target} reachable` : `probe: ${p.target} unreachable${p.error ? ` (${p.error})` : ''}`,
+    reason: p.unknownReason ?? (p.responding ? `probe: ${p.target} reachable` : `probe: ${p.target} unreachable${p.error ? ` (${p.error})` : ''}`),
     observed_via: 'poll',
     native_event_id: null,
     native_type: 'recordingServers',
