@@ -15,19 +15,16 @@ import { EventStream, oneShotState } from './events-ws/event-stream';
 import { GroupFallback } from './events-ws/group-fallback';
 import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES, type RsTypes } from './events-ws/rs-event-types';
 import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
-import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type RecordingServerProbe, type StatusContext } from './raw-schema';
-import { judgeProbe, probeRecordingServer } from './rs-probe';
+import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type StatusContext } from './raw-schema';
+import { flagFalse, RecordingServerProbes } from './rs-probes';
 import { LiveStateGate } from './live-state';
+import { collectorState } from './collector-state';
 import { DriverSettingsCache } from './driver-settings-cache';
 
 /** Pending status publishes beyond this are dropped and a reconcile poll is requested instead. */
 const MAX_QUEUED_PUBLISHES = 50_000;
 /** How long `start()` waits for the first subscription before returning (then it goes on in the background). */
 const START_WAIT_MS = 10_000;
-
-function flagFalse(v: unknown): boolean {
-  return v === false || (typeof v === 'string' && /^\s*false\s*$/i.test(v));
-}
 
 function timeMs(e: EssEvent): number {
   const iso = toUtcIso(e.time);
@@ -57,19 +54,15 @@ export class MilestoneCollector implements VendorCollector {
   private disabled = new Set<string>();
   private rsTypes: RsTypes = { ...NO_RS_TYPES };
   private readonly notRsTypes = new Set<string>();
-  private readonly probes = new Map<string, RecordingServerProbe>();
-  /** Recording servers this process has reached by probe (a failure after that is `offline`). */
-  private readonly reached = new Set<string>();
+  private readonly probes: RecordingServerProbes;
   /** Channels of subscription groups the server refused: polled through their hardware's state. */
   private readonly fallback = new GroupFallback();
   /** Server version and whether it has live state (2023 R3+). */
   readonly live = new LiveStateGate();
   private readonly driverCache: DriverSettingsCache;
-  private recordingServers: RecordingServer[] = [];
   private lastInventory: InventoryStats | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private queued = 0;
-  private probeTimer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
   private stopped = false;
   /** Resolves when the first inventory completed: from then on disabled devices are known. */
@@ -110,6 +103,13 @@ export class MilestoneCollector implements VendorCollector {
       timeoutMs: Math.min(cfg.request_timeout, 60_000),
     });
     this.api = new ConfigApiClient({ restBase: this.urls.rest, auth: this.auth, http: this.http, log, retryForMs: cfg.retry_for, timeoutMs: cfg.request_timeout });
+    this.probes = new RecordingServerProbes({
+      api: this.api,
+      cfg,
+      log,
+      eventTypesUsable: () => !this.stream.refusedGroups().has('recordingServers') && (this.rsTypes.responding.length > 0 || this.rsTypes.notResponding.length > 0),
+      enqueue: (task) => this.enqueue(task),
+    });
     const rt = cfg.recording_server_event_types;
     if (rt && (rt.responding.length || rt.not_responding.length)) this.rsTypes = { responding: rt.responding, notResponding: rt.not_responding, source: 'config' };
     this.stream = new EventStream({
@@ -150,7 +150,7 @@ export class MilestoneCollector implements VendorCollector {
       if (live) await this.discoverRsTypes();
       if (this.stopped) return;
       if (live) this.stream.start();
-      this.startProbes();
+      this.probes.start(() => this.hooks?.raw ?? null);
     })();
     if (!live) return;
     // Returning once the baseline is in the cache lets the startup inventory carry live state.
@@ -160,44 +160,31 @@ export class MilestoneCollector implements VendorCollector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probes.stop();
     await this.stream.stop();
     await Promise.race([this.chain.catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
     this.http.close();
   }
 
   state(): CollectorState {
-    const s = this.stream.state();
-    const auth = this.auth.state();
-    const unsupported = this.live.unsupported;
-    const connection = auth.refused ? 'auth_failed' : s.events === 'subscribed' || (unsupported && this.lastError === null) ? 'connected' : s.events === 'auth_failed' ? 'auth_failed' : s.events === 'stopped' ? 'disconnected' : 'connecting';
-    return {
-      connection,
-      events: unsupported ? 'unsupported' : s.events,
-      last_error: auth.refused ?? (s.events === 'subscribed' || unsupported ? this.lastError : (s.last_error ?? this.lastError)),
-      notices: [this.live.notice()].filter((n): n is string => n !== null),
+    return collectorState({
+      stream: this.stream,
+      auth: this.auth,
+      live: this.live,
+      lastError: this.lastError,
       details: {
         gateway: this.urls.root,
-        version: this.live.version?.raw ?? this.lastInventory?.site_version ?? null,
-        release: this.live.version?.release ?? null,
-        live_state: this.live.notice() ?? (this.live.supported ? 'available' : 'unknown'),
-        baseline: s.get_state_in_progress ? `getState in progress since ${s.get_state_in_progress.since} (timeout ${Math.round(s.get_state_in_progress.timeout_ms / 1000)} s)` : null,
-        session_id: s.session_id,
-        subscriptions_refused: s.subscriptions_refused,
-        last_event_id: s.last_event_id,
-        connected_since: s.connected_since,
+        ...(this.live.version ? {} : { version: this.lastInventory?.site_version ?? null }),
         recording_server_event_types: this.rsTypes,
-        recording_server_probe: this.probeNeeded() ? 'active' : 'off',
-        probes: [...this.probes.values()].map((p) => ({ id: p.recordingServerId, responding: p.responding, unknown: p.unknownReason ?? null, at: p.probedAt })),
+        recording_server_probe: this.probes.needed() ? 'active' : 'off',
+        probes: this.probes.summary(),
         known_states: this.states.size,
         state_fresh: this.stateFresh,
         publish_queue: this.queued,
-        token: { expires_at: auth.expires_at, token_url: auth.token_url, token_requests: auth.token_requests },
         last_inventory: this.lastInventory,
-        stream: s.counters,
         counters: this.counters.snapshot(),
       },
-    };
+    });
   }
 
   // ---------------------------------------------------------------- inventory
@@ -233,7 +220,7 @@ export class MilestoneCollector implements VendorCollector {
       );
       if (!signal.aborted) {
         this.disabled = disabled;
-        this.recordingServers = rsList;
+        this.probes.setServers(rsList);
         this.lastInventory = stats;
         this.fallback.commit();
         this.lastError = null;
@@ -259,7 +246,7 @@ export class MilestoneCollector implements VendorCollector {
     return {
       ...d,
       state: this.stateFresh ? (this.states.get(key) ?? this.fallback.stateOf(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups(), this.states)) : null,
-      probe: d.resourceType === 'recordingServers' ? (this.probes.get(id) ?? null) : null,
+      probe: d.resourceType === 'recordingServers' ? (this.probes.results.get(id) ?? null) : null,
       recordingServerTypes: { responding: this.rsTypes.responding, notResponding: this.rsTypes.notResponding },
     };
   }
@@ -268,7 +255,7 @@ export class MilestoneCollector implements VendorCollector {
 
   async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
     // Below 2023 R3 only the recording-server probe has anything to poll.
-    if (this.live.unsupported) return { devices: this.probeNeeded() && !signal.aborted ? await this.probeAll(raw, true).catch(() => 0) : 0 };
+    if (this.live.unsupported) return { devices: this.probes.needed() && !signal.aborted ? await this.probes.probeAll(raw, true).catch(() => 0) : 0 };
     let published = 0;
     let failure: unknown = null;
     try {
@@ -292,7 +279,7 @@ export class MilestoneCollector implements VendorCollector {
       failure = e;
     }
     if (this.rsTypes.source === 'none') await this.discoverRsTypes();
-    if (this.probeNeeded() && !signal.aborted) published += await this.probeAll(raw, true).catch(() => 0);
+    if (this.probes.needed() && !signal.aborted) published += await this.probes.probeAll(raw, true).catch(() => 0);
     if (failure) throw failure;
     return { devices: published };
   }
@@ -504,47 +491,6 @@ export class MilestoneCollector implements VendorCollector {
       if (errorKind(e) === 'auth') this.lastError = describeError(e);
       this.log.warn({ err: describeError(e) }, 'recording-server event type discovery failed; will retry at the next status poll');
     }
-  }
-
-  // ---------------------------------------------------------------- recording-server probe
-
-  private probeNeeded(): boolean {
-    if (this.cfg.recording_server_probe === 'always') return true;
-    if (this.cfg.recording_server_probe === 'never') return false;
-    if (this.stream.refusedGroups().has('recordingServers')) return true;
-    return this.rsTypes.responding.length === 0 && this.rsTypes.notResponding.length === 0;
-  }
-
-  private startProbes(): void {
-    if (this.cfg.recording_server_probe === 'never') return;
-    this.probeTimer = setInterval(() => {
-      if (!this.probeNeeded() || !this.hooks) return;
-      void this.probeAll(this.hooks.raw, false).catch((e) => this.log.warn({ err: describeError(e) }, 'recording-server probe failed'));
-    }, this.cfg.probe_interval);
-    this.probeTimer.unref();
-  }
-
-  /** Probes every enabled recording server; publishes changes (or everything when `all`). */
-  private async probeAll(raw: RawPublisher, all: boolean): Promise<number> {
-    if (this.recordingServers.length === 0) {
-      const list = await this.api.all('recordingServers', { includeDisabled: true, pageSize: this.cfg.page_size, signal: AbortSignal.timeout(30_000) });
-      this.recordingServers = list.flatMap((x) => {
-        const p = RecordingServer.safeParse(x);
-        return p.success ? [p.data] : [];
-      });
-    }
-    const targets = this.recordingServers.filter((rs) => !flagFalse(rs.enabled));
-    const results = (await Promise.all(targets.map((rs) => probeRecordingServer(rs, this.cfg.probe_timeout)))).map((p) => judgeProbe(p, this.reached));
-    let n = 0;
-    for (const p of results) {
-      const prev = this.probes.get(p.recordingServerId);
-      this.probes.set(p.recordingServerId, p);
-      if (!all && prev && prev.responding === p.responding && prev.unknownReason === p.unknownReason) continue;
-      const payload: MilestoneStatusPayloadInput = { kind: 'probe', probe: p };
-      await this.enqueue(() => raw.status(payload, `probe:${p.recordingServerId}:${p.responding}:${p.probedAt}`));
-      n++;
-    }
-    return n;
   }
 }
 
