@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subjects, type RawEnvelope } from '@edge/contracts';
+import { runCli } from '../../cli/src/cli';
 import { createMapperRegistry } from '../src/mappers';
 import { describeCanonical, publishRaw, readCanonical, startHarness, systemOf, t, waitIdle, type Harness } from './harness';
 
@@ -74,14 +75,16 @@ describe('normalizer removal guard (real mappers of both vendors)', () => {
     expect((await systemStatus('xp-guard')).held_removals).toBeNull();
   });
 
-  it('OnGuard: a hold is applied at once by edge.<site>.cmd.confirm-removals; a hold whose devices come back removes nothing', async () => {
+  it('OnGuard: a hold is applied at once by `edge sync --confirm-removals`; a hold whose devices come back removes nothing', async () => {
     const sync = builder('onguard', 'og-guard', onguardPanel);
     await publishRaw(h.js, [...sync('s1', range(0, 50), t(0)), ...sync('s2', range(0, 25), t(100))]);
     await waitIdle(h.nc);
     expect((await canonicalOf('og-guard')).filter((m) => m.startsWith('removed'))).toEqual([]);
     expect((await systemStatus('og-guard')).held_removals?.count).toBe(25);
-    const reply = (await h.nc.request(subjects.cmdConfirmRemovals('site-test'), JSON.stringify({ system: 'og-guard' }), { timeout: 10_000 })).json<{ ok: boolean; removed: number }>();
-    expect(reply).toMatchObject({ ok: true, removed: 25 });
+    const out: string[] = [];
+    const code = await runCli(['sync', '--confirm-removals', 'og-guard', '--nats', h.nats.url, '--site', 'site-test'], { out: (l) => out.push(l), err: (l) => out.push(l) }, {});
+    expect(out.join('\n')).toContain('held removals of og-guard applied: 25 devices removed');
+    expect(code).toBe(0);
     await waitIdle(h.nc);
     const removed = (await canonicalOf('og-guard')).filter((m) => m.startsWith('removed'));
     expect(removed).toHaveLength(25);
