@@ -173,11 +173,48 @@ async function eventLatency(nats: TestNatsServer, simUrl: string, systemId: stri
   return latencies;
 }
 
+/** REST calls the simulator served, all routes of the Configuration API, and hardwareDriverSettings alone. */
+async function restCalls(simUrl: string): Promise<{ all: number; driverSettings: number }> {
+  const st = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { requests: Record<string, number> };
+  let all = 0;
+  for (const [route, n] of Object.entries(st.requests)) if (route.startsWith('GET /api/rest/v1/')) all += n;
+  return { all, driverSettings: st.requests['GET /api/rest/v1/hardware/{id}/hardwareDriverSettings'] ?? 0 };
+}
+
+/**
+ * Management-server calls of a warm sync (the second sync of a stable site): with the driver
+ * settings cache, no `hardwareDriverSettings` call per hardware. A count, so it does not depend
+ * on how loaded the machine is.
+ */
+async function warmSyncCalls(nats: TestNatsServer, dir: string): Promise<Record<string, number>> {
+  const a = await inventory(nats, dir, 'xpwarm', ['--recording-servers', '2', '--hardware', '1000', '--cameras', '2000']);
+  try {
+    const cold = await restCalls(a.sim.info.url);
+    const r = await fetch(`http://127.0.0.1:${a.col.port}/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ wait: true }) });
+    const body = (await r.json()) as { ok?: boolean };
+    if (!body.ok) throw new Error(`warm sync failed: ${JSON.stringify(body).slice(0, 300)}`);
+    const warm = await restCalls(a.sim.info.url);
+    return {
+      hardware_warm_site: 1000,
+      calls_startup: cold.all,
+      driver_settings_calls_startup: cold.driverSettings,
+      calls_per_sync_warm: warm.all - cold.all,
+      driver_settings_calls_per_sync_warm: warm.driverSettings - cold.driverSettings,
+    };
+  } finally {
+    await stopGroup(a.col.child);
+    await stopGroup(a.sim.child);
+  }
+}
+
 export async function run(): Promise<Record<string, number>> {
   const nats = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-ms-'));
   const out: Record<string, number> = {};
   try {
+    Object.assign(out, await warmSyncCalls(nats, dir));
+    // MILESTONE_BENCH_ONLY=warm_calls runs just that part (investigations, a loaded machine).
+    if (process.env.MILESTONE_BENCH_ONLY === 'warm_calls') return out;
     const a = await inventory(nats, dir, 'xp10k', ['--recording-servers', '4', '--hardware', '5000', '--cameras', '10000', '--microphones', '0', '--speakers', '0', '--metadata', '0', '--inputs', '0', '--outputs', '0']);
     try {
       out.inventory_10k_cameras_seconds = round(a.seconds);

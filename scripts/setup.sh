@@ -30,3 +30,17 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get install -y -qq --no-install-recommends chromium
 fi
 [ -x /usr/bin/chromium ] || { echo "setup: chromium is still missing" >&2; exit 1; }
+
+# Milestone's published Python protocol samples judge the XProtect simulator in a test; they run
+# on the system interpreter with Debian's packages (not a pyenv/venv python that may shadow it).
+PY_DEBS="python3-requests python3-websockets python3-aiohttp python3-requests-ntlm"
+if ! /usr/bin/python3 -c 'import requests, websockets, aiohttp, requests_ntlm' >/dev/null 2>&1; then
+  echo "setup: installing $PY_DEBS (Debian packages)"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || true
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq $PY_DEBS
+fi
+/usr/bin/python3 -c 'import requests, websockets, aiohttp, requests_ntlm' >/dev/null 2>&1 || { echo "setup: python3 packages for the vendor-sample check are still missing" >&2; exit 1; }

@@ -29,6 +29,8 @@ export interface StackOptions {
   otlp?: boolean;
   /** Cloud simulator keeps ids only (benchmarks). */
   cloudRetain?: 'full' | 'ids';
+  /** Extra settings of every system (e.g. shorter intervals). */
+  systemExtras?: Record<string, unknown>;
   /** Extra config (merged over the generated one). */
   config?: Record<string, unknown>;
   serviceEnv?: Record<string, string>;
@@ -95,6 +97,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
         application_id: '${E2E_OG_APP_ID}',
         inventory_interval: '1h',
         status_interval: '1h',
+        ...o.systemExtras,
       },
       {
         id: SYSTEMS.milestone,
@@ -104,6 +107,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
         password: '${E2E_XP_PASSWORD}',
         inventory_interval: '1h',
         status_interval: '1h',
+        ...o.systemExtras,
       },
     ],
     http: { host: '127.0.0.1', ports, ...(o.httpToken ? { token: o.httpToken } : {}) },

@@ -7,6 +7,8 @@ export interface CollectorState {
   /** Event stream state, e.g. 'subscribed', 'reconnecting', 'unsupported'. */
   events: string;
   last_error: string | null;
+  /** What the cloud should be told about this system (e.g. a feature the server's version lacks). */
+  notices?: string[];
   /** Vendor-specific details (server version, session info without secrets, ...). */
   details?: Record<string, unknown>;
 }

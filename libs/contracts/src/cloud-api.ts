@@ -58,6 +58,8 @@ export const HeartbeatSystem = z.object({
   last_sync_id: z.string().nullable(),
   last_sync_devices: z.number().int().nonnegative().nullable(),
   last_error: z.string().nullable(),
+  /** What the integrator should see about this system: a feature its version lacks, removals held, … */
+  notices: z.array(z.string()).optional(),
 });
 export type HeartbeatSystem = z.infer<typeof HeartbeatSystem>;
 

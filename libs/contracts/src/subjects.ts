@@ -27,6 +27,8 @@ export const subjects = {
   cmdDlq: (siteId: string) => `edge.${token('site id', siteId)}.cmd.dlq`,
   cmdDevices: (siteId: string) => `edge.${token('site id', siteId)}.cmd.devices`,
   cmdHealth: (siteId: string) => `edge.${token('site id', siteId)}.cmd.health`,
+  /** Apply the removals the normalizer's removal guard holds for one system. */
+  cmdConfirmRemovals: (siteId: string) => `edge.${token('site id', siteId)}.cmd.confirm-removals`,
   /** Per-service status replies gathered by cmd.status (scatter/gather). */
   cmdStatusService: (siteId: string, service: string) => `edge.${token('site id', siteId)}.svc.${token('service', service)}.status`,
 } as const;

@@ -118,7 +118,7 @@ describe('collector-milestone: state and events into RAW', () => {
 
   it('token expiry in the middle of an inventory sync: renewed, and the sync completes', async () => {
     const unauthorized = (rig.sim.control.stats() as { restUnauthorized: number }).restUnauthorized;
-    rig.sim.control.expireTokens({ afterRequests: 25 });
+    rig.sim.control.expireTokens({ afterRequests: 10 });
     const r = await rig.post('/sync', { wait: true });
     expect(r.status).toBe(200);
     const result = (r.body.results as Array<{ sync_id: string; complete: boolean; devices: number }>)[0];

@@ -60,3 +60,30 @@ describe('collector-milestone fallbacks', () => {
     expect(ready.status).toBe(503);
   });
 });
+
+describe('collector-milestone: recording servers the edge box cannot reach', () => {
+  let rig: Rig | null = null;
+  let tap: RawTap | null = null;
+  afterEach(async () => {
+    await tap?.stop();
+    await rig?.dispose();
+    rig = null;
+    tap = null;
+  });
+
+  it('a webServerUri host that does not resolve makes the server unknown with that reason, not offline', async () => {
+    // rsListeners: false → every recording server's webServerUri is a Windows host name (http://rs-01:7563/).
+    rig = await startRig({ sim: { hardware: 4, recordingServers: 2, rsEventTypesDiscoverable: false, rsListeners: false }, system: { probe_interval: '200ms', probe_timeout: '2s' } });
+    const probes: Array<{ env: RawEnvelope; status: MilestoneStatusPayload }> = [];
+    tap = new RawTap(rig.nc, 'raw.milestone.xp1.>', (env) => {
+      if (env.kind !== 'status') return;
+      const status = milestoneMapper.statusSchema.parse(env.payload);
+      if (status.kind === 'probe') probes.push({ env, status });
+    });
+    await tap.start();
+    const r = await rig.post('/sync', { wait: true });
+    expect(r.body.ok).toBe(true);
+    const seen = await waitFor(() => (probes.length >= 2 ? probes : undefined), 30_000);
+    for (const p of seen) expect(milestoneMapper.mapStatus(p.status, p.env)[0]).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/rs-0\d does not resolve from the edge box/) });
+  });
+});

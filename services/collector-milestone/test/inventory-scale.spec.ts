@@ -72,3 +72,28 @@ describe('collector-milestone: full inventory of 10 000 cameras / 5 000 hardware
     expect(peakRss).toBeLessThan(800 * MB);
   }, 600_000);
 });
+
+describe('collector-milestone: hardwareDriverSettings cache', () => {
+  it('a warm sync makes no hardwareDriverSettings call; a hardware whose lastModified moved is read again', async () => {
+    const rig = await startRig({ sim: { hardware: 12, recordingServers: 1 } });
+    try {
+      const calls = () => (rig.sim.control.stats() as { requests: Record<string, number> }).requests['GET /api/rest/v1/hardware/{id}/hardwareDriverSettings'] ?? 0;
+      const sync = async () => {
+        const r = await rig.post('/sync', { wait: true });
+        expect(r.body.ok).toBe(true);
+      };
+      await sync();
+      const cold = calls();
+      expect(cold).toBeGreaterThanOrEqual(12);
+      await sync();
+      expect(calls()).toBe(cold);
+      rig.sim.control.touchHardware(rig.sim.model.hardware[3].id);
+      await sync();
+      expect(calls()).toBe(cold + 1);
+      const st = (await rig.status()) as { systems: Array<{ state: { details: { last_inventory: { driver_settings_calls: number; driver_settings_cached: number } } } }> };
+      expect(st.systems[0].state.details.last_inventory).toMatchObject({ driver_settings_calls: 1, driver_settings_cached: 11 });
+    } finally {
+      await rig.dispose();
+    }
+  });
+});

@@ -22,7 +22,9 @@ const SyncReport = z.looseObject({
 const SystemStatus = z.looseObject({
   system_id: IdToken,
   vendor: IdToken,
-  state: z.looseObject({ connection: ConnectionState.catch('unknown'), last_error: z.string().nullable().optional() }).optional(),
+  state: z.looseObject({ connection: ConnectionState.catch('unknown'), last_error: z.string().nullable().optional(), notices: z.array(z.string()).optional() }).optional(),
+  /** Notices of the service that is not the system's collector (e.g. the normalizer holding removals). */
+  notices: z.array(z.string()).optional(),
   last_complete_sync: SyncReport.nullable().optional(),
   last_sync: SyncReport.nullable().optional(),
   last_error: z.string().nullable().optional(),
@@ -90,9 +92,16 @@ export class Heartbeat {
     for (const r of replies) {
       const p = StatusReply.safeParse(r);
       if (!p.success || p.data.service === this.rt.service) continue;
-      for (const s of p.data.status.systems ?? []) {
+      // A collector answers `systems` at the top; other services (the normalizer) within their own section.
+      const nested = Object.values(p.data.status).flatMap((v) => (v && typeof v === 'object' && Array.isArray((v as { systems?: unknown }).systems) ? ((v as { systems: unknown[] }).systems) : []));
+      for (const s of [...(p.data.status.systems ?? []), ...nested]) {
         const sp = SystemStatus.safeParse(s);
-        if (sp.success) reported.set(sp.data.system_id, sp.data);
+        if (!sp.success) continue;
+        const prev = reported.get(sp.data.system_id);
+        const notices = [...(prev?.notices ?? []), ...(sp.data.state?.notices ?? []), ...(sp.data.notices ?? [])];
+        // The collector's entry (it has a state) wins; other services add their notices.
+        const base = sp.data.state || !prev ? sp.data : prev;
+        reported.set(sp.data.system_id, { ...base, notices });
       }
     }
     const systems: HeartbeatSystem[] = [];
@@ -150,5 +159,6 @@ function systemOf(id: string, vendor: string, s: z.infer<typeof SystemStatus> | 
     last_sync_id: sync?.sync_id ?? null,
     last_sync_devices: sync?.devices ?? null,
     last_error: (s?.state?.last_error ?? s?.last_error ?? null)?.slice(0, 500) ?? null,
+    ...(s?.notices?.length ? { notices: [...new Set(s.notices)].map((n) => n.slice(0, 500)) } : {}),
   };
 }

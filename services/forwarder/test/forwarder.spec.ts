@@ -183,13 +183,15 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
               {
                 system_id: 'og-main',
                 vendor: 'onguard',
-                state: { connection: 'connected', events: 'subscribed', last_error: null },
+                state: { connection: 'connected', events: 'subscribed', last_error: null, notices: ['live state needs a newer server'] },
                   last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42 },
                 },
               ],
             },
           }),
         );
+        // Another service adds a notice about the same system (as the normalizer does for held removals).
+        m.respond(JSON.stringify({ service: 'normalizer', status: { systems: [{ system_id: 'og-main', vendor: 'onguard', notices: ['removals held'] }] } }));
       },
     });
     try {
@@ -200,7 +202,16 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
     const hb = rig.sim.store.heartbeats.find((h) => h.systems[0]?.connection === 'connected')!;
     expect(hb).toMatchObject({ site_id: SITE, customer_id: 'cust-test', version: expect.any(String), dlq: { messages: 0 } });
     expect(hb.systems).toEqual([
-      { system_id: 'og-main', vendor: 'onguard', connection: 'connected', last_sync_at: '2026-01-01T00:00:00.000Z', last_sync_id: 'sync-hb', last_sync_devices: 42, last_error: null },
+      {
+        system_id: 'og-main',
+        vendor: 'onguard',
+        connection: 'connected',
+        last_sync_at: '2026-01-01T00:00:00.000Z',
+        last_sync_id: 'sync-hb',
+        last_sync_devices: 42,
+        last_error: null,
+        notices: ['live state needs a newer server', 'removals held'],
+      },
     ]);
     expect(hb.backlog).toEqual({ messages: 0, bytes: 0, oldest_age_s: null });
     await until('the heartbeat counted as sent', async () => (await st()).heartbeat.sent > 0);

@@ -15,6 +15,10 @@ import {
 } from '@edge/contracts';
 import type { DevicesCommandRequest, RegistryDeviceView } from '@edge/contracts';
 import { deviceKey, systemKey, type PendingEmission, type RegistryEntry, type SystemRecord } from './registry-entry';
+import { guardRemovals, heldNotice, type RemovalGuardSettings } from './removal-guard';
+
+/** Defaults of config `removal_guard`. */
+export const DEFAULT_REMOVAL_GUARD: RemovalGuardSettings = { max_fraction: 0.1, min_devices: 20 };
 
 /** One canonical message to publish (kept in its owner's outbox until the stream confirmed it). */
 export type Emission = PendingEmission;
@@ -77,7 +81,10 @@ export class DeviceRegistry {
   private readonly bySystem = new Map<string, Set<string>>();
   private readonly systems = new Map<string, SystemRecord>();
 
-  constructor(private readonly subjectsOf: SiteSubjects = defaultSubjects) {}
+  constructor(
+    private readonly subjectsOf: SiteSubjects = defaultSubjects,
+    private readonly guard: RemovalGuardSettings = DEFAULT_REMOVAL_GUARD,
+  ) {}
 
   /** Replaces the whole state (start-up and recovery). */
   load(entries: Iterable<RegistryEntry>, systems: Iterable<SystemRecord>): void {
@@ -288,6 +295,8 @@ export class DeviceRegistry {
     }
     if (obs.status === e.status) {
       e.status_at = obs.timestamp;
+      // "Unknown, and why" (e.g. the server has no live state): the why is kept for `edge devices`.
+      if (obs.status === 'unknown' && obs.reason) e.reason = obs.reason;
       this.write(e, out);
       out.outcomes.push('repeat');
       return;
@@ -425,24 +434,13 @@ export class DeviceRegistry {
     if (complete) {
       // Devices first listed outside this sync after it began are newer than its listing.
       const beginSeq = s.current_sync_id === syncId ? s.current_sync_begin_seq : null;
-      for (const id of ids) {
-        const e = this.devices.get(id)!;
-        if (!this.listed(e) || e.last_sync_id === syncId) continue;
-        if (beginSeq !== null && e.last_device_seq !== null && e.last_device_seq > beginSeq) continue;
-        e.removed_at = ctx.observed_at;
-        const msg: CanonicalRemovedMessage = {
-          kind: 'removed',
-          sync_id: syncId,
-          device_id: e.id,
-          system_id: ctx.system_id,
-          customer_id: e.customer_id,
-          site_id: e.site_id,
-          removed_at: ctx.observed_at,
-        };
-        this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'removed', msgId: `canonical:rm:${stableHash(syncId, e.id)}`, body: JSON.stringify(msg) }, out);
-        this.write(e, out);
-        removedCount++;
-      }
+      const candidates = this.removalCandidates(ids, syncId, beginSeq);
+      const listedBefore = [...ids].filter((id) => this.listed(this.devices.get(id)!)).length;
+      const g = guardRemovals({ candidates, total: listedBefore, held: s.held_removals, settings: this.guard });
+      for (const e of g.remove) this.remove(e, ctx, syncId, out);
+      removedCount = g.remove.length;
+      s.held_removals = g.held.length ? { sync_id: syncId, begin_seq: beginSeq, count: g.held.length, of: listedBefore, held_at: ctx.observed_at } : null;
+      if (g.held.length) out.outcomes.push('removals_held');
     }
     const msg: CanonicalSyncEndMessage = {
       kind: 'sync.end',
@@ -463,11 +461,50 @@ export class DeviceRegistry {
     out.outcomes.push(complete ? 'sync_complete' : 'sync_incomplete');
   }
 
+  private removalCandidates(ids: Iterable<string>, syncId: string, beginSeq: number | null): RegistryEntry[] {
+    const out: RegistryEntry[] = [];
+    for (const id of ids) {
+      const e = this.devices.get(id)!;
+      if (!this.listed(e) || e.last_sync_id === syncId) continue;
+      if (beginSeq !== null && e.last_device_seq !== null && e.last_device_seq > beginSeq) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  private remove(e: RegistryEntry, ctx: Pick<MapContext, 'system_id' | 'site_id' | 'observed_at'>, syncId: string, out: Decision): void {
+    e.removed_at = ctx.observed_at;
+    const msg: CanonicalRemovedMessage = {
+      kind: 'removed',
+      sync_id: syncId,
+      device_id: e.id,
+      system_id: ctx.system_id,
+      customer_id: e.customer_id,
+      site_id: e.site_id,
+      removed_at: ctx.observed_at,
+    };
+    this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'removed', msgId: `canonical:rm:${stableHash(syncId, e.id)}`, body: JSON.stringify(msg) }, out);
+    this.write(e, out);
+  }
+
+  /** `edge sync --confirm-removals <system>`: the held removals happen now. Null when none are held. */
+  confirmHeldRemovals(systemId: string, at: string, out: Decision): { vendor: string; removed: number } | null {
+    const s = [...this.systems.values()].find((x) => x.system_id === systemId && x.held_removals);
+    const h = s?.held_removals;
+    if (!s || !h) return null;
+    const candidates = this.removalCandidates(this.bySystem.get(systemKey(s.vendor, s.system_id)) ?? [], h.sync_id, h.begin_seq);
+    for (const e of candidates) this.remove(e, { system_id: s.system_id, site_id: e.site_id, observed_at: at }, h.sync_id, out);
+    s.held_removals = null;
+    this.writeSystem(s, out);
+    out.outcomes.push('removals_confirmed');
+    return { vendor: s.vendor, removed: candidates.length };
+  }
+
   private systemRecord(vendor: string, systemId: string): SystemRecord {
     const k = systemKey(vendor, systemId);
     let s = this.systems.get(k);
     if (!s) {
-      s = { v: 1, vendor, system_id: systemId, current_sync_id: null, current_sync_begin_seq: null, current_sync_started_at: null, last_end: null, outbox: [] };
+      s = { v: 1, vendor, system_id: systemId, current_sync_id: null, current_sync_begin_seq: null, current_sync_started_at: null, last_end: null, held_removals: null, outbox: [] };
       this.systems.set(k, s);
     }
     return s;
@@ -488,7 +525,15 @@ export class DeviceRegistry {
     return out;
   }
 
-  systemsStatus(): Array<{ vendor: string; system_id: string; devices: number; current_sync_id: string | null; last_end: Omit<NonNullable<SystemRecord['last_end']>, 'body'> | null }> {
+  systemsStatus(): Array<{
+    vendor: string;
+    system_id: string;
+    devices: number;
+    current_sync_id: string | null;
+    last_end: Omit<NonNullable<SystemRecord['last_end']>, 'body'> | null;
+    held_removals: SystemRecord['held_removals'];
+    notices: string[];
+  }> {
     return [...this.systems.values()].map((s) => {
       let devices = 0;
       for (const id of this.bySystem.get(systemKey(s.vendor, s.system_id)) ?? []) if (this.listed(this.devices.get(id)!)) devices++;
@@ -497,7 +542,8 @@ export class DeviceRegistry {
         const { body: _body, ...rest } = s.last_end;
         last = rest;
       }
-      return { vendor: s.vendor, system_id: s.system_id, devices, current_sync_id: s.current_sync_id, last_end: last };
+      const held = s.held_removals ?? null;
+      return { vendor: s.vendor, system_id: s.system_id, devices, current_sync_id: s.current_sync_id, last_end: last, held_removals: held, notices: held ? [heldNotice(s.system_id, held)] : [] };
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { z } from 'zod';
 import { CONSUMERS, DevicesCommandRequest, HealthCommandRequest, STREAMS, type DevicesCommandReply, type HealthCommandReply, type MapperRegistry } from '@edge/contracts';
 import { EDGE_RUNTIME, openDevicesBucket, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
@@ -33,6 +34,8 @@ export interface NormalizerModuleOptions {
   consumer?: Pick<ConsumerBinding, 'stream' | 'durable'>;
 }
 
+const ConfirmRemovalsRequest = z.object({ system: z.string().min(1) });
+
 /** The normalizer's Nest module; tests pass their own mappers. */
 export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<unknown> {
   @Controller()
@@ -58,6 +61,14 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
       const q = HealthCommandRequest.safeParse(body ?? {});
       if (!q.success) return { ok: false, service: 'normalizer', error: q.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ') };
       return { ok: true, service: 'normalizer', ...this.normalizer.timeline.query(q.data) };
+    }
+
+    /** `edge.<site>.cmd.confirm-removals` `{system}`: apply the removals the removal guard holds. */
+    @MessagePattern('cmd.confirm-removals')
+    async confirmRemovals(@Payload() body: unknown): Promise<{ ok: boolean; service: string; removed?: number; error?: string }> {
+      const q = ConfirmRemovalsRequest.safeParse(body ?? {});
+      if (!q.success) return { ok: false, service: 'normalizer', error: 'expected {"system": "<system id>"}' };
+      return { service: 'normalizer', ...(await this.normalizer.confirmRemovals(q.data.system)) };
     }
   }
 

@@ -14,6 +14,7 @@ import {
 } from '@edge/contracts';
 import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime, type PublishResult } from '@edge/platform';
 import { DeviceRegistry, emptyDecision, type Decision, type Owner } from './device-registry';
+import { heldNotice } from './removal-guard';
 import type { RegistryStore, RegistryWrite } from './registry-store';
 import { HealthTimeline } from './health-timeline';
 
@@ -60,7 +61,7 @@ export class Normalizer {
     private readonly rt: EdgeRuntime,
     private readonly mappers: MapperRegistry,
     private readonly store: RegistryStore,
-    readonly registry: DeviceRegistry = new DeviceRegistry((site) => this.subjectsFor(site)),
+    readonly registry: DeviceRegistry = new DeviceRegistry((site) => this.subjectsFor(site), rt.config.removal_guard),
   ) {}
 
   async start(): Promise<void> {
@@ -72,6 +73,12 @@ export class Normalizer {
     this.sampler = setInterval(() => this.sampleTimeline(true), 60_000);
     this.sampler.unref();
     this.rt.status.contribute('normalizer', () => this.status());
+    this.rt.status.route('POST /confirm-removals', async (body) => {
+      const system = (body as { system?: unknown } | null)?.system;
+      if (typeof system !== 'string' || !system) return { status: 400, body: { ok: false, error: 'expected {"system": "<system id>"}' } };
+      const r = await this.confirmRemovals(system);
+      return { status: r.ok ? 200 : 409, body: r };
+    });
     this.rt.status.readyCheck('registry', () => (!this.loaded ? 'loading' : this.recovering ? 'reloading after a failed write' : true));
     this.rt.log.info({ registry: this.registry.size(), vendors: this.mappers.vendors() }, 'device registry loaded');
     if (this.mappers.vendors().length === 0) this.rt.log.warn('no vendor mappers registered: every raw message will be dead-lettered');
@@ -140,6 +147,17 @@ export class Normalizer {
     this.timeline.sample(this.registry.statusCounts());
   }
 
+  /** `edge sync --confirm-removals <system>`: applies the held removals now (decide, then commit like a message). */
+  async confirmRemovals(systemId: string): Promise<{ ok: boolean; removed?: number; error?: string }> {
+    if (this.recovering) return { ok: false, error: 'device registry is reloading; try again' };
+    const out = emptyDecision();
+    const r = this.registry.confirmHeldRemovals(systemId, new Date().toISOString(), out);
+    if (!r) return { ok: false, error: `no removals are held for system "${systemId}"` };
+    await this.commit(out);
+    this.rt.log.warn({ system_id: systemId, vendor: r.vendor, removed: r.removed }, 'held removals confirmed by command');
+    return { ok: true, removed: r.removed };
+  }
+
   /** The consume loop's handler for one raw message. */
   handle(d: Delivery): Promise<void> {
     if (this.recovering) {
@@ -200,6 +218,10 @@ export class Normalizer {
         const p = SyncEndPayload.safeParse(env.data.payload);
         if (!p.success) throw this.drop('invalid_payload', `sync.end payload invalid: ${issues(p.error)}`);
         this.registry.applySyncEnd(ctx, p.data, out);
+        if (out.outcomes.includes('removals_held')) {
+          const held = this.registry.system(ctx.vendor, ctx.system_id)?.held_removals;
+          this.rt.log.warn({ system_id: ctx.system_id, vendor: ctx.vendor, held }, held ? heldNotice(ctx.system_id, held) : 'removals held');
+        }
         break;
       }
     }

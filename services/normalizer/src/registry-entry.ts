@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Device, DeviceStatus, IdToken, Source, UtcTimestamp } from '@edge/contracts';
+import { HeldRemovals } from './removal-guard';
 
 /**
  * A canonical message decided but not yet confirmed stored in stream CANONICAL. Written to KV
@@ -64,6 +65,8 @@ export const SystemRecord = z.object({
       body: z.string(),
     })
     .nullable(),
+  /** Removals the removal guard holds back (removal-guard.ts). */
+  held_removals: HeldRemovals.nullable().default(null),
   outbox: z.array(PendingEmission).default([]),
 });
 export type SystemRecord = z.infer<typeof SystemRecord>;

@@ -210,7 +210,7 @@ export interface Harness {
  * wait instead of the provisioned one (30 s): after a stop, the unacked messages of the old
  * instance come back in seconds, which keeps restart tests short.
  */
-export async function startHarness(opts: { shortAckDurable?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { shortAckDurable?: string; mappers?: () => MapperRegistry } = {}): Promise<Harness> {
   const nats = await startNatsServer();
   const config = testConfig(nats.url, { log: { level: (process.env.TEST_LOG_LEVEL as 'warn' | undefined) ?? 'error' } });
   let consumers = normalizerConsumers;
@@ -231,7 +231,7 @@ export async function startHarness(opts: { shortAckDurable?: string } = {}): Pro
     await admin.drain();
     consumers = normalizerConsumers.map((b) => ({ ...b, durable }));
   }
-  const module = createNormalizerModule({ mappers: testMappers, consumer: consumers[0] });
+  const module = createNormalizerModule({ mappers: opts.mappers ?? testMappers, consumer: consumers[0] });
   const start = () => startService({ service: 'normalizer', module, consumers, config, httpPort: 0 });
   const h: Harness = {
     durable: consumers[0].durable,

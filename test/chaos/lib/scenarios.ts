@@ -56,6 +56,9 @@ function collectorKilledDuringSync(vendor: 'onguard' | 'milestone'): ScenarioSpe
         syncsBefore = st.cloud.store.syncList().filter((x) => x.system_id === system && x.final).length;
         // A small site syncs fast: ask again until the kill lands while the sync runs.
         for (let attempt = 1; ; attempt++) {
+          // XProtect reuses the driver settings of unchanged hardware: a configuration change of every
+          // hardware makes the sync read them again (slowly, as the simulator answers them).
+          if (vendor === 'milestone') for (const hw of st.milestone.model.hardware) st.milestone.control.touchHardware(hw.id);
           const r = await fetch(st.statusUrl(svc).replace('/status', '/sync'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ system }) });
           if (r.status !== 202) throw new Error(`POST /sync answered ${r.status}`);
           const running = await waitFor(`${svc} syncing`, async () => (await systems(st, svc)).some((x) => x.system_id === system && x.syncing), { timeoutMs: 5_000, everyMs: 20 }).catch(() => false);

@@ -135,6 +135,14 @@ export const EdgeConfig = z
       .strict()
       .prefault({}),
     data_dir: z.string().default('./data'),
+    removal_guard: z
+      .object({
+        max_fraction: z.number().min(0).max(1).default(0.1).describe('a complete sync that would remove more than this share of a system\'s devices…'),
+        min_devices: z.number().int().min(0).default(20).describe('…and more than this many holds the removals until the next complete sync confirms them (or `edge sync --confirm-removals <system>`)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('never turn a short listing (lost rights, ignored paging) into "devices removed"'),
   })
   .strict()
   .superRefine((cfg, ctx) => {

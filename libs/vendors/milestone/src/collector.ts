@@ -10,21 +10,21 @@ import { tlsOptionsFrom, type TlsOptions } from './client/tls';
 import { gatewayUrls, type GatewayUrls } from './client/urls';
 import { parseMilestoneConfig, type MilestoneConfig } from './config';
 import { COMMUNICATION_MEANING, parseSource, sourceKey, type DeviceResourceType } from './constants';
-import { communicationFilters } from './events-ws/filters';
+import { subscriptionGroups } from './events-ws/filters';
 import { EventStream, oneShotState } from './events-ws/event-stream';
+import { GroupFallback } from './events-ws/group-fallback';
 import { classifyResponding, discoverFromConfig, discoverFromState, NO_RS_TYPES, type RsTypes } from './events-ws/rs-event-types';
 import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
-import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type RecordingServerProbe, type StatusContext } from './raw-schema';
-import { probeRecordingServer } from './rs-probe';
+import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput, type MilestoneStatusPayloadInput, type StatusContext } from './raw-schema';
+import { flagFalse, RecordingServerProbes } from './rs-probes';
+import { LiveStateGate } from './live-state';
+import { collectorState } from './collector-state';
+import { DriverSettingsCache } from './driver-settings-cache';
 
 /** Pending status publishes beyond this are dropped and a reconcile poll is requested instead. */
 const MAX_QUEUED_PUBLISHES = 50_000;
 /** How long `start()` waits for the first subscription before returning (then it goes on in the background). */
 const START_WAIT_MS = 10_000;
-
-function flagFalse(v: unknown): boolean {
-  return v === false || (typeof v === 'string' && /^\s*false\s*$/i.test(v));
-}
 
 function timeMs(e: EssEvent): number {
   const iso = toUtcIso(e.time);
@@ -54,12 +54,15 @@ export class MilestoneCollector implements VendorCollector {
   private disabled = new Set<string>();
   private rsTypes: RsTypes = { ...NO_RS_TYPES };
   private readonly notRsTypes = new Set<string>();
-  private readonly probes = new Map<string, RecordingServerProbe>();
-  private recordingServers: RecordingServer[] = [];
+  private readonly probes: RecordingServerProbes;
+  /** Channels of subscription groups the server refused: polled through their hardware's state. */
+  private readonly fallback = new GroupFallback();
+  /** Server version and whether it has live state (2023 R3+). */
+  readonly live = new LiveStateGate();
+  private readonly driverCache: DriverSettingsCache;
   private lastInventory: InventoryStats | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private queued = 0;
-  private probeTimer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
   private stopped = false;
   /** Resolves when the first inventory completed: from then on disabled devices are known. */
@@ -82,6 +85,7 @@ export class MilestoneCollector implements VendorCollector {
       this.markInventoryKnown = resolve;
     });
     this.urls = gatewayUrls(cfg.base_url);
+    this.driverCache = new DriverSettingsCache(cfg.driver_settings_ttl);
     this.tls = tlsOptionsFrom(cfg.tls);
     this.http = new HttpTransport({ tls: this.tls, timeoutMs: cfg.request_timeout, maxSockets: Math.max(16, cfg.driver_settings_concurrency * 2) });
     this.auth = new IdpAuth({
@@ -89,6 +93,8 @@ export class MilestoneCollector implements VendorCollector {
       username: cfg.username,
       password: cfg.password,
       clientId: cfg.client_id,
+      mode: cfg.auth,
+      tls: this.tls,
       tokenPath: cfg.token_path,
       http: this.http,
       log,
@@ -97,6 +103,13 @@ export class MilestoneCollector implements VendorCollector {
       timeoutMs: Math.min(cfg.request_timeout, 60_000),
     });
     this.api = new ConfigApiClient({ restBase: this.urls.rest, auth: this.auth, http: this.http, log, retryForMs: cfg.retry_for, timeoutMs: cfg.request_timeout });
+    this.probes = new RecordingServerProbes({
+      api: this.api,
+      cfg,
+      log,
+      eventTypesUsable: () => !this.stream.refusedGroups().has('recordingServers') && (this.rsTypes.responding.length > 0 || this.rsTypes.notResponding.length > 0),
+      enqueue: (task) => this.enqueue(task),
+    });
     const rt = cfg.recording_server_event_types;
     if (rt && (rt.responding.length || rt.not_responding.length)) this.rsTypes = { responding: rt.responding, notResponding: rt.not_responding, source: 'config' };
     this.stream = new EventStream({
@@ -104,10 +117,10 @@ export class MilestoneCollector implements VendorCollector {
       tls: this.tls,
       auth: this.auth,
       log,
-      filters: () => this.filters(),
+      subscriptions: () => this.subscriptions(),
       resumeWindowMs: cfg.resume_window,
       commandTimeoutMs: cfg.command_timeout,
-      getStateTimeoutMs: cfg.get_state_timeout,
+      getStateTimeoutMs: () => this.getStateTimeout(),
       maxPayloadBytes: cfg.ws_max_payload,
       pingIntervalMs: cfg.ws_ping_interval,
       handshakeTimeoutMs: Math.min(cfg.request_timeout, 30_000),
@@ -119,7 +132,7 @@ export class MilestoneCollector implements VendorCollector {
         const relevant = await this.absorb(rows);
         this.stateFresh = true;
         await this.untilInventoryKnown();
-        await this.publishRows(relevant, reason, this.requireHooks().raw);
+        await this.publishRows([...relevant, ...this.fallback.rows(this.states)], reason, this.requireHooks().raw);
       },
       onGap: (reason) => this.hooks?.requestReconcile(reason),
       onLink: (link) => {
@@ -131,12 +144,15 @@ export class MilestoneCollector implements VendorCollector {
   async start(hooks: CollectorHooks): Promise<void> {
     this.hooks = hooks;
     if (this.cfg.tls.insecure) this.log.warn({ base_url: this.urls.root }, 'TLS certificate verification is OFF for this XProtect system (tls.insecure: true)');
+    // Below 2023 R3 there is no Events and State API: no socket attempts at all.
+    const live = await this.live.read(this.api, this.log, Math.min(this.cfg.request_timeout, 15_000));
     void (async () => {
-      await this.discoverRsTypes();
+      if (live) await this.discoverRsTypes();
       if (this.stopped) return;
-      this.stream.start();
-      this.startProbes();
+      if (live) this.stream.start();
+      this.probes.start(() => this.hooks?.raw ?? null);
     })();
+    if (!live) return;
     // Returning once the baseline is in the cache lets the startup inventory carry live state.
     const deadline = Date.now() + START_WAIT_MS;
     if (await this.stream.waitSubscribed(START_WAIT_MS)) while (!this.stateFresh && !this.stopped && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -144,38 +160,31 @@ export class MilestoneCollector implements VendorCollector {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probes.stop();
     await this.stream.stop();
     await Promise.race([this.chain.catch(() => undefined), new Promise((r) => setTimeout(r, 5_000).unref())]);
     this.http.close();
   }
 
   state(): CollectorState {
-    const s = this.stream.state();
-    const auth = this.auth.state();
-    const connection = auth.refused ? 'auth_failed' : s.events === 'subscribed' ? 'connected' : s.events === 'auth_failed' ? 'auth_failed' : s.events === 'stopped' ? 'disconnected' : 'connecting';
-    return {
-      connection,
-      events: s.events,
-      last_error: auth.refused ?? (s.events === 'subscribed' ? this.lastError : (s.last_error ?? this.lastError)),
+    return collectorState({
+      stream: this.stream,
+      auth: this.auth,
+      live: this.live,
+      lastError: this.lastError,
       details: {
         gateway: this.urls.root,
-        version: this.lastInventory?.site_version ?? null,
-        session_id: s.session_id,
-        last_event_id: s.last_event_id,
-        connected_since: s.connected_since,
+        ...(this.live.version ? {} : { version: this.lastInventory?.site_version ?? null }),
         recording_server_event_types: this.rsTypes,
-        recording_server_probe: this.probeNeeded() ? 'active' : 'off',
-        probes: [...this.probes.values()].map((p) => ({ id: p.recordingServerId, responding: p.responding, at: p.probedAt })),
+        recording_server_probe: this.probes.needed() ? 'active' : 'off',
+        probes: this.probes.summary(),
         known_states: this.states.size,
         state_fresh: this.stateFresh,
         publish_queue: this.queued,
-        token: { expires_at: auth.expires_at, token_url: auth.token_url, token_requests: auth.token_requests },
         last_inventory: this.lastInventory,
-        stream: s.counters,
         counters: this.counters.snapshot(),
       },
-    };
+    });
   }
 
   // ---------------------------------------------------------------- inventory
@@ -183,6 +192,7 @@ export class MilestoneCollector implements VendorCollector {
   async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
     const disabled = new Set<string>();
     const rsList: RecordingServer[] = [];
+    const unavailable: string[] = [];
     try {
       const stats = await streamInventory(
         this.api,
@@ -190,6 +200,7 @@ export class MilestoneCollector implements VendorCollector {
           pageSize: this.cfg.page_size,
           driverSettingsConcurrency: this.cfg.driver_settings_concurrency,
           fetchDriverSettings: this.cfg.driver_settings,
+          driverSettingsCache: this.driverCache,
           cameraGroups: this.cfg.camera_groups,
           childTypes: this.cfg.child_types,
           signal,
@@ -198,6 +209,8 @@ export class MilestoneCollector implements VendorCollector {
         async (d) => {
           const key = sourceKey(d.resourceType, itemId(d.item as { id?: string }));
           if (this.isConfigDisabled(d)) disabled.add(key);
+          if (this.live.unsupported && d.resourceType !== 'recordingServers') unavailable.push(key);
+          this.fallback.note(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups());
           if (d.resourceType === 'recordingServers') {
             const rs = RecordingServer.safeParse(d.item);
             if (rs.success) rsList.push(rs.data);
@@ -207,11 +220,13 @@ export class MilestoneCollector implements VendorCollector {
       );
       if (!signal.aborted) {
         this.disabled = disabled;
-        this.recordingServers = rsList;
+        this.probes.setServers(rsList);
         this.lastInventory = stats;
+        this.fallback.commit();
         this.lastError = null;
         this.inventoryDone = true;
         this.markInventoryKnown();
+        if (unavailable.length) await this.live.publishUnavailable(this.requireHooks().raw, unavailable, this.cfg.state_chunk_rows, (i) => `unavailable:${randomUUID()}:${i}`);
       }
     } catch (e) {
       this.lastError = describeError(e);
@@ -230,8 +245,8 @@ export class MilestoneCollector implements VendorCollector {
     const id = key.slice(key.indexOf('/') + 1);
     return {
       ...d,
-      state: this.stateFresh ? (this.states.get(key) ?? null) : null,
-      probe: d.resourceType === 'recordingServers' ? (this.probes.get(id) ?? null) : null,
+      state: this.stateFresh ? (this.states.get(key) ?? this.fallback.stateOf(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups(), this.states)) : null,
+      probe: d.resourceType === 'recordingServers' ? (this.probes.results.get(id) ?? null) : null,
       recordingServerTypes: { responding: this.rsTypes.responding, notResponding: this.rsTypes.notResponding },
     };
   }
@@ -239,6 +254,8 @@ export class MilestoneCollector implements VendorCollector {
   // ---------------------------------------------------------------- status
 
   async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
+    // Below 2023 R3 only the recording-server probe has anything to poll.
+    if (this.live.unsupported) return { devices: this.probes.needed() && !signal.aborted ? await this.probes.probeAll(raw, true).catch(() => 0) : 0 };
     let published = 0;
     let failure: unknown = null;
     try {
@@ -249,19 +266,20 @@ export class MilestoneCollector implements VendorCollector {
             tls: this.tls,
             auth: this.auth,
             log: this.log,
-            filters: () => this.filters(),
+            subscriptions: () => this.subscriptions(),
             commandTimeoutMs: this.cfg.command_timeout,
-            getStateTimeoutMs: this.cfg.get_state_timeout,
+            getStateTimeoutMs: () => this.getStateTimeout(),
             maxPayloadBytes: this.cfg.ws_max_payload,
             pingIntervalMs: this.cfg.ws_ping_interval,
             handshakeTimeoutMs: Math.min(this.cfg.request_timeout, 30_000),
           });
       if (!signal.aborted) published += await this.publishState(rows, `poll: ${reason}`, raw);
+      if (!signal.aborted) published += await this.publishRows(this.fallback.rows(this.states), `poll: ${reason} (hardware state of refused groups)`, raw);
     } catch (e) {
       failure = e;
     }
     if (this.rsTypes.source === 'none') await this.discoverRsTypes();
-    if (this.probeNeeded() && !signal.aborted) published += await this.probeAll(raw, true).catch(() => 0);
+    if (this.probes.needed() && !signal.aborted) published += await this.probes.probeAll(raw, true).catch(() => 0);
     if (failure) throw failure;
     return { devices: published };
   }
@@ -277,14 +295,35 @@ export class MilestoneCollector implements VendorCollector {
     clearTimeout(timer);
   }
 
+  /**
+   * Rows whose meaning is certain now. A Communication Stopped means `disabled` or `offline`
+   * depending on configuration, which only an inventory of this process knows: such rows wait
+   * (bounded) for the first inventory, and are dropped if it still has not come — else a
+   * restart with state rows newer than the last sync (a recording server restarted meanwhile)
+   * would report disabled devices offline and then disabled again.
+   */
+  private async configKnownFor(rows: EssEvent[]): Promise<EssEvent[]> {
+    const stopped = (r: EssEvent) => COMMUNICATION_MEANING[r.type.toLowerCase()] === 'stopped';
+    if (this.inventoryDone || !rows.some(stopped)) return rows;
+    await this.untilInventoryKnown();
+    if (this.inventoryDone) return rows;
+    this.counters.inc('stopped_rows_held_back', rows.filter(stopped).length);
+    return rows.filter((r) => !stopped(r));
+  }
+
+  /** getState timeout: the configured one, or more on a large site (it answers after minutes). */
+  private getStateTimeout(): number {
+    return Math.max(this.cfg.get_state_timeout, (this.lastInventory?.devices.cameras ?? 0) * this.cfg.get_state_timeout_per_camera);
+  }
+
   private requireHooks(): CollectorHooks {
     if (!this.hooks) throw new Error('collector not started');
     return this.hooks;
   }
 
-  private filters() {
+  private subscriptions() {
     const known = this.rsTypes.source === 'config' || (this.rsTypes.responding.length > 0 && this.rsTypes.notResponding.length > 0);
-    return communicationFilters({
+    return subscriptionGroups({
       childTypes: this.cfg.child_types,
       recordingServerTypes: known ? [...this.rsTypes.responding, ...this.rsTypes.notResponding] : null,
       includeRecordingServers: true,
@@ -361,7 +400,7 @@ export class MilestoneCollector implements VendorCollector {
 
   private async publishEvent(ev: EssEvent, raw: RawPublisher): Promise<void> {
     const rel = this.relevant(ev);
-    if (!rel) {
+    if (!rel || !(await this.configKnownFor([ev])).length) {
       this.counters.inc('events_ignored');
       return;
     }
@@ -402,7 +441,8 @@ export class MilestoneCollector implements VendorCollector {
     return relevant;
   }
 
-  private async publishRows(relevant: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
+  private async publishRows(rows: EssEvent[], reason: string, raw: RawPublisher): Promise<number> {
+    const relevant = await this.configKnownFor(rows);
     if (relevant.length === 0) return 0;
     const size = this.cfg.state_chunk_rows;
     const parts = Math.ceil(relevant.length / size);
@@ -451,46 +491,6 @@ export class MilestoneCollector implements VendorCollector {
       if (errorKind(e) === 'auth') this.lastError = describeError(e);
       this.log.warn({ err: describeError(e) }, 'recording-server event type discovery failed; will retry at the next status poll');
     }
-  }
-
-  // ---------------------------------------------------------------- recording-server probe
-
-  private probeNeeded(): boolean {
-    if (this.cfg.recording_server_probe === 'always') return true;
-    if (this.cfg.recording_server_probe === 'never') return false;
-    return this.rsTypes.responding.length === 0 && this.rsTypes.notResponding.length === 0;
-  }
-
-  private startProbes(): void {
-    if (this.cfg.recording_server_probe === 'never') return;
-    this.probeTimer = setInterval(() => {
-      if (!this.probeNeeded() || !this.hooks) return;
-      void this.probeAll(this.hooks.raw, false).catch((e) => this.log.warn({ err: describeError(e) }, 'recording-server probe failed'));
-    }, this.cfg.probe_interval);
-    this.probeTimer.unref();
-  }
-
-  /** Probes every enabled recording server; publishes changes (or everything when `all`). */
-  private async probeAll(raw: RawPublisher, all: boolean): Promise<number> {
-    if (this.recordingServers.length === 0) {
-      const list = await this.api.all('recordingServers', { includeDisabled: true, pageSize: this.cfg.page_size, signal: AbortSignal.timeout(30_000) });
-      this.recordingServers = list.flatMap((x) => {
-        const p = RecordingServer.safeParse(x);
-        return p.success ? [p.data] : [];
-      });
-    }
-    const targets = this.recordingServers.filter((rs) => !flagFalse(rs.enabled));
-    const results = await Promise.all(targets.map((rs) => probeRecordingServer(rs, this.cfg.probe_timeout)));
-    let n = 0;
-    for (const p of results) {
-      const prev = this.probes.get(p.recordingServerId);
-      this.probes.set(p.recordingServerId, p);
-      if (!all && prev && prev.responding === p.responding) continue;
-      const payload: MilestoneStatusPayloadInput = { kind: 'probe', probe: p };
-      await this.enqueue(() => raw.status(payload, `probe:${p.recordingServerId}:${p.responding}:${p.probedAt}`));
-      n++;
-    }
-    return n;
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ByteSize, Duration, formatDuration, formatZodIssues, permanent, SystemConfig, type TlsConfig } from '@edge/platform';
 import { CHILD_RESOURCE_TYPES } from './constants';
+import { looksLikeWindowsAccount } from './client/ntlm';
 
 const Guid = z
   .string()
@@ -14,6 +15,10 @@ const Guid = z
  */
 export const MilestoneExtras = z
   .object({
+    auth: z
+      .enum(['basic', 'windows'])
+      .default('basic')
+      .describe('basic: XProtect basic user (password grant); windows: Active Directory account (`DOMAIN\\user` or `user@domain`), NTLM against the management server /IDP/connect/token'),
     client_id: z.string().min(1).default('GrantValidatorClient').describe('OAuth client id of the password grant'),
     token_path: z
       .string()
@@ -22,6 +27,7 @@ export const MilestoneExtras = z
       .describe('token endpoint path or URL; unset → /API/IDP/connect/token, then /IDP/connect/token, then .well-known discovery'),
     page_size: z.number().int().min(1).max(2000).default(500).describe('`size` of paged list calls (`page` is 0-based); servers that ignore paging are tolerated'),
     driver_settings: z.boolean().default(true).describe('read MAC, firmware and serial from /hardware/{id}/hardwareDriverSettings'),
+    driver_settings_ttl: Duration.default(86_400_000).describe('reuse a hardware\'s driver settings while its lastModified is unchanged, for at most this long'),
     driver_settings_concurrency: z.number().int().min(1).max(32).default(8).describe('parallel hardwareDriverSettings calls'),
     camera_groups: z.boolean().default(true).describe('camera-group path as device location'),
     child_types: z
@@ -31,7 +37,8 @@ export const MilestoneExtras = z
     request_timeout: Duration.default(180_000).describe('per REST call (a live /hardware listing took >30 s)'),
     retry_for: Duration.default(120_000).describe('retry a failing REST call (5xx, 429, network) for this long'),
     command_timeout: Duration.default(30_000).describe('WebSocket command reply timeout'),
-    get_state_timeout: Duration.default(300_000).describe('getState reply timeout (1–2 min to first byte seen at 2 600 cameras)'),
+    get_state_timeout: Duration.default(300_000).describe('getState reply timeout at least (1–2 min to first byte seen at 2 600 cameras)'),
+    get_state_timeout_per_camera: Duration.default(100).describe('getState timeout grows with the site: this much per camera of the last inventory, when that is more'),
     ws_max_payload: ByteSize.default(256 * 1024 * 1024).describe('largest WebSocket message accepted (getState answers are MBs)'),
     ws_ping_interval: Duration.default(30_000).describe('liveness ping of the events socket (paused while a command is outstanding)'),
     resume_window: Duration.default(30_000).describe('reconnect within this window resumes the events session'),
@@ -79,6 +86,11 @@ export function parseMilestoneConfig(system: SystemConfig): MilestoneConfig {
     const problems = formatZodIssues(parsed.error).map((p) => `systems[${system.id}].${p}`);
     throw permanent('config_invalid', `invalid milestone system config:\n  - ${problems.join('\n  - ')}`);
   }
+  if (parsed.data.auth === 'basic' && looksLikeWindowsAccount(system.username))
+    throw permanent(
+      'config_invalid',
+      `invalid milestone system config:\n  - systems[${system.id}].username "${system.username}" is a Windows (Active Directory) account: set auth: windows (the password grant only works for XProtect basic users)`,
+    );
   return { ...parsed.data, id: system.id, base_url: system.base_url, username: system.username, password: system.password, tls: system.tls };
 }
 
@@ -99,6 +111,8 @@ export function configReference(): string {
     'probe_interval',
     'probe_timeout',
     'baseline_inventory_wait',
+    'driver_settings_ttl',
+    'get_state_timeout_per_camera',
   ]);
   const defaults = MilestoneExtras.parse({});
   for (const [key, schema] of Object.entries(MilestoneExtras.shape)) {

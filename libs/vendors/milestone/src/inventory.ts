@@ -3,12 +3,15 @@ import { describeError, errorKind } from '@edge/platform';
 import { idOf, type ConfigApiClient } from './client/config-api-client';
 import { CHILD_RESOURCE_TYPES, deviceResourceType, type ChildResourceType } from './constants';
 import { ConfigItem, Hardware, RecordingServer, type MilestoneDevicePayloadInput, type Site } from './raw-schema';
+import type { DriverSettingsCache } from './driver-settings-cache';
 
 export interface InventoryOptions {
   pageSize: number;
   /** Parallel `hardwareDriverSettings` calls (3P clients use 8; §7.12). */
   driverSettingsConcurrency: number;
   fetchDriverSettings: boolean;
+  /** Reuse driver settings of unchanged hardware (per `lastModified`, within a TTL). */
+  driverSettingsCache?: DriverSettingsCache;
   cameraGroups: boolean;
   childTypes: readonly ChildResourceType[];
   signal?: AbortSignal;
@@ -21,6 +24,9 @@ export interface InventoryStats {
   hardware: number;
   devices: Record<string, number>;
   driver_settings_missing: number;
+  /** hardwareDriverSettings calls this sync made, and answers reused from the cache. */
+  driver_settings_calls: number;
+  driver_settings_cached: number;
   orphans: number;
   invalid_items: number;
   camera_groups: number;
@@ -67,6 +73,8 @@ export async function streamInventory(api: ConfigApiClient, o: InventoryOptions,
     hardware: 0,
     devices: {},
     driver_settings_missing: 0,
+    driver_settings_calls: 0,
+    driver_settings_cached: 0,
     orphans: 0,
     invalid_items: 0,
     camera_groups: 0,
@@ -110,8 +118,18 @@ export async function streamInventory(api: ConfigApiClient, o: InventoryOptions,
         [...hardware.keys()],
         o.driverSettingsConcurrency,
         async (id) => {
+          const marker = str(hardware.get(id)?.lastModified);
+          const cached = o.driverSettingsCache?.get(id, marker);
+          if (cached !== undefined) {
+            stats.driver_settings_cached++;
+            if (cached) settings.set(id, cached);
+            else stats.driver_settings_missing++;
+            return;
+          }
           try {
+            stats.driver_settings_calls++;
             const s = await api.hardwareDriverSettings(id, o.signal);
+            o.driverSettingsCache?.set(id, marker, s);
             if (s) settings.set(id, s);
             else stats.driver_settings_missing++;
           } catch (e) {
@@ -170,6 +188,7 @@ export async function streamInventory(api: ConfigApiClient, o: InventoryOptions,
     stats.devices[type] = n;
   }
 
+  o.driverSettingsCache?.retain(new Set(hardware.keys()));
   for (const [id, hw] of hardware) {
     await emit({
       resourceType: 'hardware',

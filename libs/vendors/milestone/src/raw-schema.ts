@@ -103,6 +103,8 @@ export const RecordingServerProbe = z.object({
   responding: z.boolean(),
   probedAt: z.string().min(1),
   error: z.string().nullish(),
+  /** Set when the probe cannot tell up from down (host does not resolve, never reached from here): the status is `unknown` with this reason. */
+  unknownReason: z.string().nullish(),
 });
 export type RecordingServerProbe = z.infer<typeof RecordingServerProbe>;
 
@@ -154,6 +156,8 @@ export const MilestoneStatusPayload = z.discriminatedUnion('kind', [
   }),
   /** Fallback reachability probe of one recording server. */
   z.object({ kind: z.literal('probe'), probe: RecordingServerProbe }),
+  /** No live state for these sources (`cameras/<guid>`), and why (e.g. the server predates the Events and State API). */
+  z.object({ kind: z.literal('unavailable'), reason: z.string().min(1), observedAt: z.string().min(1), sources: z.array(z.string().min(1)) }),
 ]);
 export type MilestoneStatusPayload = z.infer<typeof MilestoneStatusPayload>;
 export type MilestoneStatusPayloadInput = z.input<typeof MilestoneStatusPayload>;

@@ -41,3 +41,23 @@ export function probeRecordingServer(rs: RecordingServer, timeoutMs: number): Pr
     s.once('error', (e: NodeJS.ErrnoException) => finish(false, e.code ?? e.message));
   });
 }
+
+const UNRESOLVED = /^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)$/;
+
+/**
+ * What a probe result is worth from this edge box. A recording server's `webServerUri` is often
+ * a Windows host name (`http://win10vm:7563/` in a captured 2023 R2 answer, milestone-xprotect.md
+ * §3.4) that the edge box cannot resolve, or a network it cannot reach: a failed connect then
+ * says nothing about the server, so it is `unknown` with that reason — `offline` only once the
+ * server was reached from here before. `reached` remembers the servers seen responding.
+ */
+export function judgeProbe(p: RecordingServerProbe, reached: Set<string>): RecordingServerProbe {
+  if (p.responding) {
+    reached.add(p.recordingServerId);
+    return { ...p, unknownReason: null };
+  }
+  const host = p.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (!p.target || UNRESOLVED.test(p.error ?? '')) return { ...p, unknownReason: `recording server host ${host || '(none)'} does not resolve from the edge box` };
+  if (!reached.has(p.recordingServerId)) return { ...p, unknownReason: `recording server ${p.target} was never reachable from the edge box (${p.error ?? 'no answer'})` };
+  return { ...p, unknownReason: null };
+}

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMilestoneSimulator, type MilestoneSimulator } from '@edge/sim-milestone';
 import { EdgeError } from '@edge/platform';
-import { communicationFilters, EssConnection, EventStream, EVENT_TYPES, ZERO_GUID, type EssEvent } from '../src';
+import { subscriptionGroups, EssConnection, EventStream, EVENT_TYPES, ZERO_GUID, type EssEvent } from '../src';
 import { clientsFor, quietLog, stat, waitFor, type Clients } from './helpers';
 
 function streamFor(sim: MilestoneSimulator, c: Clients, over: Partial<ConstructorParameters<typeof EventStream>[0]> = {}) {
@@ -14,7 +14,7 @@ function streamFor(sim: MilestoneSimulator, c: Clients, over: Partial<Constructo
     tls: c.tls,
     auth: c.auth,
     log: quietLog,
-    filters: () => communicationFilters({ recordingServerTypes: null, includeRecordingServers: true }),
+    subscriptions: () => subscriptionGroups({ recordingServerTypes: null, includeRecordingServers: true }),
     resumeWindowMs: 30_000,
     commandTimeoutMs: 5_000,
     getStateTimeoutMs: 20_000,

@@ -19,7 +19,7 @@ export interface Clients {
 /** Real clients pointed at a simulator. */
 export function clientsFor(
   sim: Pick<MilestoneSimulator, 'url' | 'username' | 'password'>,
-  o: { password?: string; username?: string; tls?: { ca_file?: string; insecure: boolean }; retryForMs?: number; authRetryAfterMs?: number } = {},
+  o: { password?: string; username?: string; mode?: 'basic' | 'windows'; tls?: { ca_file?: string; insecure: boolean }; retryForMs?: number; authRetryAfterMs?: number } = {},
 ): Clients {
   const tls = tlsOptionsFrom(o.tls ?? { insecure: false });
   const http = new HttpTransport({ tls, timeoutMs: 10_000 });
@@ -29,6 +29,8 @@ export function clientsFor(
     username: o.username ?? sim.username,
     password: o.password ?? sim.password,
     clientId: 'GrantValidatorClient',
+    mode: o.mode,
+    tls,
     http,
     log: quietLog,
     authRetryAfterMs: o.authRetryAfterMs ?? 60_000,

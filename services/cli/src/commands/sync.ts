@@ -8,11 +8,19 @@ import { gatherStatus, systemsOf, type SyncReport } from './status-replies';
 const USAGE = `edge sync [system] — run a full inventory sync now (all systems, or one)
 
   edge sync [system] [--wait] [--json]
+  edge sync --confirm-removals <system>
 
 Asks edge.<site>.cmd.sync; the collector serving each system starts a sync (a sync already
 running is joined, not doubled). With --wait, follows the syncs through edge status until they
 finish or --timeout ms pass (default 10000; large sites take minutes: raise it), and exits 1 if
-one failed. The same is POST /sync on a collector's status port.`;
+one failed. The same is POST /sync on a collector's status port.
+
+--confirm-removals <system>: a complete sync that would remove more than removal_guard.max_fraction
+of a system's devices (and more than removal_guard.min_devices) is held by the normalizer until the
+next complete sync confirms it (edge status shows the hold). This applies the held removals now
+(edge.<site>.cmd.confirm-removals; POST /confirm-removals {"system"} on the normalizer).`;
+
+const ConfirmReply = z.object({ ok: z.boolean(), removed: z.number().optional(), error: z.string().optional() }).passthrough();
 
 /** A collector's answer to cmd.sync (collector-kit): accepted systems, or skipped when it does not serve the system. */
 const SyncReply = z
@@ -29,8 +37,21 @@ export const syncCommand: CliCommand = {
   name: 'sync',
   summary: 'start an inventory sync of every system, or of one',
   usage: USAGE,
-  options: { wait: { type: 'boolean' } },
+  options: { wait: { type: 'boolean' }, 'confirm-removals': { type: 'string' } },
   async run(ctx, args, values) {
+    const confirm = values['confirm-removals'];
+    if (typeof confirm === 'string') {
+      if (args.length > 0 || values.wait) throw new UsageError('--confirm-removals takes only the system id');
+      const r = ConfirmReply.safeParse(await ctx.request(subjects.cmdConfirmRemovals(ctx.target().siteId), { system: confirm }));
+      if (!r.success) {
+        ctx.err('the normalizer gave no usable answer');
+        return EXIT.failed;
+      }
+      if (ctx.json) ctx.out(JSON.stringify(r.data, null, 2));
+      else if (r.data.ok) ctx.out(`held removals of ${confirm} applied: ${r.data.removed ?? 0} devices removed`);
+      else ctx.err(r.data.error ?? 'refused');
+      return r.data.ok ? EXIT.ok : EXIT.failed;
+    }
     if (args.length > 1) throw new UsageError('sync takes at most one system id');
     const system = args[0];
     const t = ctx.target();

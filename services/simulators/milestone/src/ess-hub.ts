@@ -37,6 +37,14 @@ interface Conn {
   flushing: boolean;
 }
 
+/**
+ * Resource types the Events and State API documents for subscription filters ("hardware",
+ * "cameras", "microphones", "outputs", "inputEvents", "userDefinedEvents", "etc." — Milestone's
+ * protocol samples, EventsAndStateWebSocketApiPython/ess_api.py `create_subscription`). A strict
+ * server (switch `strictSubscriptions`) refuses anything else.
+ */
+export const DOCUMENTED_RESOURCE_TYPES = new Set(['hardware', 'cameras', 'microphones', 'outputs', 'inputevents', 'userdefinedevents']);
+
 function list(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : [];
 }
@@ -179,6 +187,16 @@ export class EssHub {
       case 'addSubscription': {
         if (!conn.session) return err(400, 'No session. Call startSession first.');
         const filters = Array.isArray(cmd.filters) ? cmd.filters.map(toFilter).filter((f): f is Filter => f !== null) : [];
+        if (this.ctx.faults.failAddSubscription > 0) {
+          this.ctx.faults.failAddSubscription--;
+          this.ctx.stats.subscriptionsFailed++;
+          return err(500, 'Internal server error while creating the subscription');
+        }
+        const outside = this.ctx.faults.strictSubscriptions ? filters.flatMap((f) => f.resourceTypes).find((t) => t !== '*' && !DOCUMENTED_RESOURCE_TYPES.has(t)) : undefined;
+        if (outside !== undefined) {
+          this.ctx.stats.subscriptionsRefused++;
+          return err(400, `Invalid resource type: ${outside}`);
+        }
         const subscriptionId = randomUUID();
         conn.session.subscriptions.set(subscriptionId, filters);
         this.reply(conn, { commandId, status: 200, subscriptionId });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { splitWindowsName, type NtlmAccount } from './ntlm-server';
 
 export type UserState = 'ok' | 'lockedOut' | 'changePassword';
 
@@ -27,6 +28,8 @@ export interface TokenAnswer {
 export class IdentityProvider {
   private readonly users = new Map<string, User>();
   private readonly tokens = new Map<string, { user: string; exp: number }>();
+  /** Windows (Active Directory) accounts: NTLM only, never the password grant. */
+  readonly windowsAccounts: NtlmAccount[] = [];
 
   constructor(
     private readonly o: { lifetimeSec: number; lockoutAfterFailures: number; issuer: () => string },
@@ -34,6 +37,11 @@ export class IdentityProvider {
 
   addUser(username: string, password: string, state: UserState = 'ok'): void {
     this.users.set(username.toLowerCase(), { password, state, failures: 0 });
+  }
+
+  /** `CORP\\user` (or `user@corp.example`): a Windows account that logs in by NTLM only. */
+  addWindowsUser(name: string, password: string): void {
+    this.windowsAccounts.push({ ...splitWindowsName(name), password });
   }
 
   setUserState(username: string, state: UserState): void {
@@ -72,10 +80,25 @@ export class IdentityProvider {
     if (u.state === 'lockedOut') return refuse('invalid_grant', 'invalid_username_or_password', 'LockedOut');
     if (u.state === 'changePassword') return refuse('invalid_grant', 'password_change_required', 'ChangePassword');
     u.failures = 0;
+    return this.issue(name, form.get('client_id') ?? '');
+  }
+
+  /**
+   * `grant_type=windows_credentials` after a successful NTLM handshake (`account`): the IDP
+   * takes the user from Windows authentication, not from the form (Milestone's samples send
+   * only grant_type and client_id).
+   */
+  grantWindows(form: URLSearchParams, account: NtlmAccount): TokenAnswer {
+    if (!CLIENTS.has(form.get('client_id') ?? '')) return { status: 400, body: { error: 'invalid_client', error_description: 'invalid_client' } };
+    if (form.get('grant_type') !== 'windows_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'unsupported_grant_type' } };
+    return this.issue(`${account.domain}\\${account.user}`.toLowerCase(), form.get('client_id') ?? '');
+  }
+
+  private issue(name: string, clientId: string): TokenAnswer {
     const exp = Date.now() + this.o.lifetimeSec * 1000;
     const token = [
       b64url({ alg: 'RS256', kid: 'sim-signing-key', typ: 'JWT' }),
-      b64url({ iss: this.o.issuer(), sub: name, exp: Math.floor(exp / 1000), scope: 'managementserver', client_id: form.get('client_id') }),
+      b64url({ iss: this.o.issuer(), sub: name, exp: Math.floor(exp / 1000), scope: 'managementserver', client_id: clientId }),
       randomBytes(32).toString('base64url'),
     ].join('.');
     this.tokens.set(token, { user: name, exp });

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     ...(s('tls-key') && s('tls-cert') ? { tls: { key: readFileSync(s('tls-key')!), cert: readFileSync(s('tls-cert')!) } } : {}),
   };
   const sim = await startMilestoneSimulator(opts);
-  process.stdout.write(`${JSON.stringify({ url: sim.url, ws_url: sim.wsUrl, username: sim.username, password: sim.password, devices: sim.model.deviceCount })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: sim.url, ws_url: sim.wsUrl, username: sim.username, password: sim.password, windows_username: sim.windowsUsername, windows_password: sim.windowsPassword, devices: sim.model.deviceCount })}\n`);
   const stop = () => void sim.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

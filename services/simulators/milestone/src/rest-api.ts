@@ -13,6 +13,12 @@ export interface RestAnswer {
 
 export interface RestOptions {
   ignorePaging: boolean;
+  /** Honour `size` but ignore `page`: every page is the first one (a listing that never ends by itself). */
+  ignorePage: boolean;
+  /** Listings of the next this many inventory passes (a pass starts at `GET /sites`) hide every second item. */
+  shrinkNextSyncs: number;
+  /** The current pass is a shrunk one. */
+  shrinking: boolean;
   numbersAsStrings: boolean;
   rsEventTypesDiscoverable: boolean;
   driverSettingsDelayMs: number;
@@ -37,12 +43,17 @@ export function handleRest(ctx: SimContext, o: RestOptions, segments: string[], 
   const [res0, id, child, childId] = segments;
   const res = (res0 ?? '').toLowerCase();
   const show = (d: SimDevice) => (o.numbersAsStrings ? stringifyNumbers(d.obj) : d.obj);
-  const visible = (ds: SimDevice[]) => (includeDisabled ? ds : ds.filter((d) => d.enabled));
-  const page = <T>(items: T[]): RestAnswer => ({ status: 200, body: { array: paginate(items, query, o.ignorePaging) } });
+  // Half of every device listing disappears in a shrunk pass (a service account that lost rights sees less).
+  const visible = (ds: SimDevice[]) => (includeDisabled ? ds : ds.filter((d) => d.enabled)).filter((_, i) => !o.shrinking || i % 2 === 0);
+  const page = <T>(items: T[]): RestAnswer => ({ status: 200, body: { array: paginate(items, query, o.ignorePaging, o.ignorePage) } });
   const data = (v: unknown): RestAnswer => ({ status: 200, body: { data: v } });
   const notFound = (what: string) => ({ status: 404, body: errorBody(404, `Device not found. ${what}`) });
   const unknown = (name: string) => ({ status: 404, body: errorBody(404, `Unknown resource: ${name}`) });
 
+  if (res === 'sites' && !id) {
+    o.shrinking = o.shrinkNextSyncs > 0;
+    if (o.shrinking) o.shrinkNextSyncs--;
+  }
   if (res === 'sites') return id ? (id.toLowerCase() === m.siteId ? data(m.site) : notFound(`sites/${id}`)) : page([m.site]);
   if (res === 'storages') return { status: 400, body: errorBody(400, 'The collection storages cannot be listed. Use recordingServers/{id}/storages.') };
   if (res === 'recordingservers') {
@@ -120,7 +131,7 @@ export function handleRest(ctx: SimContext, o: RestOptions, segments: string[], 
 }
 
 function cameraGroups(m: SiteModel, id: string | undefined, child: string | undefined, _childId: string | undefined, query: URLSearchParams, o: RestOptions, includeDisabled: boolean): RestAnswer {
-  const page = <T>(items: T[]): RestAnswer => ({ status: 200, body: { array: paginate(items, query, o.ignorePaging) } });
+  const page = <T>(items: T[]): RestAnswer => ({ status: 200, body: { array: paginate(items, query, o.ignorePaging, o.ignorePage) } });
   if (!id) return page(m.groups.filter((g) => g.parentId === null).map((g) => g.obj));
   const g = m.groups.find((x) => x.id === id.toLowerCase());
   if (!g) return { status: 404, body: errorBody(404, `Device not found. cameraGroups/${id}`) };
@@ -133,10 +144,10 @@ function cameraGroups(m: SiteModel, id: string | undefined, child: string | unde
   return { status: 404, body: errorBody(404, `Unknown resource: ${child}`) };
 }
 
-/** `page` (0-based) and `size`; without `size` everything. */
-export function paginate<T>(items: T[], query: URLSearchParams, ignore: boolean): T[] {
+/** `page` (0-based) and `size`; without `size` everything. `ignorePage`: every page is page 0. */
+export function paginate<T>(items: T[], query: URLSearchParams, ignore: boolean, ignorePage = false): T[] {
   if (ignore || !query.has('size')) return items;
   const size = Math.max(1, Math.min(10_000, Number(query.get('size')) || 1));
-  const page = Math.max(0, Number(query.get('page')) || 0);
+  const page = ignorePage ? 0 : Math.max(0, Number(query.get('page')) || 0);
   return items.slice(page * size, page * size + size);
 }

@@ -1,7 +1,7 @@
 import type { EssHub } from './ess-hub';
 import type { IdentityProvider, UserState } from './idp';
 import type { DeviceTruth, SimDevice, SiteModel } from './model';
-import { SiteModel as Model } from './model';
+import { SiteModel as Model, dotnetTime } from './model';
 import type { Faults, LedgerEntry, SimStats } from './state';
 import { CHILD_TYPES, T, type DeviceType } from './vocabulary';
 
@@ -144,6 +144,36 @@ export class SimControl {
     return this.setRs(id, 'responding', cause);
   }
 
+  /**
+   * The recording server restarted (service restart, Windows update): it reports the state of
+   * its hardware and channels afresh, so every state row of theirs begins now — statuses are
+   * unchanged. A disabled camera's Communication Stopped row then is newer than anything the
+   * edge saw before.
+   */
+  restartRecordingServer(id: string): number {
+    const rs = this.dev('recordingServers', id);
+    const now = dotnetTime(Date.now(), 0);
+    const st = this.d.model.rsState.get(rs.id)!;
+    this.d.model.rsState.set(rs.id, { ...st, time: now });
+    let n = 0;
+    for (const hw of this.d.model.hardware.filter((h) => h.parent?.id === rs.id)) {
+      for (const key of [`hardware/${hw.id}`, ...(this.d.model.childrenOf.get(hw.id) ?? [])]) {
+        const c = this.d.model.comm.get(key);
+        if (!c) continue;
+        this.d.model.comm.set(key, { ...c, time: now });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A configuration change of a hardware (e.g. its driver settings were edited): its `lastModified` moves to now. */
+  touchHardware(id: string): string {
+    const hw = this.dev('hardware', id);
+    hw.obj.lastModified = dotnetTime(Date.now(), 0);
+    return String(hw.obj.lastModified);
+  }
+
   /** Error/restored `times` times, `intervalMs` apart; ends restored. */
   async flap(type: string, id: string, o: { times?: number; intervalMs?: number } = {}): Promise<LedgerEntry[]> {
     const out: LedgerEntry[] = [];
@@ -198,6 +228,16 @@ export class SimControl {
     this.d.faults.rules.push({ status: o.status, remaining: Math.max(1, o.count ?? 1), pathPrefix: o.pathPrefix ?? null, scope: o.scope ?? 'rest' });
   }
 
+  /** The next `count` addSubscription commands fail (500) — the session stays, without that subscription. */
+  failAddSubscription(count = 1): void {
+    this.d.faults.failAddSubscription = Math.max(0, count);
+  }
+
+  /** Strict server: addSubscription refuses resource types outside the documented set. */
+  strictSubscriptions(on: boolean): void {
+    this.d.faults.strictSubscriptions = on;
+  }
+
   slowGetState(ms: number): void {
     this.d.faults.slowGetStateMs = Math.max(0, ms);
   }
@@ -236,7 +276,7 @@ export class SimControl {
       devices: this.d.model.deviceCount,
       ws_connections: this.d.hub.connectionCount,
       ws_sessions: this.d.hub.sessionCount,
-      faults: { rules: this.d.faults.rules, refuse_resume: this.d.faults.refuseResume, slow_get_state_ms: this.d.faults.slowGetStateMs, expire_after_requests: this.d.faults.expireAfterRequests },
+      faults: { rules: this.d.faults.rules, refuse_resume: this.d.faults.refuseResume, fail_add_subscription: this.d.faults.failAddSubscription, strict_subscriptions: this.d.faults.strictSubscriptions, slow_get_state_ms: this.d.faults.slowGetStateMs, expire_after_requests: this.d.faults.expireAfterRequests },
     };
   }
 }

@@ -10,6 +10,7 @@ import { SiteModel, type SiteShape } from './model';
 import { errorBody, handleRest, type RestOptions } from './rest-api';
 import { SimControl, SimError, resourceTypeOf } from './scenario';
 import { Faults, SimStats, type SimContext } from './state';
+import { windowsToken } from './windows-auth';
 
 export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPorts'>> {
   host?: string;
@@ -22,6 +23,9 @@ export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPo
   username?: string;
   password?: string;
   extraUsers?: Array<{ username: string; password: string; state?: UserState }>;
+  /** Windows (AD) account that logs in by NTLM only (`CORP\\svc-edge-win` by default). */
+  windowsUsername?: string;
+  windowsPassword?: string;
   /** Failed logins before the account locks (0 = never). */
   lockoutAfterFailures?: number;
   tokenLifetimeSec?: number;
@@ -29,6 +33,8 @@ export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPo
   gatewayTokenPath?: boolean;
   /** Answer every page with the whole collection, as servers that don't page do. */
   ignorePaging?: boolean;
+  /** Honour `size` but answer every `page` with the first one. */
+  ignorePage?: boolean;
   /** 2023 R2 style: coverage*, recordingFramerate as strings. */
   numbersAsStrings?: boolean;
   resumeWindowMs?: number;
@@ -37,6 +43,8 @@ export interface MilestoneSimulatorOptions extends Partial<Omit<SiteShape, 'rsPo
   /** Each recording server gets a TCP listener on 127.0.0.1 as its web endpoint (the probe target). */
   rsListeners?: boolean;
   journalSize?: number;
+  /** addSubscription refuses resource types outside the documented set (speakers, metadata, recordingServers). */
+  strictSubscriptions?: boolean;
   /** Latency of each hardwareDriverSettings answer (lets concurrency build up measurably). */
   driverSettingsDelayMs?: number;
 }
@@ -47,9 +55,13 @@ export interface MilestoneSimulator {
   readonly wsUrl: string;
   readonly port: number;
   readonly control: SimControl;
+  /** Listing misbehaviour, switchable at run time (same as `POST /_sim/listing`). */
+  readonly listing: { ignorePage: boolean; shrinkNextSyncs: number };
   readonly model: SiteModel;
   readonly username: string;
   readonly password: string;
+  readonly windowsUsername: string;
+  readonly windowsPassword: string;
   close(): Promise<void>;
 }
 
@@ -60,6 +72,12 @@ const DEFAULTS = {
   version: '25.1.1804.0',
   disabledRatio: 0.03,
 };
+
+/** `23.3` and later (version strings like `23.2.0.1`, `25.1.1804.0`). */
+export function hasEventsAndState(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 3);
+}
 
 const GUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
@@ -153,6 +171,7 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
   const listenerOf = new Map(model.recordingServers.map((rs, i) => [rs.id, listeners[i]]));
   const stats = new SimStats();
   const faults = new Faults();
+  faults.strictSubscriptions = opts.strictSubscriptions ?? false;
   const ctx: SimContext = { model, stats, faults };
   let baseUrl = '';
   const idp = new IdentityProvider({ lifetimeSec: opts.tokenLifetimeSec ?? 3600, lockoutAfterFailures: opts.lockoutAfterFailures ?? 0, issuer: () => `${baseUrl}/IDP` });
@@ -160,6 +179,9 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
   const password = opts.password ?? 'S1m-Passw0rd!';
   idp.addUser(username, password);
   for (const u of opts.extraUsers ?? []) idp.addUser(u.username, u.password, u.state);
+  const windowsUsername = opts.windowsUsername ?? 'CORP\\svc-edge-win';
+  const windowsPassword = opts.windowsPassword ?? 'W1n-Passw0rd!';
+  idp.addWindowsUser(windowsUsername, windowsPassword);
   const hub = new EssHub(ctx, idp, { resumeWindowMs: opts.resumeWindowMs ?? 30_000, journalSize: opts.journalSize ?? 100_000 });
   const control = new SimControl({
     model,
@@ -174,6 +196,9 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
   });
   const restOptions: RestOptions = {
     ignorePaging: opts.ignorePaging ?? false,
+    ignorePage: opts.ignorePage ?? false,
+    shrinkNextSyncs: 0,
+    shrinking: false,
     numbersAsStrings: opts.numbersAsStrings ?? false,
     rsEventTypesDiscoverable: opts.rsEventTypesDiscoverable ?? true,
     driverSettingsDelayMs: opts.driverSettingsDelayMs ?? 0,
@@ -203,8 +228,16 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
           stats.tokenRequests++;
           const f = faults.take('token', path);
           if (f) return sendText(res, f.status, f.status === 503 ? 'Service Unavailable' : 'Internal Server Error', f.status === 503 || f.status === 429 ? { 'retry-after': '1' } : {});
-          const a = idp.grant(new URLSearchParams(await readBody(req)));
+          const form = new URLSearchParams(await readBody(req));
+          const a = form.get('grant_type') === 'windows_credentials' ? windowsToken(req, form, idp, lower.startsWith('/api/')) : idp.grant(form);
           if (a.status !== 200) stats.tokenRefusals++;
+          if (a.status === 200 && form.get('grant_type') === 'windows_credentials') stats.windowsTokens++;
+          for (const [k, v] of Object.entries('headers' in a ? (a.headers ?? {}) : {})) res.setHeader(k, v);
+          const html = 'html' in a ? a.html : undefined;
+          if (typeof html === 'string') {
+            res.writeHead(a.status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
+            return void res.end(html);
+          }
           return sendJson(res, a.status, a.body, { 'cache-control': 'no-store' });
         }
         if (lower.startsWith('/api/rest/v1')) {
@@ -263,6 +296,8 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
       const rt = resourceTypeOf(type);
       if (action === 'comm-error' || action === 'down') return ok({ changes: control.commError(rt, id) });
       if (action === 'comm-restored' || action === 'restored' || action === 'up') return ok({ changes: control.commRestored(rt, id) });
+      if (action === 'restart') return ok({ renewed: control.restartRecordingServer(id) });
+      if (action === 'touch') return ok({ lastModified: control.touchHardware(id) });
       if (action === 'flap') return ok({ changes: await control.flap(rt, id, { times: num('times'), intervalMs: num('interval_ms') }) });
       throw new SimError(404, `unknown action "${action}"`);
     }
@@ -283,6 +318,17 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
           pathPrefix: typeof body.path_prefix === 'string' ? body.path_prefix : undefined,
           scope: ['rest', 'token', 'ws', 'all'].includes(String(body.scope)) ? (body.scope as 'rest') : 'rest',
         });
+        return ok();
+      case 'listing':
+        // {"ignore_page": bool, "shrink_syncs": n}: paging misbehaviour and shrunk listings (lost rights).
+        if (typeof body.ignore_page === 'boolean') restOptions.ignorePage = body.ignore_page;
+        if (body.shrink_syncs !== undefined) restOptions.shrinkNextSyncs = Math.max(0, num('shrink_syncs', 0)!);
+        return ok({ ignore_page: restOptions.ignorePage, shrink_syncs: restOptions.shrinkNextSyncs });
+      case 'fail-add-subscription':
+        control.failAddSubscription(num('count', 1));
+        return ok();
+      case 'strict-subscriptions':
+        control.strictSubscriptions(body.on !== false);
         return ok();
       case 'slow-get-state':
         control.slowGetState(num('ms', 0)!);
@@ -321,6 +367,8 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
     };
     const path = new URL(req.url ?? '/', 'http://sim').pathname.toLowerCase().replace(/\/+$/, '');
     if (path !== '/api/ws/events/v1') return reject(404, 'Not Found');
+    // The Events and State WebSocket API exists from XProtect 2023 R3 (Milestone's protocol samples, ESS README).
+    if (!hasEventsAndState(model.shape.version)) return reject(404, 'Not Found');
     const f = faults.take('ws', path);
     if (f) return reject(f.status, f.status === 503 ? 'Service Unavailable' : 'Internal Server Error');
     const auth = idp.check(req.headers.authorization);
@@ -348,9 +396,12 @@ export async function startMilestoneSimulator(opts: MilestoneSimulatorOptions = 
     wsUrl: `${opts.tls ? 'wss' : 'ws'}://${publicHost}:${port}/api/ws/events/v1`,
     port,
     control,
+    listing: restOptions,
     model,
     username,
     password,
+    windowsUsername,
+    windowsPassword,
     close: () =>
       (closed ??= (async () => {
         hub.close();

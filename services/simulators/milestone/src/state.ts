@@ -7,6 +7,7 @@ export class SimStats {
   driverSettingsMaxInFlight = 0;
   tokenRequests = 0;
   tokenRefusals = 0;
+  windowsTokens = 0;
   restUnauthorized = 0;
   wsUpgrades = 0;
   wsUpgradesRejected = 0;
@@ -15,6 +16,8 @@ export class SimStats {
   resumesRefused = 0;
   malformedClosed = 0;
   getStateCalls = 0;
+  subscriptionsFailed = 0;
+  subscriptionsRefused = 0;
   eventsEmitted = 0;
   count(key: string): void {
     this.requests[key] = (this.requests[key] ?? 0) + 1;
@@ -38,6 +41,10 @@ export class Faults {
   expireAfterRequests: number | null = null;
   slowGetStateMs = 0;
   refuseResume = 0;
+  /** The next this many addSubscription commands fail with 500. */
+  failAddSubscription = 0;
+  /** addSubscription refuses (400) resource types outside the documented set. */
+  strictSubscriptions = false;
 
   /** A failure to serve instead of the real answer, if a rule matches. */
   take(scope: 'rest' | 'token' | 'ws', path: string): FailureRule | null {

@@ -105,27 +105,46 @@ export class ConfigApiClient {
   }
 
   /**
-   * Pages of a collection (`?disabled&page=N&size=M`), items deduplicated by id. Ends on a
-   * short page; also when the server evidently ignores paging (a page larger than asked, or a
-   * page with nothing new), which the Config API is not documented to honour (§3.2).
+   * Pages of a collection (`?disabled&page=N&size=M`), items deduplicated by id, read to their
+   * end: a short page ends it, so does a page larger than asked (the server sent everything).
+   * A full page with nothing new means the server ignored `page` (the Config API is not
+   * documented to page, §3.2): one unpaged read brings the rest, and when it brings nothing
+   * new either the listing fails (`listing_incomplete`) — never a silent end, which the
+   * normalizer would read as "the rest were removed".
    */
   async *pages(path: string, o: { includeDisabled: boolean; pageSize: number; signal?: AbortSignal; query?: Query }): AsyncGenerator<unknown[]> {
     const seen = new Set<string>();
+    const base = { ...(o.includeDisabled ? { disabled: true } : {}), ...o.query };
     for (let page = 0; ; page++) {
-      const items = await this.getArray(path, { ...(o.includeDisabled ? { disabled: true } : {}), ...o.query, page, size: o.pageSize }, o.signal);
-      const fresh: unknown[] = [];
-      for (const it of items) {
-        const id = idOf(it);
-        if (id !== null) {
-          if (seen.has(id)) continue;
-          seen.add(id);
-        }
-        fresh.push(it);
-      }
+      const items = await this.getArray(path, { ...base, page, size: o.pageSize }, o.signal);
+      const fresh = unseen(items, seen);
       if (fresh.length) yield fresh;
-      if (items.length < o.pageSize || items.length > o.pageSize || fresh.length === 0) return;
-      if (o.signal?.aborted) return;
+      if (items.length !== o.pageSize || o.signal?.aborted) return;
+      if (fresh.length > 0) continue;
+      this.o.log.warn({ path, page, page_size: o.pageSize }, 'the server ignores "page": reading the collection unpaged instead');
+      yield* this.unpaged(path, base, o.pageSize, seen, o.signal);
+      return;
     }
+  }
+
+  /**
+   * The rest of a collection from a server that ignores `page`: one read without paging; when
+   * that brings nothing new (it may be cut to a default size), the first page with a growing
+   * `size` until an answer is shorter than asked. Fails rather than end short.
+   */
+  private async *unpaged(path: string, base: Query, pageSize: number, seen: Set<string>, signal?: AbortSignal): AsyncGenerator<unknown[]> {
+    const rest = unseen(await this.getArray(path, base, signal), seen);
+    if (rest.length) {
+      yield rest;
+      return;
+    }
+    for (let size = pageSize * 2; size <= pageSize * 64; size *= 2) {
+      const items = await this.getArray(path, { ...base, page: 0, size }, signal);
+      const fresh = unseen(items, seen);
+      if (fresh.length) yield fresh;
+      if (items.length < size) return;
+    }
+    throw permanent('listing_incomplete', `GET /${path}: the server ignores "page" and no unpaged or larger page reached the end of the listing`);
   }
 
   /** Every item of a collection, in memory: only for small collections (sites, recording servers, event types). */
@@ -144,6 +163,20 @@ export class ConfigApiClient {
     const body = await this.getJson(`hardware/${encodeURIComponent(hardwareId)}/hardwareDriverSettings`, undefined, signal);
     return extractDriverSettings(body);
   }
+}
+
+/** Items whose id is not in `seen` (added to it); items without an id always count as new. */
+function unseen(items: unknown[], seen: Set<string>): unknown[] {
+  const out: unknown[] = [];
+  for (const it of items) {
+    const id = idOf(it);
+    if (id !== null) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    out.push(it);
+  }
+  return out;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

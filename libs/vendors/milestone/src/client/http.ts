@@ -23,6 +23,8 @@ export interface HttpTransportOptions {
   /** Larger answers are refused (a server ignoring paging can answer with everything at once). */
   maxBodyBytes?: number;
   maxSockets?: number;
+  /** A private agent (NTLM needs its legs on one connection); default: keep-alive agents of this transport. */
+  agent?: http.Agent;
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME|UNABLE_TO_GET_ISSUER/;
@@ -38,8 +40,8 @@ export class HttpTransport {
 
   constructor(private readonly o: HttpTransportOptions) {
     const maxSockets = o.maxSockets ?? 16;
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, ...o.tls });
+    this.httpAgent = o.agent ?? new http.Agent({ keepAlive: true, maxSockets });
+    this.httpsAgent = (o.agent as https.Agent | undefined) ?? new https.Agent({ keepAlive: true, maxSockets, ...o.tls });
     this.maxBody = o.maxBodyBytes ?? 512 * 1024 * 1024;
   }
 

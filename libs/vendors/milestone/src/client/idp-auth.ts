@@ -2,9 +2,16 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import { authError, EdgeError, errorKind, permanent, retryable, describeError } from '@edge/platform';
 import { errorForStatus, type HttpTransport, type HttpResponse } from './http';
+import { ntlmPost } from './ntlm';
+import type { TlsOptions } from './tls';
 
 /** Token paths in the order tried: via the gateway, then the IDP directly (§2, §7.2). */
 export const TOKEN_PATHS = ['/API/IDP/connect/token', '/IDP/connect/token'] as const;
+/** Windows users: the management server's IDP directly; the gateway does not pass NTLM through. */
+export const WINDOWS_TOKEN_PATH = '/IDP/connect/token';
+
+/** `basic`: password grant (XProtect basic users); `windows`: windows_credentials grant over NTLM (AD users). */
+export type XProtectAuthMode = 'basic' | 'windows';
 
 const TokenResponse = z.object({
   access_token: z.string().min(1),
@@ -28,6 +35,10 @@ export interface IdpAuthOptions {
   username: string;
   password: string;
   clientId: string;
+  /** Default `basic`. */
+  mode?: XProtectAuthMode;
+  /** TLS of the NTLM connection (windows mode). */
+  tls?: TlsOptions;
   /** Explicit token path or URL; unset → the two well-known paths, then `.well-known` discovery. */
   tokenPath?: string;
   http: HttpTransport;
@@ -124,6 +135,15 @@ export class IdpAuth {
 
   private async fetchToken(signal?: AbortSignal): Promise<Token> {
     if (this.resolvedTokenUrl) return this.post(this.resolvedTokenUrl, signal);
+    if (this.o.mode === 'windows') {
+      const url = this.absolute(this.o.tokenPath ?? WINDOWS_TOKEN_PATH);
+      const t = await this.post(url, signal).catch((e: unknown) => {
+        if (e instanceof EdgeError && e.code === 'idp_path_not_found') throw permanent('idp_path_not_found', `Windows token endpoint ${new URL(url).pathname} answered 404 (it is on the management server, not the API Gateway: set token_path to its URL)`);
+        throw e;
+      });
+      this.resolvedTokenUrl = url;
+      return t;
+    }
     const candidates = this.o.tokenPath ? [this.absolute(this.o.tokenPath)] : TOKEN_PATHS.map((p) => `${this.o.root}${p}`);
     for (const url of candidates) {
       const t = await this.post(url, signal).catch((e: unknown) => {
@@ -147,20 +167,17 @@ export class IdpAuth {
   }
 
   private async post(url: string, signal?: AbortSignal): Promise<Token> {
-    const body = new URLSearchParams({
-      grant_type: 'password',
-      username: this.o.username,
-      password: this.o.password,
-      client_id: this.o.clientId,
-    }).toString();
+    const windows = this.o.mode === 'windows';
+    const form: Record<string, string> = windows
+      ? { grant_type: 'windows_credentials', client_id: this.o.clientId }
+      : { grant_type: 'password', username: this.o.username, password: this.o.password, client_id: this.o.clientId };
+    const body = new URLSearchParams(form).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     this.requests++;
     const started = this.now();
-    const res = await this.o.http.request('POST', url, {
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      timeoutMs: this.o.timeoutMs,
-      signal,
-    });
+    const res = windows
+      ? await ntlmPost(url, body, { username: this.o.username, password: this.o.password, tls: this.o.tls ?? { rejectUnauthorized: true }, timeoutMs: this.o.timeoutMs ?? 60_000, signal, headers })
+      : await this.o.http.request('POST', url, { headers, body, timeoutMs: this.o.timeoutMs, signal });
     if (res.status === 404 || res.status === 405) throw permanent('idp_path_not_found', `${new URL(url).pathname} answered ${res.status}`);
     if (res.status >= 200 && res.status < 300) {
       const parsed = TokenResponse.safeParse(safeJson(res.text));
@@ -174,8 +191,10 @@ export class IdpAuth {
   }
 
   private refusalError(res: HttpResponse): EdgeError {
-    const err = OAuthError.safeParse(safeJson(res.text));
     const user = this.o.username;
+    if (res.status === 401 && this.o.mode === 'windows')
+      return authError('idp_invalid_credentials', `XProtect Windows authentication (NTLM) rejected "${user}" (401): check the domain account and its password`);
+    const err = OAuthError.safeParse(safeJson(res.text));
     if (err.success) {
       const code = (err.data.error_code ?? '').toLowerCase();
       const desc = err.data.error_description ?? err.data.error;

@@ -5,7 +5,8 @@ import type { TlsOptions } from '../client/tls';
 import { ZERO_GUID } from '../constants';
 import { EssEvent } from '../raw-schema';
 import { EssConnection, replyError, type CommandReply } from './ess-connection';
-import type { SubscriptionFilter } from './filters';
+import type { SubscriptionGroup } from './filters';
+import { subscribeGroups, type RefusedGroups } from './subscribe';
 
 export type StreamState = 'idle' | 'connecting' | 'subscribed' | 'reconnecting' | 'auth_failed' | 'stopped';
 
@@ -14,12 +15,13 @@ export interface EventStreamOptions {
   tls: TlsOptions;
   auth: IdpAuth;
   log: Logger;
-  /** Filters for addSubscription; read at every (re)subscription. */
-  filters: () => SubscriptionFilter[];
+  /** One addSubscription per group; read at every (re)subscription. */
+  subscriptions: () => SubscriptionGroup[];
   /** Reconnect within this window resumes the session (the gateway keeps it 30 s, §5.4). */
   resumeWindowMs: number;
   commandTimeoutMs: number;
-  getStateTimeoutMs: number;
+  /** getState reply timeout; a function when it scales with the site (minutes to first byte on large sites). */
+  getStateTimeoutMs: number | (() => number);
   maxPayloadBytes: number;
   pingIntervalMs: number;
   handshakeTimeoutMs: number;
@@ -67,6 +69,11 @@ export class EventStream {
   private stateInflight: Promise<EssEvent[]> | null = null;
   private subscribedWaiters: Array<() => void> = [];
   private forceNewSession = false;
+  /** Optional groups the server refused on the current session (their devices are polled). */
+  private refused: RefusedGroups = new Map();
+  /** A getState outstanding since then (a large site takes minutes to answer). */
+  private stateSince: { at: number; timeoutMs: number } | null = null;
+  private readonly loggedRefusals = new Set<string>();
 
   constructor(private readonly o: EventStreamOptions) {}
 
@@ -89,6 +96,8 @@ export class EventStream {
     last_event_id: string | null;
     connected_since: string | null;
     last_error: string | null;
+    subscriptions_refused: Record<string, string>;
+    get_state_in_progress: { since: string; timeout_ms: number } | null;
     counters: Record<string, number>;
   } {
     return {
@@ -97,6 +106,8 @@ export class EventStream {
       last_event_id: this.lastEventId,
       connected_since: this.connectedSince ? new Date(this.connectedSince).toISOString() : null,
       last_error: this.lastError,
+      subscriptions_refused: Object.fromEntries(this.refused),
+      get_state_in_progress: this.stateSince ? { since: new Date(this.stateSince.at).toISOString(), timeout_ms: this.stateSince.timeoutMs } : null,
       counters: this.counters.snapshot(),
     };
   }
@@ -117,6 +128,11 @@ export class EventStream {
     });
   }
 
+  /** Groups the server refused on the current session. */
+  refusedGroups(): ReadonlySet<string> {
+    return new Set(this.refused.keys());
+  }
+
   /** Drop the socket and start over with a new session (e.g. after the subscription changed). */
   resubscribe(reason: string): void {
     this.o.log.info({ reason }, 'events: renewing the session');
@@ -128,8 +144,10 @@ export class EventStream {
   getState(): Promise<EssEvent[]> {
     const conn = this.conn;
     if (!conn || !this.subscribed) return Promise.reject(retryable('ws_not_subscribed', 'events socket is not subscribed'));
+    const timeoutMs = timeoutOf(this.o.getStateTimeoutMs);
+    if (!this.stateInflight) this.stateSince = { at: Date.now(), timeoutMs };
     this.stateInflight ??= conn
-      .command('getState', {}, this.o.getStateTimeoutMs)
+      .command('getState', {}, timeoutMs)
       .then((r) => {
         if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
         this.counters.inc('get_state');
@@ -137,6 +155,7 @@ export class EventStream {
       })
       .finally(() => {
         this.stateInflight = null;
+        this.stateSince = null;
       });
     return this.stateInflight;
   }
@@ -217,13 +236,15 @@ export class EventStream {
       return;
     }
     if (reply.status !== 200 && reply.status !== 201) throw replyError('startSession', reply);
-    const first = this.sessionId === null;
-    this.sessionId = reply.sessionId ?? null;
+    const first = this.sessionId === null && this.counters.get('sessions_new') === 0;
+    // A session is kept (and later resumed) only once its subscriptions are in place: a session
+    // whose addSubscription failed would resume with 200 and deliver nothing, ever.
+    this.sessionId = null;
     this.lastEventId = null;
     this.forceNewSession = false;
+    this.refused = await subscribeGroups(conn, this.o.subscriptions(), this.o.commandTimeoutMs, this.o.log, this.loggedRefusals);
+    this.sessionId = reply.sessionId ?? null;
     this.counters.inc('sessions_new');
-    const sub = await conn.command('addSubscription', { filters: this.o.filters() }, this.o.commandTimeoutMs);
-    if (sub.status < 200 || sub.status >= 300) throw replyError('addSubscription', sub);
     const reason = first ? 'initial baseline' : canResume ? 'resume refused: new session' : 'new session after reconnect';
     if (!first) this.o.log.info({ session_id: this.sessionId, reason }, 'events: new session; re-subscribed, re-baselining');
     this.markSubscribed();
@@ -290,12 +311,15 @@ export async function oneShotState(o: Omit<EventStreamOptions, 'onEvents' | 'onB
   try {
     const s = await conn.command('startSession', { sessionId: '', eventId: '' }, o.commandTimeoutMs);
     if (s.status !== 200 && s.status !== 201) throw replyError('startSession', s);
-    const sub = await conn.command('addSubscription', { filters: o.filters() }, o.commandTimeoutMs);
-    if (sub.status < 200 || sub.status >= 300) throw replyError('addSubscription', sub);
-    const r = await conn.command('getState', {}, o.getStateTimeoutMs);
+    await subscribeGroups(conn, o.subscriptions(), o.commandTimeoutMs, o.log, new Set());
+    const r = await conn.command('getState', {}, timeoutOf(o.getStateTimeoutMs));
     if (r.status < 200 || r.status >= 300) throw replyError('getState', r);
     return parseStates(r);
   } finally {
     conn.close(1000, 'one-shot state done');
   }
+}
+
+function timeoutOf(t: number | (() => number)): number {
+  return typeof t === 'function' ? t() : t;
 }

@@ -47,6 +47,7 @@ function statusOf(p: MilestoneDevicePayload): { status: DeviceStatus; since: str
     const t = p.state?.type.toLowerCase();
     if (t && p.recordingServerTypes.responding.some((x) => x.toLowerCase() === t)) return { status: 'online', since };
     if (t && p.recordingServerTypes.notResponding.some((x) => x.toLowerCase() === t)) return { status: 'offline', since };
+    if (p.probe?.unknownReason) return { status: 'unknown', since: null };
     if (p.probe) return { status: p.probe.responding ? 'online' : 'offline', since: toUtcIso(p.probe.probedAt) };
     return { status: 'unknown', since: null };
   }

@@ -50,9 +50,9 @@ function observeProbe(p: RecordingServerProbe, ctx: MapContext): StatusObservati
   const id = p.recordingServerId.toLowerCase();
   return {
     device_id: milestoneDeviceId(ctx.system_id, 'recordingServers', id),
-    status: p.responding ? 'online' : 'offline',
+    status: p.unknownReason ? 'unknown' : p.responding ? 'online' : 'offline',
     timestamp: toUtcIso(p.probedAt) ?? ctx.observed_at,
-    reason: p.responding ? `probe: ${p.target} reachable` : `probe: ${p.target} unreachable${p.error ? ` (${p.error})` : ''}`,
+    reason: p.unknownReason ?? (p.responding ? `probe: ${p.target} reachable` : `probe: ${p.target} unreachable${p.error ? ` (${p.error})` : ''}`),
     observed_via: 'poll',
     native_event_id: null,
     native_type: 'recordingServers',
@@ -78,5 +78,22 @@ export function mapStatus(p: MilestoneStatusPayload, ctx: MapContext): StatusObs
     }
     case 'probe':
       return [observeProbe(p.probe, ctx)];
+    case 'unavailable':
+      return p.sources.flatMap((source) => {
+        const src = parseSource(source);
+        if (!src) return [];
+        const o: StatusObservation = {
+          device_id: milestoneDeviceId(ctx.system_id, src.resourceType, src.id),
+          status: 'unknown',
+          timestamp: toUtcIso(p.observedAt) ?? ctx.observed_at,
+          reason: p.reason,
+          observed_via: 'poll',
+          native_event_id: null,
+          native_type: src.resourceType,
+          native_id: src.id,
+          alive_evidence: false,
+        };
+        return [o];
+      });
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeError, errorKind, type SystemConfig } from '@edge/platform';
 import {
-  communicationFilters,
+  subscriptionGroups,
   ConfigApiClient,
   gatewayUrls,
   HttpTransport,
@@ -146,7 +146,7 @@ async function eventsStep(cfg: MilestoneConfig, c: ReturnType<typeof clients>, f
         tls: c.tls,
         auth: c.auth,
         log: ctx.log,
-        filters: () => communicationFilters({ childTypes: cfg.child_types, recordingServerTypes: null, includeRecordingServers: true }),
+        subscriptions: () => subscriptionGroups({ childTypes: cfg.child_types, recordingServerTypes: null, includeRecordingServers: true }),
         commandTimeoutMs: wait,
         getStateTimeoutMs: wait,
         maxPayloadBytes: cfg.ws_max_payload,
