@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { FailedType } from '@edge/contracts';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type SystemConfig } from '@edge/platform';
 import type { CollectorState, VendorCollector } from './collector';
@@ -13,6 +14,8 @@ export interface SyncReport {
   complete: boolean | null;
   duration_ms: number | null;
   error: string | null;
+  /** Types this sync could not list (partial sync), with the reason; empty when every type was read. */
+  failed_types: FailedType[];
 }
 
 export interface PollReport {
@@ -166,6 +169,7 @@ export class CollectorRunner {
       complete: null,
       duration_ms: null,
       error: null,
+      failed_types: [],
     };
     this.lastSync = report;
     this.log.info({ system_id: this.systemId, sync_id: writer.syncId, trigger }, 'inventory sync started');
@@ -187,6 +191,8 @@ export class CollectorRunner {
       // Mark the sync interrupted so the normalizer removes nothing for it.
       await writer.end({ complete: false, error: report.error }).catch(() => undefined);
     }
+    report.failed_types = writer.failedTypes;
+    for (const f of report.failed_types) this.log.warn({ system_id: this.systemId, sync_id: writer.syncId, type: f.type, reason: f.reason }, 'inventory sync is partial: a type could not be listed; its devices are kept as they were');
     report.finished_at = new Date().toISOString();
     report.duration_ms = Date.now() - started;
     if (report.complete) this.lastCompleteSync = report;

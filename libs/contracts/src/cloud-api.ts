@@ -58,6 +58,10 @@ export const HeartbeatSystem = z.object({
   last_sync_id: z.string().nullable(),
   last_sync_devices: z.number().int().nonnegative().nullable(),
   last_error: z.string().nullable(),
+  /** Types the last sync could not list (a partial sync), with the reason. */
+  failed_types: z.array(z.object({ type: z.string(), reason: z.string() })).optional(),
+  /** The vendor server's product version, when the collector read it. */
+  server_version: z.string().nullable().optional(),
 });
 export type HeartbeatSystem = z.infer<typeof HeartbeatSystem>;
 

@@ -18,11 +18,18 @@ const SyncReport = z.looseObject({
   sync_id: z.string(),
   finished_at: z.string().nullable().optional(),
   devices: z.number().int().nonnegative().optional(),
+  failed_types: z.array(z.object({ type: z.string(), reason: z.string() })).optional().catch(undefined),
 });
 const SystemStatus = z.looseObject({
   system_id: IdToken,
   vendor: IdToken,
-  state: z.looseObject({ connection: ConnectionState.catch('unknown'), last_error: z.string().nullable().optional() }).optional(),
+  state: z
+    .looseObject({
+      connection: ConnectionState.catch('unknown'),
+      last_error: z.string().nullable().optional(),
+      details: z.looseObject({ server_version: z.string().nullable().optional().catch(undefined) }).optional().catch(undefined),
+    })
+    .optional(),
   last_complete_sync: SyncReport.nullable().optional(),
   last_sync: SyncReport.nullable().optional(),
   last_error: z.string().nullable().optional(),
@@ -150,5 +157,7 @@ function systemOf(id: string, vendor: string, s: z.infer<typeof SystemStatus> | 
     last_sync_id: sync?.sync_id ?? null,
     last_sync_devices: sync?.devices ?? null,
     last_error: (s?.state?.last_error ?? s?.last_error ?? null)?.slice(0, 500) ?? null,
+    ...(sync?.failed_types?.length ? { failed_types: sync.failed_types.map((f) => ({ type: f.type, reason: f.reason.slice(0, 500) })) } : {}),
+    ...(s?.state?.details?.server_version ? { server_version: s.state.details.server_version } : {}),
   };
 }

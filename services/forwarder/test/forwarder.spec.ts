@@ -183,8 +183,8 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
               {
                 system_id: 'og-main',
                 vendor: 'onguard',
-                state: { connection: 'connected', events: 'subscribed', last_error: null },
-                  last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42 },
+                state: { connection: 'connected', events: 'subscribed', last_error: null, details: { server_version: '8.3.298.1' } },
+                  last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42, failed_types: [{ type: 'Lnl_AlarmPanel', reason: 'HTTP 403' }] },
                 },
               ],
             },
@@ -200,7 +200,17 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
     const hb = rig.sim.store.heartbeats.find((h) => h.systems[0]?.connection === 'connected')!;
     expect(hb).toMatchObject({ site_id: SITE, customer_id: 'cust-test', version: expect.any(String), dlq: { messages: 0 } });
     expect(hb.systems).toEqual([
-      { system_id: 'og-main', vendor: 'onguard', connection: 'connected', last_sync_at: '2026-01-01T00:00:00.000Z', last_sync_id: 'sync-hb', last_sync_devices: 42, last_error: null },
+      {
+        system_id: 'og-main',
+        vendor: 'onguard',
+        connection: 'connected',
+        last_sync_at: '2026-01-01T00:00:00.000Z',
+        last_sync_id: 'sync-hb',
+        last_sync_devices: 42,
+        last_error: null,
+        failed_types: [{ type: 'Lnl_AlarmPanel', reason: 'HTTP 403' }],
+        server_version: '8.3.298.1',
+      },
     ]);
     expect(hb.backlog).toEqual({ messages: 0, bytes: 0, oldest_age_s: null });
     await sleep(10);

@@ -60,6 +60,16 @@ function laterOf(a: string | null, b: string | null | undefined): string | null 
   return ms(b) > ms(a) ? b : a;
 }
 
+/**
+ * A partial sync (the collector could not list some native types) says nothing about the devices
+ * of those types: they are kept, neither removed nor changed by it.
+ */
+export function keptByPartialSync(e: RegistryEntry, end: SyncEndPayload): boolean {
+  if (!end.failed_types?.length) return false;
+  const t = e.source.native_type;
+  return end.failed_types.some((f) => f.type === t);
+}
+
 /** Stable identity of a health event: the same change reported again gets the same id. */
 export function healthEventId(deviceId: string, status: DeviceStatus, timestamp: string, nativeEventId: string | null | undefined): string {
   return stableHash('health', deviceId, status, timestamp, nativeEventId ?? null);
@@ -425,6 +435,7 @@ export class DeviceRegistry {
       for (const id of ids) {
         const e = this.devices.get(id)!;
         if (!this.listed(e) || e.last_sync_id === syncId) continue;
+        if (keptByPartialSync(e, end)) continue;
         if (beginSeq !== null && e.last_device_seq !== null && e.last_device_seq > beginSeq) continue;
         e.removed_at = ctx.observed_at;
         const msg: CanonicalRemovedMessage = {
@@ -452,10 +463,11 @@ export class DeviceRegistry {
       removed_count: removedCount,
       complete,
       finished_at: ctx.observed_at,
+      ...(end.failed_types?.length ? { failed_types: end.failed_types } : {}),
     };
     const body = JSON.stringify(msg);
     this.emit(s, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body }, out);
-    s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, body };
+    s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, ...(end.failed_types?.length ? { failed_types: end.failed_types } : {}), body };
     this.writeSystem(s, out);
     out.outcomes.push(complete ? 'sync_complete' : 'sync_incomplete');
   }

@@ -8,7 +8,8 @@ import { parseOnGuardSystem, type OnGuardSystemConfig } from './config';
 import { OpenAccessClient } from './client/openaccess-client';
 import { OpenAccessError } from './client/errors';
 import { HardwareStatusReader } from './hardware-status';
-import { discoverTypes, pagedInstances, pagedVideoRecorders, readSegments, type TypeCapabilities } from './inventory';
+import { discoverTypes, pagedVideoRecorders, readSegments, type TypeCapabilities } from './inventory';
+import { endsTheSync, orderings, pagedInstancesOrdered, TypeFailures } from './type-listing';
 import { EventBridge } from './event-bridge/event-bridge';
 import { compileEventRules, readHardwareEvent, type CompiledEventRules, type HardwareEvent } from './event-bridge/hardware-event';
 import { nativeKeyOf, ONGUARD_TYPES, parentKeyOf, typeInfo, VIDEO_RECORDER } from './mapper/types';
@@ -78,6 +79,10 @@ export class OnGuardCollector implements VendorCollector {
   private confirming: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
   private stopped = false;
+  /** Segment names of the last walk that read them (kept when a later read fails). */
+  private segments = new Map<string, string>();
+  /** `order_by` each type was last listed with (after a server refused a better one). */
+  private readonly acceptedOrder = new Map<string, string | undefined>();
 
   constructor(
     readonly cfg: OnGuardSystemConfig,
@@ -190,9 +195,11 @@ export class OnGuardCollector implements VendorCollector {
     return (p) => nativeKeyOf(type, p, learnt);
   }
 
-  /** Stable `order_by` of a type: its key properties (§6.4). */
-  private orderBy(type: string, caps: Map<string, TypeCapabilities>): string {
-    return typeInfo(type, caps.get(type)?.keyProperties ?? undefined).keys.join(',');
+  /** Pages a type with a stable `order_by` (its keys, §6.4), falling back as the server allows. */
+  private list(type: string, caps: Map<string, TypeCapabilities>, page: { pageSize: number; signal: AbortSignal; log: Logger }) {
+    const all = orderings(typeInfo(type, caps.get(type)?.keyProperties ?? undefined).keys);
+    const from = this.acceptedOrder.has(type) ? Math.max(0, all.indexOf(this.acceptedOrder.get(type))) : 0;
+    return pagedInstancesOrdered(this.client, type, this.keyOf(type, caps), { ...page, orderings: all.slice(from), remember: (ob) => this.acceptedOrder.set(type, ob) });
   }
 
   private segmentOf(segments: Map<string, string>, id: unknown): { id: string | number; name: string | null } | null {
@@ -202,7 +209,7 @@ export class OnGuardCollector implements VendorCollector {
 
   async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
     // Stamped with the time its status was read: a status event that came in since is newer.
-    const walk = this.walk({ emit: (d) => writer.device(d, readAt(d)), readStatus: this.cfg.inventory.status }, signal);
+    const walk = this.walk({ emit: (d) => writer.device(d, readAt(d)), readStatus: this.cfg.inventory.status, failType: (t, r) => writer.failType(t, r) }, signal);
     this.walking = walk;
     try {
       const idx = await walk;
@@ -220,18 +227,28 @@ export class OnGuardCollector implements VendorCollector {
    * Pages every configured type once, in bounded memory: panels and recorders are kept (they
    * are parents), everything else streams page by page into `emit`. Returns the device index.
    */
-  private async walk(o: { emit: ((d: OnGuardRawDeviceInput) => Promise<void>) | null; readStatus: boolean }, signal: AbortSignal): Promise<DeviceIndex> {
+  private async walk(
+    o: { emit: ((d: OnGuardRawDeviceInput) => Promise<void>) | null; readStatus: boolean; failType?: (type: string, reason: string) => void },
+    signal: AbortSignal,
+  ): Promise<DeviceIndex> {
     const log = this.log;
     const inv = this.cfg.inventory;
     const page = { pageSize: inv.page_size, signal, log };
-    const caps = await discoverTypes(this.client, [...new Set([...inv.types, 'Lnl_Segment'])], log, signal);
-    const segments = await readSegments(this.client, caps, page);
+    const failures = new TypeFailures(log, o.failType ?? null);
+    const caps = await discoverTypes(this.client, [...new Set([...inv.types, 'Lnl_Segment'])], log, signal, (t, e) => failures.add(t, e));
+    for (const c of caps.values()) this.statusReader.learn(c.name, { status: c.statusMethod, update: c.updateMethod });
+    const segments = await readSegments(this.client, caps, page).catch((e: unknown) => {
+      if (endsTheSync(e, signal)) throw e;
+      log.warn({ err: (e as Error).message }, 'could not read segments; locations keep the names last read');
+      return this.segments;
+    });
+    this.segments = segments;
     const idx: DeviceIndex = { panels: new Map(), children: new Map(), loose: [], builtAt: nowIso() };
     const liveRecorder = this.cfg.recorder_is_online === 'live';
 
     // Recorders first: cameras need them as parents.
     const recorders = new Map<string, PropertyValueMap>();
-    if (inv.video_recorders && o.emit) {
+    if (inv.video_recorders && o.emit) await failures.run(VIDEO_RECORDER, signal, async () => {
       for await (const items of pagedVideoRecorders(this.client, page)) {
         for (const r of items) {
           const obj = r as PropertyValueMap;
@@ -239,13 +256,13 @@ export class OnGuardCollector implements VendorCollector {
           await o.emit?.({ native_type: VIDEO_RECORDER, object: obj, segment: this.segmentOf(segments, r.segment_id), hints: liveRecorder ? { is_online_live: true } : {} });
         }
       }
-    }
+    });
 
     // Panels: kept in memory (parents of everything else); one status pass for all of them.
     const panelStatus = new Map<string, HardwareStatusRead>();
-    if (caps.has(PANEL)) {
+    const panelsListed = !caps.has(PANEL) || (await failures.run(PANEL, signal, async () => {
       let skipped = 0;
-      for await (const items of pagedInstances(this.client, PANEL, this.keyOf(PANEL, caps), { ...page, orderBy: this.orderBy(PANEL, caps) })) {
+      for await (const items of this.list(PANEL, caps, page)) {
         for (const p of items) {
           const pt = String(getCi(p, 'PanelType') ?? '');
           const key = nativeKeyOf(PANEL, p)!;
@@ -277,7 +294,9 @@ export class OnGuardCollector implements VendorCollector {
           hints: { intrusion_panel: this.intrusionPattern.test(pt) },
         });
       }
-    }
+    }));
+    // Without a panel listing, status polls keep the panels the last inventory knew.
+    if (!panelsListed && this.index) for (const [k, p] of this.index.panels) idx.panels.set(k, p);
 
     // Every other type streams page by page.
     for (const type of inv.types) {
@@ -288,45 +307,58 @@ export class OnGuardCollector implements VendorCollector {
       // Building the index only (a poll before any inventory): types without status are not needed.
       if (!o.emit && !statusCapable) continue;
       let blank = 0;
-      for await (const items of pagedInstances(this.client, type, this.keyOf(type, caps), { ...page, orderBy: this.orderBy(type, caps) })) {
-        const rows = type === 'Lnl_Camera' && inv.skip_blank_camera_names ? items.filter((c) => String(getCi(c, 'NAME') ?? getCi(c, 'Name') ?? '').trim() !== '' || (blank++, false)) : items;
-        const reads = o.readStatus && statusCapable ? await this.statusReader.readAll(rows, (r) => ({ type, key: this.keyMapOf(type, r, caps), outParam: cap.statusOutParam }), signal) : [];
-        for (let i = 0; i < rows.length; i++) {
-          if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
-          const obj = rows[i];
-          const parent = parentKeyOf(type, obj);
-          const panel = parent?.type === PANEL ? (idx.panels.get(parent.key) ?? null) : null;
-          const recorder = parent?.type === VIDEO_RECORDER ? (recorders.get(parent.key) ?? null) : null;
-          const segId = panel ? getCi(panel, 'SegmentID') : recorder ? getCi(recorder, 'segment_id') : getCi(obj, 'SegmentID');
-          await o.emit?.({
-            native_type: type,
-            object: obj,
-            panel,
-            recorder,
-            segment: this.segmentOf(segments, segId),
-            hardware_status: reads[i] ?? null,
-            panel_status: parent?.type === PANEL ? (panelStatus.get(parent.key) ?? null) : null,
-            hints: {
-              ...(type === 'Lnl_Camera' && liveRecorder ? { is_online_live: true } : {}),
-              ...(info.deviceType === 'other' && cap.keyProperties ? { key_properties: cap.keyProperties } : {}),
-            },
-          });
-          if (statusCapable) {
-            const keyMap = this.keyMapOf(type, obj, caps);
-            if (!keyMap) continue;
-            const dev: IndexedDevice = { type, keyMap, deviceNo: deviceNoOf(type, obj), outParam: cap.statusOutParam };
-            if (parent?.type === PANEL) {
-              let xs = idx.children.get(parent.key);
-              if (!xs) idx.children.set(parent.key, (xs = []));
-              xs.push(dev);
-            } else idx.loose.push(dev);
+      const listed = await failures.run(type, signal, async () => {
+        for await (const items of this.list(type, caps, page)) {
+          const rows = type === 'Lnl_Camera' && inv.skip_blank_camera_names ? items.filter((c) => String(getCi(c, 'NAME') ?? getCi(c, 'Name') ?? '').trim() !== '' || (blank++, false)) : items;
+          const reads = o.readStatus && statusCapable ? await this.statusReader.readAll(rows, (r) => ({ type, key: this.keyMapOf(type, r, caps), outParam: cap.statusOutParam }), signal) : [];
+          for (let i = 0; i < rows.length; i++) {
+            if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
+            const obj = rows[i];
+            const parent = parentKeyOf(type, obj);
+            const panel = parent?.type === PANEL ? (idx.panels.get(parent.key) ?? null) : null;
+            const recorder = parent?.type === VIDEO_RECORDER ? (recorders.get(parent.key) ?? null) : null;
+            const segId = panel ? getCi(panel, 'SegmentID') : recorder ? getCi(recorder, 'segment_id') : getCi(obj, 'SegmentID');
+            await o.emit?.({
+              native_type: type,
+              object: obj,
+              panel,
+              recorder,
+              segment: this.segmentOf(segments, segId),
+              hardware_status: reads[i] ?? null,
+              panel_status: parent?.type === PANEL ? (panelStatus.get(parent.key) ?? null) : null,
+              hints: {
+                ...(type === 'Lnl_Camera' && liveRecorder ? { is_online_live: true } : {}),
+                ...(info.deviceType === 'other' && cap.keyProperties ? { key_properties: cap.keyProperties } : {}),
+              },
+            });
+            if (statusCapable) {
+              const keyMap = this.keyMapOf(type, obj, caps);
+              if (!keyMap) continue;
+              const dev: IndexedDevice = { type, keyMap, deviceNo: deviceNoOf(type, obj), outParam: cap.statusOutParam };
+              if (parent?.type === PANEL) {
+                let xs = idx.children.get(parent.key);
+                if (!xs) idx.children.set(parent.key, (xs = []));
+                xs.push(dev);
+              } else idx.loose.push(dev);
+            }
           }
         }
-      }
+      });
+      if (!listed && this.index) this.keepChildren(type, idx, this.index);
       if (blank > 0) log.debug({ blank }, 'blank Lnl_Camera rows skipped');
     }
+    failures.throwIfNothingListed();
     idx.builtAt = nowIso();
     return idx;
+  }
+
+  /** A type that could not be listed keeps the devices the previous index had of it. */
+  private keepChildren(type: string, idx: DeviceIndex, prev: DeviceIndex): void {
+    for (const [panel, xs] of prev.children) {
+      const kept = xs.filter((d) => d.type === type);
+      if (kept.length > 0) idx.children.set(panel, [...(idx.children.get(panel) ?? []), ...kept]);
+    }
+    idx.loose.push(...prev.loose.filter((d) => d.type === type));
   }
 
   /** The index of the last complete inventory; built (without publishing) when there is none yet. */

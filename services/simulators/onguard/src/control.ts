@@ -196,6 +196,17 @@ export class SimControl {
 
   clearFaults(): void {
     Object.assign(this.faults, noFaults());
+    this.st.typeFaults.clear();
+  }
+
+  /** Calls about one type fail with `status` (403: outside the account's segment; 500: its service is down). */
+  failType(type: string, status: number, o: { count?: number; on?: 'type' | 'instances' | 'both' } = {}): void {
+    this.st.typeFaults.set(type, { status, remaining: o.count ?? null, on: o.on ?? 'instances' });
+  }
+
+  /** Server switches that real installs differ in (see SimOptions). */
+  configure(o: Partial<Pick<SimState['o'], 'orderBy' | 'typeListsMethods' | 'methodSpelling'>>): void {
+    Object.assign(this.st.o, o);
   }
 
   /** HTTP form of the control API. */
@@ -264,6 +275,19 @@ export class SimControl {
       }
       if (req.method === 'POST' && p === '/bridge/exception') {
         this.raiseBridgeException(String(b.message ?? 'Simulated exception'), String(b.error_code ?? 'openaccess.general.error'));
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && (m = /^\/types\/([^/]+)\/fail$/.exec(p))) {
+        const on = b.on === 'type' || b.on === 'both' ? b.on : 'instances';
+        this.failType(decodeURIComponent(m[1]), num(b.status, 403), { count: b.count === undefined ? undefined : num(b.count, 1), on });
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && p === '/server') {
+        const o: Parameters<SimControl['configure']>[0] = {};
+        if (b.order_by === 'any' || b.order_by === 'single' || b.order_by === 'none') o.orderBy = b.order_by;
+        if (typeof b.type_lists_methods === 'boolean') o.typeListsMethods = b.type_lists_methods;
+        if (b.method_spelling === 'pascal' || b.method_spelling === 'upper-exact') o.methodSpelling = b.method_spelling;
+        this.configure(o);
         return sendJson(res, 200, { ok: true });
       }
       if (p === '/faults' && req.method === 'DELETE') {

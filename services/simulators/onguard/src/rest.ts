@@ -32,7 +32,23 @@ const E = {
   notFound: 'system.not_found',
   route: 'openaccess.general.notfound', // [I]
   readOnly: 'openaccess.general.operationnotsupported', // [I] the simulator does not write
+  forbidden: 'openaccess.general.permissiondenied', // [I]
+  unexpected: 'openaccess.general.unexpectederror', // [I]
 };
+
+/** Answers a per-type fault (403: outside the account's permission or segment; 5xx: backing service down). */
+function typeFaultAnswer(st: SimState, res: ServerResponse, type: string, call: 'type' | 'instances'): boolean {
+  const status = st.typeFault(type, call);
+  if (status === null) return false;
+  if (status === 403) oaError(res, 403, E.forbidden, `The user does not have permission to view ${type}.`);
+  else oaError(res, status, E.unexpected, `An unexpected error occurred while reading ${type}.`);
+  return true;
+}
+
+/** Spelling of a method name as this server lists and expects it. */
+export function methodName(st: SimState, m: string): string {
+  return st.o.methodSpelling === 'upper-exact' ? m.toUpperCase() : m;
+}
 
 function isoPlus(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
@@ -75,10 +91,11 @@ function paged<T>(st: SimState, req: Req, res: ServerResponse, rows: readonly T[
 const orderCache = new WeakMap<readonly SimDevice[], Map<string, SimDevice[]>>();
 
 /** `order_by=Name` / `PanelID,ReaderID` / `Name desc`; property names case-insensitive. */
-function ordered(type: string, rows: SimDevice[], orderBy: string | undefined): SimDevice[] | string {
+function ordered(type: string, rows: SimDevice[], orderBy: string | undefined, policy: SimState['o']['orderBy'] = 'any'): SimDevice[] | string {
   if (!orderBy || orderBy.trim() === '') return rows;
   const def = TYPE_DEFS[type];
   const parts = orderBy.split(',').map((p) => p.trim()).filter(Boolean);
+  if (policy === 'none' || (policy === 'single' && parts.length > 1)) return orderBy;
   const spec: Array<{ name: string; desc: boolean }> = [];
   for (const p of parts) {
     const [name, dir] = p.split(/\s+/);
@@ -265,6 +282,7 @@ function typeSchema(st: SimState, req: Req, res: ServerResponse): void {
   const name = param(req, 'type_name');
   const def = name ? TYPE_DEFS[name] : undefined;
   if (!name || !def || !st.typeVisible(name)) return oaError(res, 400, E.type, `The type ${name ?? ''} does not exist.`);
+  if (typeFaultAnswer(st, res, name, 'type')) return;
   sendJson(res, 200, {
     type_name: def.type_name,
     display_name: def.display_name,
@@ -281,7 +299,7 @@ function typeSchema(st: SimState, req: Req, res: ServerResponse): void {
       possible_values: [],
       display_attributes: {},
     })),
-    methods: def.methods.map((mm) => ({
+    methods: (st.o.typeListsMethods ? st.methodsOf(def.type_name) : []).map((mm) => ({
       name: mm,
       in_parameters: [],
       out_parameters: /gethardwarestatus/i.test(mm) ? [{ name: 'Status', type: 'Int32' }] : [],
@@ -301,6 +319,7 @@ function filtered(st: SimState, req: Req, res: ServerResponse): { type: string; 
     oaError(res, 400, E.type, `The type ${type} does not exist.`);
     return null;
   }
+  if (typeFaultAnswer(st, res, type, 'instances')) return null;
   let rows = st.list(type);
   const f = param(req, 'filter');
   if (f && f.trim() !== '') {
@@ -323,8 +342,11 @@ function count(st: SimState, req: Req, res: ServerResponse): void {
 function instances(st: SimState, req: Req, res: ServerResponse): void {
   const r = filtered(st, req, res);
   if (!r) return;
-  const rows = ordered(r.type, r.rows, param(req, 'order_by'));
-  if (typeof rows === 'string') return oaError(res, 400, E.item, `The property ${rows} did not exist or contained an invalid value.`);
+  const rows = ordered(r.type, r.rows, param(req, 'order_by'), st.o.orderBy);
+  if (typeof rows === 'string') {
+    st.count('order_by_refused');
+    return oaError(res, 400, E.item, `The property ${rows} did not exist or contained an invalid value.`);
+  }
   if (param(req, 'queue') === 'true') {
     // §1.8: 202 + later GET /queue/{id}. The answer is computed now (a snapshot).
     const id = randomUUID();
@@ -367,7 +389,8 @@ function executeMethod(st: SimState, req: Req, res: ServerResponse): void {
   if (!type || !method) return oaError(res, 400, E.item, 'The property type_name or method_name did not exist or contained an invalid value.');
   const def = TYPE_DEFS[type];
   if (!def || !st.typeVisible(type)) return oaError(res, 400, E.type, `The type ${type} does not exist.`);
-  const mm = def.methods.find((x) => x.toLowerCase() === method.toLowerCase());
+  const exact = st.o.methodSpelling === 'upper-exact';
+  const mm = st.methodsOf(type).find((x) => (exact ? x === method : x.toLowerCase() === method.toLowerCase()));
   if (!mm) return oaError(res, 400, E.method, `The method ${method} does not exist on type ${type}.`);
   const pvm = req.body.property_value_map;
   if (!pvm || typeof pvm !== 'object' || Array.isArray(pvm)) return oaError(res, 400, E.item, 'The property property_value_map did not exist or contained an invalid value.');
@@ -379,6 +402,7 @@ function executeMethod(st: SimState, req: Req, res: ServerResponse): void {
     return oaError(res, 400, E.item, `The property ${keys} did not exist or contained an invalid value.`);
   }
   st.count(`method ${mm}`);
+  st.countAudit(type, mm);
   if (/^gethardwarestatus$/i.test(mm)) return sendJson(res, 200, { out_parameter_value_map: { Status: st.effectiveStatus(d) ?? 0 }, version: API_VERSION });
   sendJson(res, 200, { out_parameter_value_map: {}, version: API_VERSION });
 }

@@ -44,6 +44,19 @@ export interface SimOptions {
   /** Types this server does not have (e.g. an older version without intrusion). */
   hiddenTypes: string[];
   productVersion: string;
+  /**
+   * Which `order_by` the server accepts on `/instances` [I: not public; real servers answer 400 to
+   * some]: `any`, `single` (one property; a list → 400), `none` (every order_by → 400).
+   */
+  orderBy: 'any' | 'single' | 'none';
+  /** `GET /type` lists the type's methods (some servers answer an empty `methods` list). */
+  typeListsMethods: boolean;
+  /**
+   * How status method names are spelled and matched. `pascal`: `GetHardwareStatus` (DataConduIT's
+   * spelling on panels and readers), any case accepted. `upper-exact`: `GETHARDWARESTATUS` on every
+   * type (PSDataConduIT shows it on intrusion types) and only that exact spelling accepted [I].
+   */
+  methodSpelling: 'pascal' | 'upper-exact';
   event: EventShape;
   bridge: BridgeOptions;
   queueCompleteAfterMs: number;
@@ -61,6 +74,9 @@ export const DEFAULT_OPTIONS: SimOptions = {
   videoRecordersEndpoint: true,
   hiddenTypes: [],
   productVersion: '8.3.298.1',
+  orderBy: 'any',
+  typeListsMethods: true,
+  methodSpelling: 'pascal',
   event: {
     eventClass: 'hardware_event',
     keys: { class: 'business_event_class', time: 'timestamp', id: 'serial_number', panel: 'controller_id', device: 'device_id', subdevice: 'subdevice_id', description: 'description' },
@@ -131,6 +147,15 @@ export interface LedgerEntry {
   cause: string;
 }
 
+/** A per-type failure: real servers answer 403 outside the account's segment, 500 when a backing service is down. */
+export interface TypeFault {
+  status: number;
+  /** Requests still to fail (null = until cleared). */
+  remaining: number | null;
+  /** Which calls fail: `/type`, `/instances` (and `/count`), or both. */
+  on: 'type' | 'instances' | 'both';
+}
+
 export interface SimStats {
   [k: string]: number;
 }
@@ -188,6 +213,7 @@ export class SimState {
   private serial = 1_536_064_000;
   private readonly listeners = new Set<EventListener>();
   readonly queue = new Map<string, { id: string; createdAt: number; response: unknown }>();
+  readonly typeFaults = new Map<string, TypeFault>();
   private readonly rnd: () => number;
 
   constructor(o: SimOptions) {
@@ -215,6 +241,35 @@ export class SimState {
 
   typeVisible(type: string): boolean {
     return Boolean(TYPE_DEFS[type]) && !this.o.hiddenTypes.includes(type);
+  }
+
+  /** The HTTP status a call about `type` fails with now, if a per-type fault is set (consumes one). */
+  typeFault(type: string, call: 'type' | 'instances'): number | null {
+    const f = this.typeFaults.get(type);
+    if (!f || (f.on !== 'both' && f.on !== call)) return null;
+    if (f.remaining !== null) {
+      if (f.remaining <= 0) return null;
+      f.remaining--;
+    }
+    this.count(`type_faults_${f.status}`);
+    return f.status;
+  }
+
+  /** Methods of a type as this server spells them. */
+  methodsOf(type: string): string[] {
+    const ms = TYPE_DEFS[type]?.methods ?? [];
+    return this.o.methodSpelling === 'upper-exact' ? ms.map((m) => m.toUpperCase()) : ms;
+  }
+
+  /**
+   * OnGuard writes a user transaction for every hardware status update or query an integration
+   * makes (Milestone, "XProtect Access integration flooding OnGuard user transaction report",
+   * https://github.com/mjt-milestone/XPALenelS2DocSite docs/Troubleshooting/FloodingOnGuardReports.md).
+   */
+  countAudit(type: string, method: string): void {
+    if (!/^(update|get)hardwarestatus$/i.test(method)) return;
+    this.count('audit_rows');
+    this.count(`audit ${type}.${method}`);
   }
 
   get(type: string, key: string): SimDevice | undefined {
