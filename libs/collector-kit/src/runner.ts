@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FailedType } from '@edge/contracts';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type SystemConfig } from '@edge/platform';
+import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type StateStore, type SystemConfig } from '@edge/platform';
 import type { CollectorState, VendorCollector } from './collector';
 import { RawPublisher, type SyncTrigger } from './raw-publisher';
 
@@ -34,6 +34,8 @@ export interface RunnerOptions {
   reconcileDebounceMs?: number;
   /** Skip the initial inventory (tests). */
   syncOnStart?: boolean;
+  /** Durable per-system state handed to the collector (event subscription ids and the like). */
+  state?: StateStore;
 }
 
 /**
@@ -88,6 +90,7 @@ export class CollectorRunner {
     const jitter = Math.floor(Math.random() * (this.o.startJitterMs ?? 0));
     await this.collector.start({
       raw: this.raw,
+      state: this.o.state ?? null,
       requestReconcile: (reason) => this.requestReconcile(reason),
     });
     if (this.o.syncOnStart !== false) {

@@ -20,3 +20,4 @@ export * from './runtime';
 export * from './transport/jetstream-server';
 export * from './transport/platform.module';
 export * from './service';
+export * from './nats/state-store';

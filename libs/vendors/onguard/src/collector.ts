@@ -11,6 +11,7 @@ import { HardwareStatusReader } from './hardware-status';
 import { discoverTypes, pagedVideoRecorders, readSegments, type TypeCapabilities } from './inventory';
 import { endsTheSync, orderings, pagedInstancesOrdered, TypeFailures } from './type-listing';
 import { EventBridge } from './event-bridge/event-bridge';
+import { SubscriptionKeeper } from './event-bridge/subscription-keeper';
 import { compileEventRules, readHardwareEvent, type CompiledEventRules, type HardwareEvent } from './event-bridge/hardware-event';
 import { nativeKeyOf, ONGUARD_TYPES, parentKeyOf, typeInfo, VIDEO_RECORDER } from './mapper/types';
 import { flag } from './mapper/onguard-mapper';
@@ -139,7 +140,9 @@ export class OnGuardCollector implements VendorCollector {
       this.lastError = describeError(e);
       this.log.warn({ err: this.lastError }, 'OnGuard not reachable at start; retrying in the background');
     }
-    this.bridge?.start();
+    this.bridge?.start(
+      new SubscriptionKeeper(this.client, hooks.state, { description: this.cfg.events.description, filter: this.cfg.events.filter, site: hooks.raw.ident.site_id, system: this.systemId }, this.log.child({ component: 'event-subscription' })),
+    );
   }
 
   async stop(): Promise<void> {

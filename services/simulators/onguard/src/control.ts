@@ -60,7 +60,7 @@ export class SimControl {
   }
 
   stats(): Record<string, number> {
-    return { ...this.st.stats, sessions_active: this.st.sessions.size, bridge_connections: this.hub.connectionCount() };
+    return { ...this.st.stats, sessions_active: this.st.sessions.size, bridge_connections: this.hub.connectionCount(), subscriptions_live: this.st.liveSubscriptions() };
   }
 
   /** Link up/down (bit 0x1); emits Communications Lost/Restored. */
@@ -205,8 +205,10 @@ export class SimControl {
   }
 
   /** Server switches that real installs differ in (see SimOptions). */
-  configure(o: Partial<Pick<SimState['o'], 'orderBy' | 'typeListsMethods' | 'methodSpelling'>>): void {
-    Object.assign(this.st.o, o);
+  configure(o: Partial<Pick<SimState['o'], 'orderBy' | 'typeListsMethods' | 'methodSpelling' | 'maxSubscriptions'>> & { hubErrorData?: 'code' | 'wrapped' }): void {
+    const { hubErrorData, ...rest } = o;
+    Object.assign(this.st.o, rest);
+    if (hubErrorData) this.st.o.bridge.errorData = hubErrorData;
   }
 
   /** HTTP form of the control API. */
@@ -287,6 +289,8 @@ export class SimControl {
         if (b.order_by === 'any' || b.order_by === 'single' || b.order_by === 'none') o.orderBy = b.order_by;
         if (typeof b.type_lists_methods === 'boolean') o.typeListsMethods = b.type_lists_methods;
         if (b.method_spelling === 'pascal' || b.method_spelling === 'upper-exact') o.methodSpelling = b.method_spelling;
+        if (b.max_subscriptions !== undefined) o.maxSubscriptions = num(b.max_subscriptions, 8);
+        if (b.hub_error_data === 'code' || b.hub_error_data === 'wrapped') o.hubErrorData = b.hub_error_data;
         this.configure(o);
         return sendJson(res, 200, { ok: true });
       }

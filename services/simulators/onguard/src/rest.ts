@@ -424,7 +424,9 @@ function subscriptions(st: SimState, user: import('./state').SimUser, req: Req, 
       } catch (e) {
         return oaError(res, 400, E.filter, `Invalid filter: ${(e as Error).message}`);
       }
-      return sendJson(res, 200, subscriptionJson(st.createSubscription(user, req.body)));
+      const sub = st.createSubscription(user, req.body);
+      if (!sub) return oaError(res, 500, E.unexpected, 'The maximum number of event subscriptions has been reached.');
+      return sendJson(res, 200, subscriptionJson(sub));
     }
     return oaError(res, 404, E.route, 'The requested resource does not exist.');
   }

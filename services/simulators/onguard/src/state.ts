@@ -17,6 +17,12 @@ export interface BridgeOptions {
   longPollTimeoutMs: number;
   /** Name of the callback the server uses when the message bus is lost (the two samples differ). */
   busLostCallback: 'OnConnectionFromMessageBusLost' | 'OnConnectionToMessageBusLost';
+  /**
+   * Shape of a HubException's ErrorData: the bare code, or an OpenAccess error body that contains
+   * it. Lenel's C# sample matches `ErrorData.ToString().Contains("openaccess.general.invalidsessiontoken")`
+   * (paulosouza881/EventSubscriber WebEventSubscriber.cs), so the code may sit anywhere in it.
+   */
+  errorData: 'code' | 'wrapped';
 }
 
 export interface SimUser {
@@ -59,6 +65,13 @@ export interface SimOptions {
   methodSpelling: 'pascal' | 'upper-exact';
   event: EventShape;
   bridge: BridgeOptions;
+  /**
+   * Live (not deleted) event subscriptions the server holds at most. Each one is a queue on the
+   * message broker (`queue_name`, `exchange_name` in the 7.5 swagger's EventSubscription), so a
+   * real server runs out of resources; past the limit creating one fails [I: the limit and the
+   * answer are not public].
+   */
+  maxSubscriptions: number;
   queueCompleteAfterMs: number;
 }
 
@@ -83,7 +96,8 @@ export const DEFAULT_OPTIONS: SimOptions = {
     texts: { lost: 'Communications Lost', restored: 'Communications Restored' },
     tzOffsetMinutes: -300,
   },
-  bridge: { enabled: true, webSockets: true, keepAliveSeconds: 20, longPollTimeoutMs: 20_000, busLostCallback: 'OnConnectionFromMessageBusLost' },
+  bridge: { enabled: true, webSockets: true, keepAliveSeconds: 20, longPollTimeoutMs: 20_000, busLostCallback: 'OnConnectionFromMessageBusLost', errorData: 'code' },
+  maxSubscriptions: 8,
   queueCompleteAfterMs: 20,
 };
 
@@ -432,8 +446,21 @@ export class SimState {
 
   // ------------------------------------------------------------------ subscriptions
 
-  createSubscription(user: SimUser, body: { description?: unknown; filter?: unknown; is_durable?: unknown }): Subscription {
+  /** Subscriptions not deleted (each holds a broker queue). */
+  liveSubscriptions(): number {
+    let n = 0;
+    for (const s of this.subscriptions.values()) if (s.is_enabled) n++;
+    return n;
+  }
+
+  /** A new subscription, or null when the server holds its maximum already. */
+  createSubscription(user: SimUser, body: { description?: unknown; filter?: unknown; is_durable?: unknown }): Subscription | null {
+    if (this.liveSubscriptions() >= this.o.maxSubscriptions) {
+      this.count('subscriptions_refused');
+      return null;
+    }
     const id = ++this.subSeq;
+    this.count('subscriptions_created');
     const now = this.localIso(new Date());
     const s: Subscription = {
       id,

@@ -26,6 +26,17 @@ export class HubError extends Error {
     this.name = 'HubError';
   }
 
+  /**
+   * The error data names `code` anywhere in it: Lenel's C# sample matches
+   * `ErrorData.ToString().Contains("openaccess.general.invalidsessiontoken")`
+   * (paulosouza881/EventSubscriber WebEventSubscriber.cs), so a code wrapped in an error body counts.
+   */
+  has(code: string): boolean {
+    const d = this.data;
+    const text = typeof d === 'string' ? d : d === undefined || d === null ? '' : JSON.stringify(d);
+    return text.includes(code);
+  }
+
   /** The error code in `data`, whether it is a string or an object with a code field. */
   get code(): string | null {
     const d = this.data;
