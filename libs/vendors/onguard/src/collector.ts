@@ -13,35 +13,12 @@ import { endsTheSync, orderings, pagedInstancesOrdered, TypeFailures } from './t
 import { EventBridge } from './event-bridge/event-bridge';
 import { SubscriptionKeeper } from './event-bridge/subscription-keeper';
 import { compileEventRules, readHardwareEvent, type CompiledEventRules, type HardwareEvent } from './event-bridge/hardware-event';
+import { locateEvent } from './event-bridge/event-routing';
+import { EventWatch } from './event-bridge/event-watch';
 import { nativeKeyOf, ONGUARD_TYPES, parentKeyOf, typeInfo, VIDEO_RECORDER } from './mapper/types';
 import { flag } from './mapper/onguard-mapper';
+import { deviceNoOf, type DeviceIndex, type IndexedDevice, type Target } from './device-index';
 import type { HardwareStatusRead, OnGuardRawDeviceInput, OnGuardRawStatusInput, PropertyValueMap, StatusRowInput } from './raw-schema';
-
-/** A status-capable device as the collector remembers it between syncs (keys only, bounded). */
-interface IndexedDevice {
-  type: string;
-  /** Key properties with the server's casing, for execute_method. */
-  keyMap: Record<string, unknown>;
-  /** Number the panel uses for it in events (ReaderID, alarm panel ID, DEVICEID). */
-  deviceNo: number | null;
-  outParam: string;
-}
-
-/** What the last complete inventory saw: panels, and per panel its status-capable devices. */
-interface DeviceIndex {
-  panels: Map<string, PropertyValueMap>;
-  children: Map<string, IndexedDevice[]>;
-  /** Status-capable devices that hang off no panel. */
-  loose: IndexedDevice[];
-  builtAt: string;
-}
-
-interface Target {
-  type: string;
-  keyMap: Record<string, unknown>;
-  panelKey: string | null;
-  outParam: string;
-}
 
 const STATUS_BATCH = 100;
 const PANEL = 'Lnl_Panel';
@@ -75,6 +52,7 @@ export class OnGuardCollector implements VendorCollector {
   private walking: Promise<DeviceIndex> | null = null;
   private lastError: string | null = null;
   private readonly unknownEventKeys = new Set<string>();
+  private readonly watch: EventWatch;
   private readonly pendingConfirm = new Map<string, Target>();
   private confirmTimer: NodeJS.Timeout | null = null;
   private confirming: Promise<void> = Promise.resolve();
@@ -115,6 +93,7 @@ export class OnGuardCollector implements VendorCollector {
       log.child({ component: 'hardware-status' }),
     );
     this.rules = compileEventRules(cfg.events);
+    this.watch = new EventWatch(cfg.events.keep_raw_events, cfg.events.unresolved_warn_interval, log.child({ component: 'events' }));
     this.intrusionPattern = new RegExp(cfg.inventory.intrusion_panel_pattern, 'i');
     this.bridge = cfg.events.enabled
       ? new EventBridge({
@@ -166,6 +145,7 @@ export class OnGuardCollector implements VendorCollector {
         session: cs,
         bridge: bs,
         index: this.index ? { panels: this.index.panels.size, built_at: this.index.builtAt } : null,
+        events: this.watch.snapshot(),
         counters: { ...this.client.counters.snapshot(), ...prefix('bridge_', this.bridge?.counters.snapshot() ?? {}), ...this.counters.snapshot() },
       },
     };
@@ -460,36 +440,25 @@ export class OnGuardCollector implements VendorCollector {
     const filter = this.cfg.events.filter.toLowerCase();
     if (he.eventClass !== null && filter.trim() !== '' && !filter.includes(he.eventClass.toLowerCase())) {
       this.counters.inc('events_other_class');
+      this.watch.record(ev, 'other_class');
       return;
     }
+    const place = locateEvent(he, this.index, this.cfg.events.confirm_children);
+    this.watch.record(ev, place.kind);
     if (he.verdict === 'ignore') {
       this.counters.inc('events_ignored');
       return;
     }
-    const targets = this.resolve(he);
-    if (targets.length === 0) return;
-    if ((he.verdict === 'lost' || he.verdict === 'restored') && targets.length >= 1) {
-      // Ambiguous device numbers are left to the confirming read.
-      const primary = targets.filter((t) => t.primary);
-      if (primary.length === 1) this.publishEventRow(ev, he, primary[0]);
-    }
-    if (this.cfg.events.confirm) this.scheduleConfirm(targets);
-  }
-
-  /** The devices an event is about: the panel (device 0) or its device(s) with that number, plus children of a panel. */
-  private resolve(he: HardwareEvent): Array<Target & { primary: boolean }> {
-    const panelKey = String(he.panelId);
-    const idx = this.index;
-    const out: Array<Target & { primary: boolean }> = [];
-    if (!he.deviceId) {
-      out.push({ type: PANEL, keyMap: { ID: he.panelId }, panelKey, outParam: 'Status', primary: true });
-      if (this.cfg.events.confirm_children && idx) for (const c of idx.children.get(panelKey) ?? []) out.push({ type: c.type, keyMap: c.keyMap, panelKey, outParam: c.outParam, primary: false });
-      return out;
-    }
-    const matches = idx ? (idx.children.get(panelKey) ?? []).filter((c) => c.deviceNo === he.deviceId) : [];
-    if (matches.length > 0) return matches.map((c) => ({ type: c.type, keyMap: c.keyMap, panelKey, outParam: c.outParam, primary: true }));
-    // No inventory yet (or an unknown device): readers are the common case.
-    return [{ type: 'Lnl_Reader', keyMap: { PanelID: he.panelId, ReaderID: he.deviceId }, panelKey, outParam: 'Status', primary: true }];
+    if (place.kind === 'device') {
+      // Published only for devices the inventory knows; ambiguous device numbers are left to the confirming read.
+      const primary = place.targets.filter((t) => t.primary);
+      if ((he.verdict === 'lost' || he.verdict === 'restored') && primary.length === 1) this.publishEventRow(ev, he, primary[0]);
+      if (this.cfg.events.confirm) this.scheduleConfirm(place.targets);
+    } else if (place.kind === 'unknown_device') {
+      // A device the inventory does not list (yet): no phantom status, a reconcile of that panel.
+      this.counters.inc('events_unknown_device');
+      this.scheduleConfirm([place.panel, ...place.children]);
+    } else this.counters.inc(place.kind === 'unknown_panel' ? 'events_unknown_panel' : 'events_unread');
   }
 
   private publishEventRow(ev: Record<string, unknown>, he: HardwareEvent, t: Target): void {
@@ -547,12 +516,6 @@ export class OnGuardCollector implements VendorCollector {
       this.hooks?.requestReconcile('event confirmation failed');
     }
   }
-}
-
-function deviceNoOf(type: string, obj: PropertyValueMap): number | null {
-  const v = type === 'Lnl_Reader' ? getCi(obj, 'ReaderID') : type === 'Lnl_AlarmPanel' ? getCi(obj, 'ID') : getCi(obj, 'DEVICEID');
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) ? n : null;
 }
 
 function prefix(p: string, o: Record<string, number>): Record<string, number> {

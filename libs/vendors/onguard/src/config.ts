@@ -33,10 +33,10 @@ const RegexText = z.string().refine((s) => {
 export const EventFieldsConfig = z
   .object({
     event_class: z.array(z.string().min(1)).default(['business_event_class']).describe('event keys tried in order, case-insensitively'),
-    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'PanelID']).describe('event keys tried in order, case-insensitively'),
-    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID']).describe('event keys tried in order, case-insensitively'),
-    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SecondaryDeviceID']).describe('event keys tried in order, case-insensitively'),
-    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time']).describe('event keys tried in order, case-insensitively'),
+    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'ControllerID', 'PanelID']).describe('event keys tried in order, case-insensitively'),
+    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID', 'ReaderID']).describe('event keys tried in order, case-insensitively'),
+    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SubDeviceID', 'SecondaryDeviceID']).describe('event keys tried in order, case-insensitively'),
+    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time', 'EventTime']).describe('event keys tried in order, case-insensitively'),
     description: z.array(z.string().min(1)).default(['description', 'Description', 'event_text', 'EventText']).describe('event keys tried in order, case-insensitively'),
     event_id: z.array(z.string().min(1)).default(['serial_number', 'SerialNumber', 'id']).describe('event keys tried in order, case-insensitively'),
     /** Keys that are known but unused; anything else is logged once as unknown. */
@@ -75,6 +75,12 @@ export const EventsConfig = z
     reconnect_cap: Duration.default(60_000).describe('longest wait before reconnecting the bridge'),
     bus_lost_grace: Duration.default(30_000).describe('restart the bridge when the message bus stays lost this long'),
     fields: EventFieldsConfig.prefault({}),
+    class_fields: z
+      .record(z.string().min(1), EventFieldsConfig.partial())
+      .default({})
+      .describe('per business_event_class: key lists that replace those of `fields` for events of that class'),
+    keep_raw_events: z.number().int().min(0).max(200).default(20).describe('last event bodies kept (secrets scrubbed) for /status and edge status --raw-events'),
+    unresolved_warn_interval: Duration.default(60 * 60_000).describe('warn at most this often when events arrive but none names a known device'),
     lost_pattern: RegexText.default('communications? (lost|failure)').describe('description → device offline now'),
     restored_pattern: RegexText.default('communications? restored').describe('description → device online now'),
     suspect_pattern: RegexText.default('offline|online|tamper|power|fault|battery|communications?').describe(

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { sendJson, type Req } from './http-util';
 import type { SignalRHub } from './signalr-hub';
 import { TYPE_DEFS, VIDEO_RECORDER, type SimDevice } from './site';
-import type { DeviceTruth, LedgerEntry, SimState } from './state';
+import { EVENT_SPELLINGS, type DeviceTruth, type LedgerEntry, type SimState } from './state';
 
 /** Fault injection on the OpenAccess and bridge paths (never on `/_sim`). */
 export interface Faults {
@@ -204,6 +204,19 @@ export class SimControl {
     this.st.typeFaults.set(type, { status, remaining: o.count ?? null, on: o.on ?? 'instances' });
   }
 
+  /** Key spelling of hardware events from now on (`snake`, `pascal`, `dataconduit`, `reader`, `unknown`). */
+  setEventSpelling(name: string): void {
+    const keys = EVENT_SPELLINGS[name];
+    if (!keys) throw new ControlError(400, `no event spelling "${name}" (${Object.keys(EVENT_SPELLINGS).join(', ')})`);
+    this.st.o.event.keys = { ...keys };
+  }
+
+  /** An event of an unknown kind about a panel (a text no rule knows, or another business-event class). */
+  emitUnknownKind(panelKey: string, description = 'Unclassified Hardware Event', eventClass?: string): void {
+    if (!this.st.get('Lnl_Panel', panelKey)) throw new ControlError(404, `no panel ${panelKey}`);
+    this.st.emitOther(panelKey, description, eventClass);
+  }
+
   /** Server switches that real installs differ in (see SimOptions). */
   configure(o: Partial<Pick<SimState['o'], 'orderBy' | 'typeListsMethods' | 'methodSpelling' | 'maxSubscriptions'>> & { hubErrorData?: 'code' | 'wrapped' }): void {
     const { hubErrorData, ...rest } = o;
@@ -282,6 +295,14 @@ export class SimControl {
       if (req.method === 'POST' && (m = /^\/types\/([^/]+)\/fail$/.exec(p))) {
         const on = b.on === 'type' || b.on === 'both' ? b.on : 'instances';
         this.failType(decodeURIComponent(m[1]), num(b.status, 403), { count: b.count === undefined ? undefined : num(b.count, 1), on });
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && p === '/events/spelling') {
+        this.setEventSpelling(String(b.spelling ?? 'snake'));
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && p === '/events/unknown') {
+        this.emitUnknownKind(String(b.panel_id ?? '1'), typeof b.description === 'string' ? b.description : undefined, typeof b.event_class === 'string' ? b.event_class : undefined);
         return sendJson(res, 200, { ok: true });
       }
       if (req.method === 'POST' && p === '/server') {

@@ -11,7 +11,7 @@ import { DEFAULT_OPTIONS, SimState, type BridgeOptions, type EventShape, type Si
 import { makeTls, type SimTls } from './tls';
 
 export { SimControl, ControlError, type Faults } from './control';
-export { SimState, DEFAULT_OPTIONS, type DeviceTruth, type LedgerEntry, type SimOptions, type SimUser, type EventShape, type BridgeOptions } from './state';
+export { SimState, DEFAULT_OPTIONS, EVENT_SPELLINGS, type DeviceTruth, type LedgerEntry, type SimOptions, type SimUser, type EventShape, type BridgeOptions } from './state';
 export { DEFAULT_SITE, ipToLeInt, leIntToIp, type SiteOptions } from './site';
 export { parseFilter, FilterError } from './filter';
 

@@ -10,6 +10,21 @@ export interface EventShape {
   tzOffsetMinutes: number;
 }
 
+/**
+ * Key spellings of hardware events. Only `business_event_class` is public (Lenel's Java sample,
+ * mtdedlow/event-subscriber Program.java); the rest is a guess from the `/logged_events` schema
+ * (snake_case, OpenAccess 7.5 swagger `LoggedEvents`) and DataConduIT's `Lnl_SecurityEvent`
+ * (PanelID, DeviceID, SecondaryDeviceID, Time, SerialNumber, Description). `unknown` uses keys no
+ * client expects, for the "events arrive but none resolve" case.
+ */
+export const EVENT_SPELLINGS: Record<string, EventShape['keys']> = {
+  snake: { class: 'business_event_class', time: 'timestamp', id: 'serial_number', panel: 'controller_id', device: 'device_id', subdevice: 'subdevice_id', description: 'description' },
+  pascal: { class: 'business_event_class', time: 'Time', id: 'SerialNumber', panel: 'ControllerID', device: 'DeviceID', subdevice: 'SubDeviceID', description: 'Description' },
+  dataconduit: { class: 'business_event_class', time: 'Time', id: 'SerialNumber', panel: 'PanelID', device: 'DeviceID', subdevice: 'SecondaryDeviceID', description: 'Description' },
+  reader: { class: 'business_event_class', time: 'time', id: 'serial_number', panel: 'PanelID', device: 'ReaderID', subdevice: 'subdevice_id', description: 'description' },
+  unknown: { class: 'business_event_class', time: 'occurred_at', id: 'event_number', panel: 'source_panel', device: 'source_device', subdevice: 'source_sub', description: 'message' },
+};
+
 export interface BridgeOptions {
   enabled: boolean;
   webSockets: boolean;
@@ -496,6 +511,17 @@ export class SimState {
     const sign = off >= 0 ? '+' : '-';
     const a = Math.abs(off);
     return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+  }
+
+  /** An event of a kind no hardware rule knows (e.g. a new event type of a newer server). */
+  emitOther(panelKey: string, description: string, eventClass = this.o.event.eventClass): void {
+    const saved = this.o.event.eventClass;
+    this.o.event.eventClass = eventClass;
+    try {
+      this.emit(this.get('Lnl_Panel', panelKey), 0, '', description, new Date());
+    } finally {
+      this.o.event.eventClass = saved;
+    }
   }
 
   private emit(panel: SimDevice | undefined, deviceId: number, deviceName: string, description: string, at: Date): void {
