@@ -9,6 +9,8 @@ import { OpenAccessClient } from './client/openaccess-client';
 import { OpenAccessError } from './client/errors';
 import { HardwareStatusReader } from './hardware-status';
 import { discoverTypes, pagedVideoRecorders, readSegments, type TypeCapabilities } from './inventory';
+import { StatusMemory } from './status-memory';
+import { GapRecovery } from './gap-recovery';
 import { endsTheSync, orderings, pagedInstancesOrdered, TypeFailures } from './type-listing';
 import { EventBridge } from './event-bridge/event-bridge';
 import { SubscriptionKeeper } from './event-bridge/subscription-keeper';
@@ -54,6 +56,8 @@ export class OnGuardCollector implements VendorCollector {
   private readonly unknownEventKeys = new Set<string>();
   private readonly watch: EventWatch;
   private readonly pendingConfirm = new Map<string, Target>();
+  private readonly memory: StatusMemory;
+  private readonly gap: GapRecovery;
   private confirmTimer: NodeJS.Timeout | null = null;
   private confirming: Promise<void> = Promise.resolve();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -82,6 +86,7 @@ export class OnGuardCollector implements VendorCollector {
       connectTimeoutMs: cfg.connect_timeout,
       maxConcurrency: cfg.max_concurrency,
       requestRetries: cfg.request_retries,
+      maxCallsPerSecond: cfg.max_calls_per_second,
       renewBeforeMs: cfg.session.renew_before,
       keepaliveIntervalMs: cfg.session.keepalive_interval,
       authBackoff: { baseMs: cfg.session.auth_backoff_base, capMs: cfg.session.auth_backoff_cap },
@@ -93,6 +98,8 @@ export class OnGuardCollector implements VendorCollector {
       log.child({ component: 'hardware-status' }),
     );
     this.rules = compileEventRules(cfg.events);
+    this.memory = new StatusMemory(cfg.status.full_sweep_interval);
+    this.gap = new GapRecovery(this.client, log.child({ component: 'gap-recovery' }));
     this.watch = new EventWatch(cfg.events.keep_raw_events, cfg.events.unresolved_warn_interval, log.child({ component: 'events' }));
     this.intrusionPattern = new RegExp(cfg.inventory.intrusion_panel_pattern, 'i');
     this.bridge = cfg.events.enabled
@@ -104,6 +111,7 @@ export class OnGuardCollector implements VendorCollector {
           log: log.child({ component: 'event-bridge' }),
           onEvent: (ev) => this.onBridgeEvent(ev),
           onConnected: (reason) => this.hooks?.requestReconcile(reason),
+          onSubscribed: () => (cfg.events.gap_recovery === 'logged_events' ? this.gap.mark() : Promise.resolve()),
         })
       : null;
   }
@@ -146,6 +154,8 @@ export class OnGuardCollector implements VendorCollector {
         bridge: bs,
         index: this.index ? { panels: this.index.panels.size, built_at: this.index.builtAt } : null,
         events: this.watch.snapshot(),
+        status_reads: this.memory.state(),
+        gap_recovery: this.gap.state(),
         counters: { ...this.client.counters.snapshot(), ...prefix('bridge_', this.bridge?.counters.snapshot() ?? {}), ...this.counters.snapshot() },
       },
     };
@@ -243,6 +253,10 @@ export class OnGuardCollector implements VendorCollector {
 
     // Panels: kept in memory (parents of everything else); one status pass for all of them.
     const panelStatus = new Map<string, HardwareStatusRead>();
+    // Status reads follow the audit-log plan: a full sweep when due, else panels (or their recent
+    // reads) and the devices of panels that changed; other devices carry their last read.
+    const sweep = o.readStatus && this.memory.sweepDue();
+    const changedPanels = new Set<string>();
     const panelsListed = !caps.has(PANEL) || (await failures.run(PANEL, signal, async () => {
       let skipped = 0;
       for await (const items of this.list(PANEL, caps, page)) {
@@ -260,12 +274,7 @@ export class OnGuardCollector implements VendorCollector {
       if (skipped > 0) log.debug({ skipped }, 'Lnl_Panel rows that are not access/intrusion hardware (logical sources, recorders) skipped');
       const panels = [...idx.panels.entries()];
       const capable = caps.get(PANEL)?.hasStatusMethod ?? false;
-      if (o.readStatus && capable) {
-        const enabledKeys = panels.filter(([, p]) => flag(getCi(p, 'IsOnline')) !== false).map(([, p]) => this.keyMapOf(PANEL, p, caps)).filter((k): k is Record<string, unknown> => k !== null);
-        await this.statusReader.updatePanels(enabledKeys, signal);
-        const reads = await this.statusReader.readAll(panels, ([, p]) => ({ type: PANEL, key: this.keyMapOf(PANEL, p, caps), outParam: caps.get(PANEL)?.statusOutParam }), signal);
-        reads.forEach((r, i) => r && panelStatus.set(panels[i][0], r));
-      }
+      if (o.readStatus && capable) await this.panelStatusForSync(panels, caps, sweep, panelStatus, changedPanels, signal);
       for (const [key, p] of panels) {
         if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
         const pt = String(getCi(p, 'PanelType') ?? '');
@@ -293,7 +302,7 @@ export class OnGuardCollector implements VendorCollector {
       const listed = await failures.run(type, signal, async () => {
         for await (const items of this.list(type, caps, page)) {
           const rows = type === 'Lnl_Camera' && inv.skip_blank_camera_names ? items.filter((c) => String(getCi(c, 'NAME') ?? getCi(c, 'Name') ?? '').trim() !== '' || (blank++, false)) : items;
-          const reads = o.readStatus && statusCapable ? await this.statusReader.readAll(rows, (r) => ({ type, key: this.keyMapOf(type, r, caps), outParam: cap.statusOutParam }), signal) : [];
+          const reads = o.readStatus && statusCapable ? await this.childStatusForSync(type, rows, caps, sweep, changedPanels, signal) : [];
           for (let i = 0; i < rows.length; i++) {
             if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
             const obj = rows[i];
@@ -331,8 +340,58 @@ export class OnGuardCollector implements VendorCollector {
       if (blank > 0) log.debug({ blank }, 'blank Lnl_Camera rows skipped');
     }
     failures.throwIfNothingListed();
+    if (sweep) this.memory.sweepDone();
     idx.builtAt = nowIso();
     return idx;
+  }
+
+  /** Panel status for a sync: read (after UpdateHardwareStatus on a sweep), or the reads of a recent poll. */
+  private async panelStatusForSync(
+    panels: Array<[string, PropertyValueMap]>,
+    caps: Map<string, TypeCapabilities>,
+    sweep: boolean,
+    out: Map<string, HardwareStatusRead>,
+    changed: Set<string>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const keyOf = (p: PropertyValueMap) => this.keyMapOf(PANEL, p, caps);
+    const recent = !sweep && this.memory.panelsFresh(this.cfg.status_interval);
+    const toRead = recent ? panels.filter(([, p]) => { const k = keyOf(p); return k !== null && this.memory.get(PANEL, k) === undefined; }) : panels;
+    if (sweep) await this.statusReader.updatePanels(toRead.filter(([, p]) => flag(getCi(p, 'IsOnline')) !== false).map(([, p]) => keyOf(p)).filter((k): k is Record<string, unknown> => k !== null), signal);
+    const reads = await this.statusReader.readAll(toRead, ([, p]) => ({ type: PANEL, key: keyOf(p), outParam: caps.get(PANEL)?.statusOutParam }), signal);
+    reads.forEach((r, i) => {
+      const k = keyOf(toRead[i][1]);
+      if (!r || !k) return;
+      if (this.memory.put(PANEL, k, r)) changed.add(toRead[i][0]);
+    });
+    for (const [key, p] of panels) {
+      const k = keyOf(p);
+      const r = k ? this.memory.get(PANEL, k) : undefined;
+      if (r) out.set(key, r);
+    }
+    if (!recent) this.memory.panelPassDone();
+  }
+
+  /** Status of one page of devices for a sync: read on a sweep, when new, or when their panel changed; else their last read. */
+  private async childStatusForSync(type: string, rows: PropertyValueMap[], caps: Map<string, TypeCapabilities>, sweep: boolean, changedPanels: Set<string>, signal: AbortSignal): Promise<Array<HardwareStatusRead | null>> {
+    const cap = caps.get(type)!;
+    const keys = rows.map((r) => this.keyMapOf(type, r, caps));
+    const need = rows.map((r, i) => {
+      const k = keys[i];
+      if (!k) return false;
+      if (sweep || this.memory.get(type, k) === undefined) return true;
+      const parent = parentKeyOf(type, r);
+      return parent?.type === PANEL && changedPanels.has(parent.key);
+    });
+    const reads = await this.statusReader.readAll(rows, (r) => {
+      const i = rows.indexOf(r);
+      return need[i] ? { type, key: keys[i], outParam: cap.statusOutParam } : null;
+    }, signal);
+    return reads.map((r, i) => {
+      const k = keys[i];
+      if (r && k) this.memory.put(type, k, r);
+      return r ?? (k ? (this.memory.get(type, k) ?? null) : null);
+    });
   }
 
   /** A type that could not be listed keeps the devices the previous index had of it. */
@@ -369,8 +428,8 @@ export class OnGuardCollector implements VendorCollector {
   /** Reads targets (panels first, so children carry their panel's read) and publishes rows in batches. */
   private async readAndPublish(raw: RawPublisher, targets: Target[], via: 'poll' | 'event', reason: string, idx: DeviceIndex | null, signal: AbortSignal, dedupePrefix: string): Promise<number> {
     const panelTargets = targets.filter((t) => t.type === PANEL);
-    const others = targets.filter((t) => t.type !== PANEL);
     const panelReads = new Map<string, HardwareStatusRead>();
+    const changedPanels = new Set<string>();
     let batch: StatusRowInput[] = [];
     let batchNo = 0;
     let published = 0;
@@ -389,15 +448,19 @@ export class OnGuardCollector implements VendorCollector {
       const r = prs[i];
       if (!r) continue;
       if (t.panelKey) panelReads.set(t.panelKey, r);
+      if (this.memory.put(PANEL, t.keyMap, r) && t.panelKey) changedPanels.add(t.panelKey);
       batch.push({ native_type: PANEL, object: t.panelKey && idx ? this.panelRowObject(t.panelKey, idx) : t.keyMap, hardware_status: r });
       if (batch.length >= STATUS_BATCH) await flush();
     }
+    // Readers and modules of a panel whose status did not change are not read (audit-log load).
+    const others = targets.filter((t) => t.type !== PANEL && (!t.secondary || (t.panelKey !== null && changedPanels.has(t.panelKey))));
     for (let off = 0; off < others.length; off += STATUS_BATCH) {
       const chunk = others.slice(off, off + STATUS_BATCH);
       const rs = await this.statusReader.readAll(chunk, (t) => ({ type: t.type, key: t.keyMap, outParam: t.outParam }), signal);
       chunk.forEach((t, i) => {
         const r = rs[i];
         if (!r) return;
+        this.memory.put(t.type, t.keyMap, r);
         batch.push({ native_type: t.type, object: t.keyMap, panel: panelProps(t.panelKey), hardware_status: r, panel_status: t.panelKey ? (panelReads.get(t.panelKey) ?? null) : null });
       });
       if (batch.length >= STATUS_BATCH) await flush();
@@ -406,11 +469,12 @@ export class OnGuardCollector implements VendorCollector {
     return published;
   }
 
-  private targetsOf(idx: DeviceIndex): Target[] {
+  /** Every panel and its devices; `sweep` false: the devices only where their panel changed. */
+  private targetsOf(idx: DeviceIndex, sweep: boolean): Target[] {
     const out: Target[] = [];
     for (const [key, p] of idx.panels) {
       out.push({ type: PANEL, keyMap: { ID: getCi(p, 'ID') }, panelKey: key, outParam: 'Status' });
-      for (const c of idx.children.get(key) ?? []) out.push({ type: c.type, keyMap: c.keyMap, panelKey: key, outParam: c.outParam });
+      for (const c of idx.children.get(key) ?? []) out.push({ type: c.type, keyMap: c.keyMap, panelKey: key, outParam: c.outParam, secondary: !sweep });
     }
     for (const c of idx.loose) out.push({ type: c.type, keyMap: c.keyMap, panelKey: null, outParam: c.outParam });
     return out;
@@ -419,11 +483,38 @@ export class OnGuardCollector implements VendorCollector {
   async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
     const idx = await this.currentIndex(signal);
     const pollId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-    const enabledPanels = [...idx.panels.values()].filter((p) => flag(getCi(p, 'IsOnline')) !== false).map((p) => ({ ID: getCi(p, 'ID') }));
-    await this.statusReader.updatePanels(enabledPanels, signal);
-    const n = await this.readAndPublish(raw, this.targetsOf(idx), 'poll', reason, idx, signal, `poll:${pollId}`);
+    if (reason.startsWith('reconcile') && this.cfg.events.gap_recovery === 'logged_events') {
+      const targets = await this.gapTargets(idx, signal);
+      if (targets !== null) {
+        const n = targets.length ? await this.readAndPublish(raw, withPanels(targets), 'poll', reason, idx, signal, `gap:${pollId}`) : 0;
+        this.counters.inc('gap_recoveries_from_logged_events');
+        return { devices: n };
+      }
+    }
+    // A full sweep (UpdateHardwareStatus, every device) only as often as configured; else the panels.
+    const sweep = this.memory.sweepDue();
+    if (sweep) {
+      const enabledPanels = [...idx.panels.values()].filter((p) => flag(getCi(p, 'IsOnline')) !== false).map((p) => ({ ID: getCi(p, 'ID') }));
+      await this.statusReader.updatePanels(enabledPanels, signal);
+    }
+    const n = await this.readAndPublish(raw, this.targetsOf(idx, sweep), 'poll', reason, idx, signal, `poll:${pollId}`);
+    if (sweep) this.memory.sweepDone();
+    else this.memory.panelPassDone();
     this.counters.inc('status_rows_polled', n);
     return { devices: n };
+  }
+
+  /** The devices the events of a bridge gap name (none when nothing happened); null: use the panels. */
+  private async gapTargets(idx: DeviceIndex, signal: AbortSignal): Promise<Target[] | null> {
+    const events = await this.gap.since(signal);
+    if (events === null) return null;
+    const out = new Map<string, Target>();
+    for (const ev of events) {
+      const place = locateEvent(readHardwareEvent(ev, this.rules), idx, this.cfg.events.confirm_children);
+      const ts = place.kind === 'device' ? place.targets : place.kind === 'unknown_device' ? [place.panel, ...place.children] : [];
+      for (const t of ts) mergeTarget(out, t);
+    }
+    return [...out.values()];
   }
 
   // ------------------------------------------------------------------ events
@@ -431,6 +522,7 @@ export class OnGuardCollector implements VendorCollector {
   private onBridgeEvent(ev: Record<string, unknown>): void {
     this.counters.inc('events_received');
     const he = readHardwareEvent(ev, this.rules);
+    this.gap.seenSerial(he.eventId);
     for (const k of he.unknownKeys) {
       if (this.unknownEventKeys.size < 200 && !this.unknownEventKeys.has(k)) {
         this.unknownEventKeys.add(k);
@@ -486,7 +578,7 @@ export class OnGuardCollector implements VendorCollector {
 
   /** Coalesces targets for a short delay, then reads their status (§5.5: the status bit is the truth). */
   private scheduleConfirm(targets: Target[]): void {
-    for (const t of targets) this.pendingConfirm.set(`${t.type}:${JSON.stringify(t.keyMap)}`, t);
+    for (const t of targets) mergeTarget(this.pendingConfirm, t);
     if (this.confirmTimer || this.stopped) return;
     this.confirmTimer = setTimeout(() => {
       this.confirmTimer = null;
@@ -499,16 +591,8 @@ export class OnGuardCollector implements VendorCollector {
   private async confirm(targets: Target[]): Promise<void> {
     const raw = this.hooks?.raw;
     if (!raw || targets.length === 0 || this.stopped) return;
-    // Children's reasons need their panel's read: add the panel of every child in the batch.
-    const panels = new Set(targets.filter((t) => t.type === PANEL).map((t) => t.panelKey));
-    for (const t of targets) {
-      if (t.type !== PANEL && t.panelKey && !panels.has(t.panelKey)) {
-        panels.add(t.panelKey);
-        targets.push({ type: PANEL, keyMap: { ID: Number(t.panelKey) }, panelKey: t.panelKey, outParam: 'Status' });
-      }
-    }
     try {
-      const n = await this.track(this.readAndPublish(raw, targets, 'event', 'event confirmation', this.index, new AbortController().signal, `confirm:${Date.now()}`));
+      const n = await this.track(this.readAndPublish(raw, withPanels(targets), 'event', 'event confirmation', this.index, new AbortController().signal, `confirm:${Date.now()}`));
       this.counters.inc('event_confirm_rows', n);
     } catch (e) {
       this.counters.inc('event_confirm_failed');
@@ -516,6 +600,26 @@ export class OnGuardCollector implements VendorCollector {
       this.hooks?.requestReconcile('event confirmation failed');
     }
   }
+}
+
+/** Adds a target once; a device wanted for itself (not only as its panel's child) stays wanted. */
+function mergeTarget(into: Map<string, Target>, t: Target): void {
+  const k = `${t.type}:${JSON.stringify(t.keyMap)}`;
+  const prev = into.get(k);
+  into.set(k, prev ? { ...t, secondary: Boolean(prev.secondary && t.secondary) } : t);
+}
+
+/** Children's reasons need their panel's read: the panel of every child is added. */
+function withPanels(targets: Target[]): Target[] {
+  const out = [...targets];
+  const panels = new Set(targets.filter((t) => t.type === PANEL).map((t) => t.panelKey));
+  for (const t of targets) {
+    if (t.type !== PANEL && t.panelKey && !panels.has(t.panelKey)) {
+      panels.add(t.panelKey);
+      out.push({ type: PANEL, keyMap: { ID: Number(t.panelKey) }, panelKey: t.panelKey, outParam: 'Status' });
+    }
+  }
+  return out;
 }
 
 function prefix(p: string, o: Record<string, number>): Record<string, number> {

@@ -25,6 +25,8 @@ export interface Target {
   keyMap: Record<string, unknown>;
   panelKey: string | null;
   outParam: string;
+  /** A child read only when its panel's status turns out changed (audit-log load). */
+  secondary?: boolean;
 }
 
 /** The number a panel uses for a device in its events (ReaderID, alarm panel ID, DEVICEID). */

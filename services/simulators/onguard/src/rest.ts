@@ -213,19 +213,34 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
   const qm = /^\/queue\/([\w-]+)$/.exec(path);
   if (qm) return queueItem(st, m, qm[1], res);
   if (path === '/event_subscriptions' || path.startsWith('/event_subscriptions/')) return subscriptions(st, session.user, req, res);
-  if (m === 'GET' && path === '/logged_events') {
-    const f = param(req, 'filter');
-    if (!f) return oaError(res, 400, E.item, 'The filter parameter is required.');
-    let pred;
-    try {
-      pred = parseFilter(f);
-    } catch (e) {
-      return oaError(res, 400, E.filter, `Invalid filter: ${(e as Error).message}`);
-    }
-    paged(st, req, res, st.events.filter(pred), (e) => e);
-    return;
-  }
+  if (m === 'GET' && path === '/logged_events') return loggedEvents(st, req, res);
   return oaError(res, 404, E.route, 'The requested resource does not exist.');
+}
+
+const LOGGED_EVENT_KEYS = ['serial_number', 'timestamp', 'controller_id', 'device_id', 'subdevice_id', 'event_type', 'event_subtype', 'description', 'segment_id'];
+
+/** `GET /logged_events` (7.5 swagger): `filter` required, paged, `order_by` on its keys. */
+function loggedEvents(st: SimState, req: Req, res: ServerResponse): void {
+  const f = param(req, 'filter');
+  if (!f) return oaError(res, 400, E.item, 'The filter parameter is required.');
+  if (!st.o.loggedEventsSerialFilter && /serial_number/i.test(f)) return oaError(res, 400, E.filter, 'Invalid filter: serial_number cannot be filtered.');
+  let pred;
+  try {
+    pred = parseFilter(f);
+  } catch (e) {
+    return oaError(res, 400, E.filter, `Invalid filter: ${(e as Error).message}`);
+  }
+  st.count('logged_events_queries');
+  let rows = st.logged.filter(pred);
+  const ob = param(req, 'order_by');
+  if (ob && ob.trim() !== '') {
+    const [name, dir] = ob.trim().split(/\s+/);
+    const key = LOGGED_EVENT_KEYS.find((k) => k.toLowerCase() === name.toLowerCase());
+    if (!key) return oaError(res, 400, E.item, `The property ${name} did not exist or contained an invalid value.`);
+    const sign = (dir ?? '').toLowerCase() === 'desc' ? -1 : 1;
+    rows = [...rows].sort((a, b) => sign * (Number(a[key]) - Number(b[key]) || String(a[key]).localeCompare(String(b[key]))));
+  }
+  paged(st, req, res, rows, (e) => e);
 }
 
 function login(st: SimState, req: Req, res: ServerResponse): void {

@@ -78,6 +78,8 @@ export interface SimOptions {
    * type (PSDataConduIT shows it on intrusion types) and only that exact spelling accepted [I].
    */
   methodSpelling: 'pascal' | 'upper-exact';
+  /** `/logged_events` accepts a filter on `serial_number` (false: 400, as a server with another grammar might) [I]. */
+  loggedEventsSerialFilter: boolean;
   event: EventShape;
   bridge: BridgeOptions;
   /**
@@ -105,6 +107,7 @@ export const DEFAULT_OPTIONS: SimOptions = {
   orderBy: 'any',
   typeListsMethods: true,
   methodSpelling: 'pascal',
+  loggedEventsSerialFilter: true,
   event: {
     eventClass: 'hardware_event',
     keys: { class: 'business_event_class', time: 'timestamp', id: 'serial_number', panel: 'controller_id', device: 'device_id', subdevice: 'subdevice_id', description: 'description' },
@@ -239,6 +242,12 @@ export class SimState {
   readonly ledger: LedgerEntry[] = [];
   private ledgerSeq = 0;
   readonly events: Array<Record<string, unknown>> = [];
+  /**
+   * The same events as `/logged_events` serves them: the 7.5 swagger's `LoggedEvents` keys
+   * (serial_number, timestamp, controller_id, device_id, subdevice_id, description, …), whatever
+   * spelling the bridge uses.
+   */
+  readonly logged: Array<Record<string, unknown>> = [];
   private serial = 1_536_064_000;
   private readonly listeners = new Set<EventListener>();
   readonly queue = new Map<string, { id: string; createdAt: number; response: unknown }>();
@@ -543,6 +552,21 @@ export class SimState {
     };
     this.events.push(ev);
     if (this.events.length > 20_000) this.events.splice(0, this.events.length - 20_000);
+    this.logged.push({
+      serial_number: ev[k.id],
+      timestamp: ev[k.time],
+      controller_id: ev[k.panel],
+      controller_name: ev.controller_name,
+      device_id: ev[k.device],
+      device_name: deviceName,
+      subdevice_id: 0,
+      event_type: 4,
+      event_subtype: 0,
+      description,
+      event_text: '',
+      segment_id: ev.segment_id,
+    });
+    if (this.logged.length > 20_000) this.logged.splice(0, this.logged.length - 20_000);
     this.count('events_produced');
     for (const l of this.listeners) l(ev);
   }

@@ -14,7 +14,8 @@ import {
   SessionResponse,
 } from '../raw-schema';
 import { classifyHttpError, classifyNetworkError, OpenAccessError, parseErrorBody } from './errors';
-import { Semaphore } from './limiter';
+import { RateLimiter, Semaphore } from './limiter';
+import { CallMeter } from './call-meter';
 import { openAccessBase } from '../config';
 
 export interface OpenAccessClientOptions {
@@ -36,6 +37,8 @@ export interface OpenAccessClientOptions {
   authBackoff?: { baseMs: number; capMs: number };
   /** Largest answer read (bytes); a larger one is refused instead of filling memory. */
   maxAnswerBytes?: number;
+  /** Cap on OpenAccess calls per second, all methods together (0 = none). */
+  maxCallsPerSecond?: number;
   log: Logger;
 }
 
@@ -64,6 +67,8 @@ export interface ClientState {
   last_error: string | null;
   last_ok_at: string | null;
   in_flight: number;
+  /** OpenAccess calls per method over the last hour. */
+  calls_last_hour: { total: number; by_method: Record<string, number> };
 }
 
 /** Agents whose sockets give up on a connect that takes longer than `connectTimeoutMs` (§1.8: 10 s). */
@@ -107,6 +112,8 @@ export class OpenAccessClient {
   private readonly http: AxiosInstance;
   private readonly agents: http.Agent[];
   private readonly limiter: Semaphore;
+  private readonly rate: RateLimiter;
+  readonly calls = new CallMeter();
   private readonly o: Required<Omit<OpenAccessClientOptions, 'tls' | 'log'>> & { tls: { ca_file?: string; insecure?: boolean } };
   private readonly log: Logger;
   private token: string | null = null;
@@ -144,7 +151,9 @@ export class OpenAccessClient {
       authBackoff: opts.authBackoff ?? { baseMs: 5 * 60_000, capMs: 60 * 60_000 },
       // A 100-item page is well under 1 MB; 32 MB leaves room for servers that ignore paging.
       maxAnswerBytes: opts.maxAnswerBytes ?? 32 * 1024 * 1024,
+      maxCallsPerSecond: opts.maxCallsPerSecond ?? 0,
     };
+    this.rate = new RateLimiter(this.o.maxCallsPerSecond);
     this.keepaliveMs = this.o.keepaliveIntervalMs;
     this.apiBase = openAccessBase(opts.baseUrl);
     if (this.o.tls.insecure) this.log.warn({ base_url: opts.baseUrl }, 'TLS verification is OFF for this OnGuard system (tls.insecure: true)');
@@ -180,6 +189,7 @@ export class OpenAccessClient {
       last_error: this.lastError,
       last_ok_at: this.lastOkAt ? new Date(this.lastOkAt).toISOString() : null,
       in_flight: this.limiter.inFlight,
+      calls_last_hour: this.calls.lastHour(),
     };
   }
 
@@ -397,6 +407,8 @@ export class OpenAccessClient {
     const params: Record<string, string> = { version: this.o.apiVersion };
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params[k] = String(v);
     if (quiet) params.do_not_reset_inactivity_timer = 'true';
+    await this.rate.take(signal);
+    this.calls.record(path === '/execute_method' ? `execute_method ${params.type_name}.${params.method_name}` : `${method} ${path.replace(/\/\d+$/, '/{id}')}`);
     return this.limiter.run(async () => {
       try {
         const r = await this.http.request<string>({ method, url: path, params, data: body === undefined ? undefined : JSON.stringify(body), headers, signal });

@@ -24,6 +24,8 @@ export interface EventBridgeOptions {
   onEvent(event: Record<string, unknown>): void;
   /** Subscribed (again) after a connect, reconnect or message-bus recovery: events in between are gone. */
   onConnected(reason: string): void;
+  /** Attached, before `onConnected`: a chance to mark where the live stream starts. */
+  onSubscribed?(): Promise<void>;
 }
 
 /**
@@ -172,6 +174,7 @@ export class EventBridge {
         attempt = 0;
         this.counters.inc(this.everConnected ? 'reconnects' : 'connects');
         this.o.log.info({ transport: conn.transport, subscription_id: this.keeper?.id ?? null }, this.everConnected ? 'event bridge re-subscribed' : 'event bridge subscribed');
+        await this.o.onSubscribed?.().catch(() => undefined);
         const reason = this.everConnected ? 'event bridge reconnected' : 'event bridge connected';
         this.everConnected = true;
         this.o.onConnected(reason);

@@ -25,8 +25,9 @@ function panelTarget(panelKey: string, idx: DeviceIndex): Target {
   return { type: PANEL, keyMap: { ID: id }, panelKey, outParam: 'Status' };
 }
 
+/** The panel's readers and modules, read only when the panel's status turns out changed. */
 function childrenOf(panelKey: string, idx: DeviceIndex): Target[] {
-  return (idx.children.get(panelKey) ?? []).map((c) => ({ type: c.type, keyMap: c.keyMap, panelKey, outParam: c.outParam }));
+  return (idx.children.get(panelKey) ?? []).map((c) => ({ type: c.type, keyMap: c.keyMap, panelKey, outParam: c.outParam, secondary: true }));
 }
 
 export function locateEvent(he: HardwareEvent, idx: DeviceIndex | null, withChildren: boolean): EventPlace {
