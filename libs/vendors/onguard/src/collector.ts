@@ -107,7 +107,7 @@ export class OnGuardCollector implements VendorCollector {
           client: this.client,
           url: `${this.client.apiBase}/${cfg.events.bridge_path.replace(/^\/+/, '')}`,
           cfg: cfg.events,
-          tls: { ca: cfg.tls.ca_file ? readFileSync(cfg.tls.ca_file) : undefined, insecure: cfg.tls.insecure },
+          tls: { ca: cfg.tls.ca_file ? readFileSync(cfg.tls.ca_file) : undefined, insecure: cfg.tls.insecure, servername: cfg.tls.servername, fingerprint256: cfg.tls.fingerprint_sha256 },
           log: log.child({ component: 'event-bridge' }),
           onEvent: (ev) => this.onBridgeEvent(ev),
           onConnected: (reason) => this.hooks?.requestReconcile(reason),
@@ -150,6 +150,7 @@ export class OnGuardCollector implements VendorCollector {
       last_error: cs.blocked_reason ?? this.lastError ?? bs?.last_error ?? cs.last_error,
       details: {
         api_base: this.client.apiBase,
+        server_version: cs.server_version,
         session: cs,
         bridge: bs,
         index: this.index ? { panels: this.index.panels.size, built_at: this.index.builtAt } : null,
@@ -476,7 +477,8 @@ export class OnGuardCollector implements VendorCollector {
       out.push({ type: PANEL, keyMap: { ID: getCi(p, 'ID') }, panelKey: key, outParam: 'Status' });
       for (const c of idx.children.get(key) ?? []) out.push({ type: c.type, keyMap: c.keyMap, panelKey: key, outParam: c.outParam, secondary: !sweep });
     }
-    for (const c of idx.loose) out.push({ type: c.type, keyMap: c.keyMap, panelKey: null, outParam: c.outParam });
+    // Devices on no panel (cameras on recorders) are read on full sweeps and when an event names them.
+    for (const c of idx.loose) out.push({ type: c.type, keyMap: c.keyMap, panelKey: null, outParam: c.outParam, secondary: !sweep });
     return out;
   }
 

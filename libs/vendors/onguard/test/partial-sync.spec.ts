@@ -31,8 +31,8 @@ describe('OnGuard inventory: per-type failures make a partial sync, not a failed
     await s?.close();
   });
 
-  async function syncOnce(extras: Record<string, unknown> = {}, before: (s: OnGuardSimulator) => void = () => undefined) {
-    s = await sim();
+  async function syncOnce(extras: Record<string, unknown> = {}, before: (s: OnGuardSimulator) => void = () => undefined, simOpts: Parameters<typeof sim>[0] = {}) {
+    s = await sim(simOpts);
     before(s);
     ({ runner } = collectorFor(s, p.raw, { events: { enabled: false }, request_retries: 2, ...extras }));
     const since = Date.now();
@@ -98,5 +98,12 @@ describe('OnGuard inventory: per-type failures make a partial sync, not a failed
     const zones = devices.filter((d) => d.native_type === 'Lnl_IntrusionZone');
     expect(zones.length).toBeGreaterThan(0);
     for (const z of zones) expect(z.hardware_status?.status).toEqual(expect.any(Number));
+  });
+
+  it('cameras get their status from GetHardwareStatus when /type lists it on Lnl_Camera', async () => {
+    const { devices } = await syncOnce({}, () => undefined, { cameraStatus: true });
+    const cams = devices.filter((d) => d.native_type === 'Lnl_Camera');
+    expect(cams).toHaveLength(countOf(s, 'camera'));
+    for (const c of cams) expect(c.hardware_status?.status).toBe(1);
   });
 });

@@ -50,6 +50,13 @@ export function methodName(st: SimState, m: string): string {
   return st.o.methodSpelling === 'upper-exact' ? m.toUpperCase() : m;
 }
 
+/** `token_expiration_time` as this server writes it (see SimOptions.tokenExpiryStyle). */
+function expiryText(st: SimState, ms: number): string {
+  if (st.o.tokenExpiryStyle === 'past') return isoPlus(Date.now() - 3_600_000);
+  if (st.o.tokenExpiryStyle === 'naive') return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
+  return isoPlus(ms);
+}
+
 function isoPlus(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
@@ -129,6 +136,10 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
   const route = `${req.method} ${req.path.replace(/\/\d+$/, '/{id}')}`;
   st.count(`route ${route}`);
   if (param(req, 'version') === undefined) return oaError(res, 400, E.version, 'The version parameter is required.');
+  if (st.o.strictParams && st.majorVersion < 8 && req.query.has('do_not_reset_inactivity_timer')) {
+    st.count('unknown_params_refused');
+    return oaError(res, 400, E.item, 'The property do_not_reset_inactivity_timer did not exist or contained an invalid value.');
+  }
   if (req.method === 'GET' && req.path === '/version')
     return sendJson(res, 200, { product_name: 'OnGuard', product_version: st.o.productVersion, version: API_VERSION });
 
@@ -175,7 +186,7 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
     return sendJson(res, 200, { version: API_VERSION });
   }
   if (m === 'GET' && path === '/session')
-    return sendJson(res, 200, { token_expiration_time: isoPlus(session.expiresAt), token_start_time: isoPlus(session.startedAt), user_id: String(session.user.user_id), version: API_VERSION });
+    return sendJson(res, 200, { token_expiration_time: expiryText(st, session.expiresAt), token_start_time: isoPlus(session.startedAt), user_id: String(session.user.user_id), version: API_VERSION });
   if (m === 'GET' && path === '/logged_in_user')
     return sendJson(res, 200, {
       first_name: session.user.first_name,
@@ -278,7 +289,7 @@ function login(st: SimState, req: Req, res: ServerResponse): void {
   const s = st.newSession(u, appId);
   sendJson(res, 200, {
     session_token: s.token,
-    token_expiration_time: isoPlus(s.expiresAt),
+    token_expiration_time: expiryText(st, s.expiresAt),
     password_expiration_time: isoPlus(Date.now() + 60 * 86_400_000),
     version: API_VERSION,
   });

@@ -78,6 +78,22 @@ export interface SimOptions {
    * type (PSDataConduIT shows it on intrusion types) and only that exact spelling accepted [I].
    */
   methodSpelling: 'pascal' | 'upper-exact';
+  /**
+   * How `token_expiration_time` is written: `utc` (`+00:00`, as the spec's date-time), `past` (a
+   * time already gone, as a server with a wrong clock answers), `naive` (no zone designator).
+   */
+  tokenExpiryStyle: 'utc' | 'past' | 'naive';
+  /**
+   * Reject query parameters this version does not know. `do_not_reset_inactivity_timer` is in the
+   * 8.3 docs and not in the 7.5 swagger (tractionguest/lenel-sdk); a 7.x server is modelled as
+   * refusing it [I: how a 7.x server answers an unknown parameter is not public].
+   */
+  strictParams: boolean;
+  /**
+   * `Lnl_Camera` lists `GetHardwareStatus` (PSDataConduIT Get-CameraHardwareStatus.ps1 calls it;
+   * Status 0 offline / 1 online, its `DeviceStatus` enumeration).
+   */
+  cameraStatus: boolean;
   /** `/logged_events` accepts a filter on `serial_number` (false: 400, as a server with another grammar might) [I]. */
   loggedEventsSerialFilter: boolean;
   event: EventShape;
@@ -108,6 +124,9 @@ export const DEFAULT_OPTIONS: SimOptions = {
   typeListsMethods: true,
   methodSpelling: 'pascal',
   loggedEventsSerialFilter: true,
+  tokenExpiryStyle: 'utc',
+  strictParams: true,
+  cameraStatus: false,
   event: {
     eventClass: 'hardware_event',
     keys: { class: 'business_event_class', time: 'timestamp', id: 'serial_number', panel: 'controller_id', device: 'device_id', subdevice: 'subdevice_id', description: 'description' },
@@ -199,7 +218,7 @@ export function tokenOf(type: string): string {
 
 /** Decoding of the §4.2 tables, written independently of the collector's mapper. */
 function decode(type: string, v: number): { status: ExpectedStatus; reason: string | null } {
-  if (type === 'Lnl_IntrusionArea' || type === 'Lnl_IntrusionZone') return v === 0 ? { status: 'offline', reason: 'reported offline' } : { status: 'online', reason: null };
+  if (type === 'Lnl_IntrusionArea' || type === 'Lnl_IntrusionZone' || type === 'Lnl_Camera') return v === 0 ? { status: 'offline', reason: 'reported offline' } : { status: 'online', reason: null };
   if ((v & 1) === 0) return { status: 'offline', reason: 'communications lost' };
   const table: Array<[number, string]> =
     type === 'Lnl_Reader'
@@ -262,6 +281,12 @@ export class SimState {
     this.segments = g.segments;
     this.rnd = prng(o.site.seed * 7919 + 17);
     for (const m of this.devices.values()) for (const d of m.values()) this.indexChild(d);
+    if (o.cameraStatus) for (const c of this.devices.get('Lnl_Camera')?.values() ?? []) c.status = 1;
+  }
+
+  /** The server's major version (7 for `7.5.375.12`). */
+  get majorVersion(): number {
+    return Number(this.o.productVersion.split('.')[0]) || 0;
   }
 
   private indexChild(d: SimDevice): void {
@@ -295,7 +320,7 @@ export class SimState {
 
   /** Methods of a type as this server spells them. */
   methodsOf(type: string): string[] {
-    const ms = TYPE_DEFS[type]?.methods ?? [];
+    const ms = type === 'Lnl_Camera' && this.o.cameraStatus ? ['GetHardwareStatus'] : (TYPE_DEFS[type]?.methods ?? []);
     return this.o.methodSpelling === 'upper-exact' ? ms.map((m) => m.toUpperCase()) : ms;
   }
 
@@ -346,7 +371,8 @@ export class SimState {
   private expected(d: SimDevice): { status: ExpectedStatus; reason: string | null } {
     if (d.type === 'Lnl_Camera') {
       const r = d.parent ? this.recorders.get(d.parent.key) : undefined;
-      return r && r.is_online === false ? { status: 'disabled', reason: 'recorder disabled' } : { status: 'unknown', reason: null };
+      if (r && r.is_online === false) return { status: 'disabled', reason: 'recorder disabled' };
+      return d.status === null ? { status: 'unknown', reason: null } : decode(d.type, d.status);
     }
     if (d.props.IsOnline === false) return { status: 'disabled', reason: 'disabled' };
     const p = this.panelOf(d);

@@ -18,7 +18,7 @@ export interface EventBridgeOptions {
   /** `<OpenAccess root>/eventbridge`. */
   url: string;
   cfg: EventsConfig;
-  tls?: { ca?: Buffer; insecure?: boolean };
+  tls?: import('../client/tls').OnGuardTlsOptions;
   log: Logger;
   /** One `OnBusinessEventReceived` dictionary. */
   onEvent(event: Record<string, unknown>): void;

@@ -1,9 +1,9 @@
 import http from 'node:http';
-import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { onGuardHttpsAgent, type OnGuardTlsOptions } from '../client/tls';
 
 /**
  * A small client for classic ASP.NET SignalR 2 (protocol 1.5), which the OnGuard Web Event
@@ -85,7 +85,7 @@ export interface SignalRClientOptions {
   /** Hub names (lower-cased in `connectionData`, as the classic clients do). */
   hubs: string[];
   transport: 'auto' | 'webSockets' | 'longPolling';
-  tls?: { ca?: Buffer; insecure?: boolean };
+  tls?: OnGuardTlsOptions;
   connectTimeoutMs?: number;
   log: Logger;
   onMessage(hub: string, method: string, args: unknown[]): void;
@@ -121,7 +121,7 @@ export class SignalRConnection {
     this.connectionData = JSON.stringify(o.hubs.map((h) => ({ name: h.toLowerCase() })));
     const secure = o.url.startsWith('https:');
     this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 4, ca: o.tls?.ca, rejectUnauthorized: !o.tls?.insecure })
+      ? onGuardHttpsAgent({ ...o.tls, connectTimeoutMs: o.connectTimeoutMs ?? 10_000, agent: { keepAlive: true, maxSockets: 4 } })
       : new http.Agent({ keepAlive: true, maxSockets: 4 });
     this.http = axios.create({
       baseURL: o.url.replace(/\/+$/, ''),
@@ -205,8 +205,8 @@ export class SignalRConnection {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(u.toString(), {
         handshakeTimeout: timeoutMs,
-        ca: this.o.tls?.ca,
-        rejectUnauthorized: !this.o.tls?.insecure,
+        // The same checks as every other call (CA, machine name, pin): through the same agent.
+        ...(u.protocol === 'wss:' ? { agent: this.agent } : {}),
         maxPayload: 16 * 1024 * 1024,
       });
       let initialised = false;
