@@ -10,6 +10,7 @@ import { OpenAccessError } from './client/errors';
 import { HardwareStatusReader } from './hardware-status';
 import { discoverTypes, pagedVideoRecorders, readSegments, type TypeCapabilities } from './inventory';
 import { StatusMemory } from './status-memory';
+import { childStatusForSync, panelStatusForSync, type SyncStatusDeps } from './sync-status';
 import { GapRecovery } from './gap-recovery';
 import { endsTheSync, orderings, pagedInstancesOrdered, TypeFailures } from './type-listing';
 import { EventBridge } from './event-bridge/event-bridge';
@@ -57,6 +58,7 @@ export class OnGuardCollector implements VendorCollector {
   private readonly watch: EventWatch;
   private readonly pendingConfirm = new Map<string, Target>();
   private readonly memory: StatusMemory;
+  private readonly syncStatus: SyncStatusDeps;
   private readonly gap: GapRecovery;
   private confirmTimer: NodeJS.Timeout | null = null;
   private confirming: Promise<void> = Promise.resolve();
@@ -99,6 +101,7 @@ export class OnGuardCollector implements VendorCollector {
     );
     this.rules = compileEventRules(cfg.events);
     this.memory = new StatusMemory(cfg.status.full_sweep_interval);
+    this.syncStatus = { reader: this.statusReader, memory: this.memory, panelReadsFreshForMs: cfg.status_interval };
     this.gap = new GapRecovery(this.client, log.child({ component: 'gap-recovery' }));
     this.watch = new EventWatch(cfg.events.keep_raw_events, cfg.events.unresolved_warn_interval, log.child({ component: 'events' }));
     this.intrusionPattern = new RegExp(cfg.inventory.intrusion_panel_pattern, 'i');
@@ -275,7 +278,8 @@ export class OnGuardCollector implements VendorCollector {
       if (skipped > 0) log.debug({ skipped }, 'Lnl_Panel rows that are not access/intrusion hardware (logical sources, recorders) skipped');
       const panels = [...idx.panels.entries()];
       const capable = caps.get(PANEL)?.hasStatusMethod ?? false;
-      if (o.readStatus && capable) await this.panelStatusForSync(panels, caps, sweep, panelStatus, changedPanels, signal);
+      if (o.readStatus && capable)
+        await panelStatusForSync(this.syncStatus, panels, (p) => this.keyMapOf(PANEL, p, caps), caps.get(PANEL)?.statusOutParam, sweep, { reads: panelStatus, changed: changedPanels }, signal);
       for (const [key, p] of panels) {
         if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
         const pt = String(getCi(p, 'PanelType') ?? '');
@@ -303,7 +307,7 @@ export class OnGuardCollector implements VendorCollector {
       const listed = await failures.run(type, signal, async () => {
         for await (const items of this.list(type, caps, page)) {
           const rows = type === 'Lnl_Camera' && inv.skip_blank_camera_names ? items.filter((c) => String(getCi(c, 'NAME') ?? getCi(c, 'Name') ?? '').trim() !== '' || (blank++, false)) : items;
-          const reads = o.readStatus && statusCapable ? await this.childStatusForSync(type, rows, caps, sweep, changedPanels, signal) : [];
+          const reads = o.readStatus && statusCapable ? await childStatusForSync(this.syncStatus, type, rows, (r) => this.keyMapOf(type, r, caps), cap.statusOutParam, sweep, changedPanels, signal) : [];
           for (let i = 0; i < rows.length; i++) {
             if (signal.aborted) throw new OpenAccessError('retryable', 'onguard_aborted', 'inventory aborted');
             const obj = rows[i];
@@ -344,55 +348,6 @@ export class OnGuardCollector implements VendorCollector {
     if (sweep) this.memory.sweepDone();
     idx.builtAt = nowIso();
     return idx;
-  }
-
-  /** Panel status for a sync: read (after UpdateHardwareStatus on a sweep), or the reads of a recent poll. */
-  private async panelStatusForSync(
-    panels: Array<[string, PropertyValueMap]>,
-    caps: Map<string, TypeCapabilities>,
-    sweep: boolean,
-    out: Map<string, HardwareStatusRead>,
-    changed: Set<string>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const keyOf = (p: PropertyValueMap) => this.keyMapOf(PANEL, p, caps);
-    const recent = !sweep && this.memory.panelsFresh(this.cfg.status_interval);
-    const toRead = recent ? panels.filter(([, p]) => { const k = keyOf(p); return k !== null && this.memory.get(PANEL, k) === undefined; }) : panels;
-    if (sweep) await this.statusReader.updatePanels(toRead.filter(([, p]) => flag(getCi(p, 'IsOnline')) !== false).map(([, p]) => keyOf(p)).filter((k): k is Record<string, unknown> => k !== null), signal);
-    const reads = await this.statusReader.readAll(toRead, ([, p]) => ({ type: PANEL, key: keyOf(p), outParam: caps.get(PANEL)?.statusOutParam }), signal);
-    reads.forEach((r, i) => {
-      const k = keyOf(toRead[i][1]);
-      if (!r || !k) return;
-      if (this.memory.put(PANEL, k, r)) changed.add(toRead[i][0]);
-    });
-    for (const [key, p] of panels) {
-      const k = keyOf(p);
-      const r = k ? this.memory.get(PANEL, k) : undefined;
-      if (r) out.set(key, r);
-    }
-    if (!recent) this.memory.panelPassDone();
-  }
-
-  /** Status of one page of devices for a sync: read on a sweep, when new, or when their panel changed; else their last read. */
-  private async childStatusForSync(type: string, rows: PropertyValueMap[], caps: Map<string, TypeCapabilities>, sweep: boolean, changedPanels: Set<string>, signal: AbortSignal): Promise<Array<HardwareStatusRead | null>> {
-    const cap = caps.get(type)!;
-    const keys = rows.map((r) => this.keyMapOf(type, r, caps));
-    const need = rows.map((r, i) => {
-      const k = keys[i];
-      if (!k) return false;
-      if (sweep || this.memory.get(type, k) === undefined) return true;
-      const parent = parentKeyOf(type, r);
-      return parent?.type === PANEL && changedPanels.has(parent.key);
-    });
-    const reads = await this.statusReader.readAll(rows, (r) => {
-      const i = rows.indexOf(r);
-      return need[i] ? { type, key: keys[i], outParam: cap.statusOutParam } : null;
-    }, signal);
-    return reads.map((r, i) => {
-      const k = keys[i];
-      if (r && k) this.memory.put(type, k, r);
-      return r ?? (k ? (this.memory.get(type, k) ?? null) : null);
-    });
   }
 
   /** A type that could not be listed keeps the devices the previous index had of it. */
