@@ -24,6 +24,8 @@ import { deviceNoOf, type DeviceIndex, type IndexedDevice, type Target } from '.
 import type { HardwareStatusRead, OnGuardRawDeviceInput, OnGuardRawStatusInput, PropertyValueMap, StatusRowInput } from './raw-schema';
 
 const STATUS_BATCH = 100;
+/** Events kept until an inventory can place them (the first inventory, a panel not listed yet). */
+const MAX_UNPLACED = 1_000;
 const PANEL = 'Lnl_Panel';
 
 /** When the status carried by a composed device was read (null: no status in it). */
@@ -55,6 +57,7 @@ export class OnGuardCollector implements VendorCollector {
   private walking: Promise<DeviceIndex> | null = null;
   private lastError: string | null = null;
   private readonly unknownEventKeys = new Set<string>();
+  private readonly unplaced: Array<Record<string, unknown>> = [];
   private readonly watch: EventWatch;
   private readonly pendingConfirm = new Map<string, Target>();
   private readonly memory: StatusMemory;
@@ -114,6 +117,7 @@ export class OnGuardCollector implements VendorCollector {
           log: log.child({ component: 'event-bridge' }),
           onEvent: (ev) => this.onBridgeEvent(ev),
           onConnected: (reason) => this.hooks?.requestReconcile(reason),
+          onSubscribing: () => this.gap.gapStarts(),
           onSubscribed: () => (cfg.events.gap_recovery === 'logged_events' ? this.gap.mark() : Promise.resolve()),
         })
       : null;
@@ -212,6 +216,7 @@ export class OnGuardCollector implements VendorCollector {
       const idx = await walk;
       this.index = idx;
       this.lastError = null;
+      this.replayUnplaced();
     } catch (e) {
       this.lastError = describeError(e);
       throw e;
@@ -370,7 +375,10 @@ export class OnGuardCollector implements VendorCollector {
       }
     }
     const idx = await this.walk({ emit: null, readStatus: false }, signal);
-    this.index ??= idx;
+    if (!this.index) {
+      this.index = idx;
+      this.replayUnplaced();
+    }
     return idx;
   }
 
@@ -476,8 +484,8 @@ export class OnGuardCollector implements VendorCollector {
 
   // ------------------------------------------------------------------ events
 
-  private onBridgeEvent(ev: Record<string, unknown>): void {
-    this.counters.inc('events_received');
+  private onBridgeEvent(ev: Record<string, unknown>, replay = false): void {
+    if (!replay) this.counters.inc('events_received');
     const he = readHardwareEvent(ev, this.rules);
     this.gap.seenSerial(he.eventId);
     for (const k of he.unknownKeys) {
@@ -507,7 +515,18 @@ export class OnGuardCollector implements VendorCollector {
       // A device the inventory does not list (yet): no phantom status, a reconcile of that panel.
       this.counters.inc('events_unknown_device');
       this.scheduleConfirm([place.panel, ...place.children]);
-    } else this.counters.inc(place.kind === 'unknown_panel' ? 'events_unknown_panel' : 'events_unread');
+    } else if (place.kind === 'unknown_panel') {
+      this.counters.inc('events_unknown_panel');
+      // No inventory yet, or a panel it does not list yet: placed again after the next inventory.
+      if (!replay && this.unplaced.length < MAX_UNPLACED) this.unplaced.push(ev);
+    } else this.counters.inc('events_unread');
+  }
+
+  /** Events that arrived before the inventory could place them, handled against the new index. */
+  private replayUnplaced(): void {
+    const evs = this.unplaced.splice(0);
+    for (const ev of evs) this.onBridgeEvent(ev, true);
+    if (evs.length > 0) this.counters.inc('events_replayed', evs.length);
   }
 
   private publishEventRow(ev: Record<string, unknown>, he: HardwareEvent, t: Target): void {

@@ -24,6 +24,8 @@ function serialOf(ev: Record<string, unknown>): number | null {
  */
 export class GapRecovery {
   private serial: number | null = null;
+  /** The last serial seen before the current gap began (live events after it move `serial` on). */
+  private gapFrom: number | null = null;
   private supported: boolean | null = null;
 
   constructor(
@@ -41,8 +43,16 @@ export class GapRecovery {
     if (n !== null && Number.isSafeInteger(n) && (this.serial === null || n > this.serial)) this.serial = n;
   }
 
+  /**
+   * A (re)connect begins: everything after the last event seen is the gap, whatever live events
+   * arrive before the reconcile reads it. Gaps not read yet are merged.
+   */
+  gapStarts(): void {
+    if (this.serial !== null) this.gapFrom = this.gapFrom === null ? this.serial : Math.min(this.gapFrom, this.serial);
+  }
+
   get usable(): boolean {
-    return this.supported !== false && this.serial !== null;
+    return this.supported !== false && (this.gapFrom ?? this.serial) !== null;
   }
 
   state(): { last_serial: number | null; logged_events: 'unknown' | 'supported' | 'unsupported' } {
@@ -71,7 +81,10 @@ export class GapRecovery {
       });
       this.supported = true;
       const first = r.item_list?.[0];
-      this.serial = first && typeof first === 'object' ? (serialOf(first as Record<string, unknown>) ?? 0) : 0;
+      const newest = first && typeof first === 'object' ? (serialOf(first as Record<string, unknown>) ?? 0) : 0;
+      // Live events may already have moved the mark: the gap starts at the older of the two.
+      this.gapFrom = this.gapFrom === null ? newest : Math.min(this.gapFrom, newest);
+      this.seenSerial(newest);
     } catch (e) {
       if (!this.refused(e)) this.log.info({ err: (e as Error).message }, 'could not read the newest logged event; the next gap is recovered from the panels\' status');
     }
@@ -83,7 +96,7 @@ export class GapRecovery {
    */
   async since(signal?: AbortSignal): Promise<Array<Record<string, unknown>> | null> {
     if (!this.usable) return null;
-    const from = this.serial!;
+    const from = (this.gapFrom ?? this.serial)!;
     const out: Array<Record<string, unknown>> = [];
     try {
       for (let page = 1; ; page++) {
@@ -107,6 +120,7 @@ export class GapRecovery {
       throw e;
     }
     for (const ev of out) this.seen(ev);
+    this.gapFrom = null;
     return out;
   }
 }

@@ -77,11 +77,16 @@ describe('OnGuard status reads stop flooding the audit log', () => {
     await until(() => collector.state().events === 'subscribed', 10_000, 'subscribed');
     await until(() => runner.status().last_poll !== null, 10_000, 'reconcile after connect');
     const a = audit();
+    const before = (collector.state().details as { counters: Record<string, number> }).counters.bridge_reconnects ?? 0;
     s.control.dropBridge('close', 500);
     s.control.setOnline('reader:2-3', false);
+    // A live event right after the reconnect (before the reconcile runs) must not hide the gap.
+    await until(() => ((collector.state().details as { counters: Record<string, number> }).counters.bridge_reconnects ?? 0) > before, 15_000, 'reconnected');
+    s.control.setOnline('reader:1-1', false);
     const reader = `"ReaderID":3`;
     await st.waitFor((e) => /reconcile: event bridge reconnected/.test(String((e.payload as { reason?: string }).reason)) && JSON.stringify(e.payload).includes(reader), 15_000, 'gap change in RAW');
-    expect(audit() - a).toBeLessThanOrEqual(2); // the reader and its panel
+    // Each named reader and its panel; a reader named live and again in the gap read twice at most.
+    expect(audit() - a).toBeLessThanOrEqual(6);
     expect(collector.counters.get('gap_recoveries_from_logged_events')).toBeGreaterThanOrEqual(1);
   });
 

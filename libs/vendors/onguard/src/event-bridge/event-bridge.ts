@@ -24,6 +24,8 @@ export interface EventBridgeOptions {
   onEvent(event: Record<string, unknown>): void;
   /** Subscribed (again) after a connect, reconnect or message-bus recovery: events in between are gone. */
   onConnected(reason: string): void;
+  /** About to connect: events from now until attached are a gap. */
+  onSubscribing?(): void;
   /** Attached, before `onConnected`: a chance to mark where the live stream starts. */
   onSubscribed?(): Promise<void>;
 }
@@ -165,6 +167,7 @@ export class EventBridge {
         },
       });
       this.conn = conn;
+      this.o.onSubscribing?.();
       try {
         await conn.start();
         await this.attach(conn);
