@@ -148,7 +148,7 @@ export const AUDIT_LOAD_NOTE = [
   'status changed or an event names them. Real-time changes arrive as events; after an interruption of the event stream the',
   'collector reads the events of the gap from `/logged_events` and then only the devices they name (`events.gap_recovery`).',
   'Where a server cannot filter its logged events that way, a change to a single reader during such a gap (its panel',
-  'unchanged) shows at the next full sweep. All OpenAccess calls are capped at `max_calls_per_second` (default 20); the',
+  'unchanged) shows at the next full sweep. All OpenAccess calls are capped at `max_calls_per_second` (default 50 a second, a ceiling against bursts such as the first full sweep; the steady load is far below it); the',
   "collector's `/status` counts its calls per method over the last hour. Lowering `status.full_sweep_interval` (or setting",
   'it to `0`, every poll) gives fresher reader states at the price of that many more audit rows and server work.',
 ].join(' ');
@@ -162,7 +162,7 @@ export const OnGuardExtras = z.object({
   connect_timeout: Duration.default(10_000).describe('TCP + TLS connect'),
   max_concurrency: z.number().int().min(1).max(64).default(8).describe('HTTP requests in flight'),
   request_retries: z.number().int().min(0).max(10).default(3).describe('retries of idempotent calls on 5xx/timeouts'),
-  max_calls_per_second: z.number().min(0).default(20).describe('cap on OpenAccess calls per second, all methods (0 = none); see docs/CONFIG.md on audit-log load'),
+  max_calls_per_second: z.number().min(0).default(50).describe('cap on OpenAccess calls per second, all methods (0 = none); see docs/CONFIG.md on audit-log load'),
   recorder_is_online: z.enum(['enabled', 'live']).default('enabled').describe('meaning of /video_recorders is_online [I]'),
   session: SessionConfig.prefault({}),
   inventory: InventoryConfig.prefault({}),
