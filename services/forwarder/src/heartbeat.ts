@@ -18,18 +18,11 @@ const SyncReport = z.looseObject({
   sync_id: z.string(),
   finished_at: z.string().nullable().optional(),
   devices: z.number().int().nonnegative().optional(),
-  failed_types: z.array(z.object({ type: z.string(), reason: z.string() })).optional().catch(undefined),
 });
 const SystemStatus = z.looseObject({
   system_id: IdToken,
   vendor: IdToken,
-  state: z
-    .looseObject({
-      connection: ConnectionState.catch('unknown'),
-      last_error: z.string().nullable().optional(),
-      details: z.looseObject({ server_version: z.string().nullable().optional().catch(undefined) }).optional().catch(undefined),
-    })
-    .optional(),
+  state: z.looseObject({ connection: ConnectionState.catch('unknown'), last_error: z.string().nullable().optional() }).optional(),
   last_complete_sync: SyncReport.nullable().optional(),
   last_sync: SyncReport.nullable().optional(),
   last_error: z.string().nullable().optional(),
@@ -94,12 +87,16 @@ export class Heartbeat {
       this.sources.dlqMessages().catch(() => null),
     ]);
     const reported = new Map<string, z.infer<typeof SystemStatus>>();
+    const raw = new Map<string, unknown>();
     for (const r of replies) {
       const p = StatusReply.safeParse(r);
       if (!p.success || p.data.service === this.rt.service) continue;
       for (const s of p.data.status.systems ?? []) {
         const sp = SystemStatus.safeParse(s);
-        if (sp.success) reported.set(sp.data.system_id, sp.data);
+        if (sp.success) {
+          reported.set(sp.data.system_id, sp.data);
+          raw.set(sp.data.system_id, s);
+        }
       }
     }
     const systems: HeartbeatSystem[] = [];
@@ -109,6 +106,7 @@ export class Heartbeat {
       systems.push(systemOf(sys.id, sys.vendor, reported.get(sys.id)));
     }
     for (const [id, s] of reported) if (!seen.has(id)) systems.push(systemOf(id, s.vendor, s));
+    for (const hs of systems) Object.assign(hs, extrasOf(raw.get(hs.system_id)));
     const body: HeartbeatRequest = {
       edge_id: this.edgeId,
       site_id: cfg.site.id,
@@ -146,6 +144,23 @@ export class Heartbeat {
   }
 }
 
+/** What a collector reports beyond the basics: the types its last sync could not list, the server version. */
+const SystemExtras = z.looseObject({
+  last_complete_sync: z.looseObject({ failed_types: z.array(z.object({ type: z.string(), reason: z.string() })).optional() }).nullable().optional(),
+  state: z.looseObject({ details: z.looseObject({ server_version: z.string().nullable().optional() }).optional() }).optional(),
+});
+
+function extrasOf(s: unknown): Pick<HeartbeatSystem, 'failed_types' | 'server_version'> {
+  const p = SystemExtras.safeParse(s);
+  if (!p.success) return {};
+  const failed = p.data.last_complete_sync?.failed_types ?? [];
+  const version = p.data.state?.details?.server_version;
+  return {
+    ...(failed.length ? { failed_types: failed.map((f) => ({ type: f.type, reason: f.reason.slice(0, 500) })) } : {}),
+    ...(version ? { server_version: version } : {}),
+  };
+}
+
 function systemOf(id: string, vendor: string, s: z.infer<typeof SystemStatus> | undefined): HeartbeatSystem {
   const sync = s?.last_complete_sync ?? null;
   const at = sync?.finished_at && UtcTimestamp.safeParse(sync.finished_at).success ? sync.finished_at : null;
@@ -157,7 +172,5 @@ function systemOf(id: string, vendor: string, s: z.infer<typeof SystemStatus> | 
     last_sync_id: sync?.sync_id ?? null,
     last_sync_devices: sync?.devices ?? null,
     last_error: (s?.state?.last_error ?? s?.last_error ?? null)?.slice(0, 500) ?? null,
-    ...(sync?.failed_types?.length ? { failed_types: sync.failed_types.map((f) => ({ type: f.type, reason: f.reason.slice(0, 500) })) } : {}),
-    ...(s?.state?.details?.server_version ? { server_version: s.state.details.server_version } : {}),
   };
 }
