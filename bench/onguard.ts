@@ -5,7 +5,9 @@
  * - inventory: 20 000 readers (+ panels, recorders, cameras) from the simulator into RAW with the
  *   default settings (hardware status read per device), wall time and this process's peak RSS;
  * - event latency: a device change in the simulator (control call issued) → its status message
- *   stored in RAW (read back through a JetStream consumer), p50/p99 over paced changes.
+ *   stored in RAW (read back through a JetStream consumer), p50/p99 over paced changes;
+ * - OpenAccess calls per hour, before and after the audit-log work (bench/onguard-calls.ts, which
+ *   also runs alone).
  *
  * `npx tsx bench/onguard.ts` prints the JSON.
  */
@@ -18,6 +20,7 @@ import { connectNats, createLogger, provision, provisionOptionsFromConfig, Publi
 import { startNatsServer, testConfig } from '@edge/platform/testing';
 import { CollectorRunner, RawPublisher } from '@edge/collector-kit';
 import { OnGuardCollector, parseOnGuardSystem } from '@edge/vendor-onguard';
+import { callsPerHour } from './onguard-calls';
 
 const log = createLogger({ service: 'bench-onguard', level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
 const SIM_MAIN = resolve(__dirname, '../services/simulators/onguard/src/main.ts');
@@ -28,7 +31,7 @@ interface Sim {
   stop(): Promise<void>;
 }
 
-async function startSim(args: string[]): Promise<Sim> {
+export async function startSim(args: string[]): Promise<Sim> {
   const child = spawn(process.execPath, ['--import', 'tsx', SIM_MAIN, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((res, rej) => {
     const rl = createInterface({ input: child.stdout! });
@@ -50,7 +53,7 @@ async function startSim(args: string[]): Promise<Sim> {
   };
 }
 
-function systemFor(sim: Sim, id: string, extras: Record<string, unknown>) {
+export function systemFor(sim: Sim, id: string, extras: Record<string, unknown>) {
   return parseOnGuardSystem(
     SystemConfig.parse({ id, vendor: 'onguard', base_url: sim.url, username: 'sa', password: 'sim-sa-password', application_id: 'SYS_ADMIN_APP', ...extras }),
   );
@@ -150,6 +153,7 @@ export async function run(): Promise<Record<string, number>> {
     out.event_latency_ms_p50 = round(pct(samples, 50));
     out.event_latency_ms_p99 = round(pct(samples, 99));
     out.event_latency_ms_max = round(Math.max(...samples));
+    Object.assign(out, await callsPerHour());
     return out;
   } finally {
     for (const s of sims) await s.stop().catch(() => undefined);

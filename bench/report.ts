@@ -57,6 +57,9 @@ interface Headline {
  */
 export const HEADLINES: Headline[] = [
   { path: 'ceiling.hop_per_s', from: [['ceiling', 'hop_per_s']] },
+  { path: 'onguard.calls_per_hour.before', from: [['onguard', 'calls_per_hour_before']] },
+  { path: 'onguard.calls_per_hour.after', from: [['onguard', 'calls_per_hour_after']] },
+  { path: 'onguard.calls_per_hour.reduction', from: [['onguard', 'calls_per_hour_reduction']] },
   { path: 'ceiling.publish_per_s', from: [['ceiling', 'publish_per_s']] },
   { path: 'ceiling.consume_per_s', from: [['ceiling', 'consume_per_s']] },
   {

@@ -4,7 +4,7 @@
  * what the loader accepts. test/deploy/config-reference.spec.ts fails when the file is stale.
  */
 import { ByteSize, DEFAULT_PORTS, Duration, EdgeConfig, formatDuration, KNOWN_VENDORS, SystemConfig } from '@edge/platform';
-import { OnGuardExtras } from '@edge/vendor-onguard';
+import { AUDIT_LOAD_NOTE, OnGuardExtras } from '@edge/vendor-onguard';
 import { MilestoneExtras } from '@edge/vendor-milestone';
 import { PIPELINE_SERVICES } from './services';
 
@@ -12,8 +12,8 @@ import { PIPELINE_SERVICES } from './services';
  * The vendor settings of a system, from each vendor lib's own schema (the collector validates a
  * system with it at start, `edge config check` too). Adding a vendor adds one line.
  */
-const VENDOR_SETTINGS: Array<{ vendor: string; title: string; schema: unknown }> = [
-  { vendor: 'onguard', title: 'Lenel OnGuard (OpenAccess)', schema: OnGuardExtras },
+const VENDOR_SETTINGS: Array<{ vendor: string; title: string; schema: unknown; note?: string }> = [
+  { vendor: 'onguard', title: 'Lenel OnGuard (OpenAccess)', schema: OnGuardExtras, note: AUDIT_LOAD_NOTE },
   { vendor: 'milestone', title: 'Milestone XProtect (API Gateway)', schema: MilestoneExtras },
 ];
 
@@ -258,6 +258,7 @@ export function renderConfigReference(): string {
     out.push('');
     out.push(`Settings of the vendor, written beside the common fields of the system; validated by the ${v.vendor} collector at start.`);
     out.push('');
+    if (v.note) out.push(v.note, '');
     out.push('| Field | Type | Required | Default | Description |');
     out.push('|---|---|---|---|---|');
     for (const r of fieldRows(v.schema as Schema, 'systems[]'))

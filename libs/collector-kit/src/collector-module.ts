@@ -1,7 +1,7 @@
 import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit, type Type } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { customerIdFor, describeError, EDGE_RUNTIME, type EdgeRuntime, type SystemConfig } from '@edge/platform';
+import { customerIdFor, describeError, EDGE_RUNTIME, KvStateStore, openCollectorStateBucket, type EdgeRuntime, type SystemConfig } from '@edge/platform';
 import type { VendorCollector } from './collector';
 import { RawPublisher } from './raw-publisher';
 import { CollectorRunner, runnerOptionsFor, type SyncReport } from './runner';
@@ -26,6 +26,7 @@ export function createCollectorModule(o: CollectorModuleOptions): Type<unknown> 
 
     async onModuleInit(): Promise<void> {
       const systems = this.rt.config.systems.filter((s) => s.vendor === o.vendor && s.enabled);
+      const stateKv = systems.length > 0 ? await openCollectorStateBucket(this.rt.nc) : null;
       for (const system of systems) {
         const collector = o.create(system, this.rt);
         const raw = new RawPublisher(this.rt.publisher, {
@@ -34,7 +35,8 @@ export function createCollectorModule(o: CollectorModuleOptions): Type<unknown> 
           site_id: this.rt.config.site.id,
           customer_id: customerIdFor(this.rt.config, system),
         });
-        const runner = new CollectorRunner(collector, raw, this.rt.log.child({ system_id: system.id }), runnerOptionsFor(system));
+        const state = stateKv ? new KvStateStore(stateKv, `${o.vendor}.${system.id}`) : undefined;
+        const runner = new CollectorRunner(collector, raw, this.rt.log.child({ system_id: system.id }), { ...runnerOptionsFor(system), state });
         this.list.push(runner);
       }
       this.rt.status.contribute('systems', () => this.list.map((r) => r.status()));

@@ -1,4 +1,5 @@
 import type { ConnectionState } from '@edge/contracts';
+import type { StateStore } from '@edge/platform';
 import type { RawPublisher, SyncWriter } from './raw-publisher';
 
 /** Live state a collector reports (merged into /status and the heartbeat). */
@@ -18,6 +19,8 @@ export interface CollectorHooks {
   requestReconcile(reason: string): void;
   /** Publish raw status messages. */
   readonly raw: RawPublisher;
+  /** Durable per-system state that survives restarts (null: none configured). */
+  readonly state: StateStore | null;
 }
 
 /**

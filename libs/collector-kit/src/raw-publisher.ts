@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
-import { stableHash, subjects, type RawEnvelope, type SyncBeginPayload, type SyncEndPayload } from '@edge/contracts';
+import { stableHash, subjects, type FailedType, type RawEnvelope, type SyncBeginPayload, type SyncEndPayload } from '@edge/contracts';
 import { tracer, type Publisher, type PublishResult } from '@edge/platform';
 
 export interface SystemIdentity {
@@ -94,6 +94,7 @@ export class SyncWriter {
   private readonly window: Array<Promise<unknown>> = [];
   private failure: unknown = null;
   private ended = false;
+  private readonly failed = new Map<string, string>();
 
   constructor(
     private readonly publisher: Publisher,
@@ -105,6 +106,18 @@ export class SyncWriter {
 
   get count(): number {
     return this.seq;
+  }
+
+  /**
+   * A native type this sync could not list (after its retries): the sync goes on and ends
+   * partial — the normalizer neither updates nor removes that type's devices.
+   */
+  failType(type: string, reason: string): void {
+    if (!this.failed.has(type)) this.failed.set(type, reason.slice(0, 500));
+  }
+
+  get failedTypes(): FailedType[] {
+    return [...this.failed].map(([type, reason]) => ({ type, reason }));
   }
 
   /**
@@ -134,7 +147,12 @@ export class SyncWriter {
     this.ended = true;
     await Promise.all(this.window.splice(0));
     const complete = (opts.complete ?? true) && !this.failure;
-    const payload: SyncEndPayload = { count: this.seq, complete, ...(opts.error || this.failure ? { error: opts.error ?? String((this.failure as Error)?.message ?? this.failure) } : {}) };
+    const payload: SyncEndPayload = {
+      count: this.seq,
+      complete,
+      ...(opts.error || this.failure ? { error: opts.error ?? String((this.failure as Error)?.message ?? this.failure) } : {}),
+      ...(this.failed.size > 0 ? { failed_types: this.failedTypes } : {}),
+    };
     const env = this.envelope('sync.end', payload, { sync_id: this.syncId, seq: this.seq + 1 });
     await this.publisher.publishJson(subjects.raw(this.ident.vendor, this.ident.system_id, 'inventory'), env, {
       msgId: `raw:${this.ident.system_id}:${this.syncId}:end`,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import type { FailedType } from '@edge/contracts';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type SystemConfig } from '@edge/platform';
+import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type StateStore, type SystemConfig } from '@edge/platform';
 import type { CollectorState, VendorCollector } from './collector';
 import { RawPublisher, type SyncTrigger } from './raw-publisher';
 
@@ -13,6 +14,8 @@ export interface SyncReport {
   complete: boolean | null;
   duration_ms: number | null;
   error: string | null;
+  /** Types this sync could not list (partial sync), with the reason; empty when every type was read. */
+  failed_types: FailedType[];
 }
 
 export interface PollReport {
@@ -31,6 +34,8 @@ export interface RunnerOptions {
   reconcileDebounceMs?: number;
   /** Skip the initial inventory (tests). */
   syncOnStart?: boolean;
+  /** Durable per-system state handed to the collector (event subscription ids and the like). */
+  state?: StateStore;
 }
 
 /**
@@ -85,6 +90,7 @@ export class CollectorRunner {
     const jitter = Math.floor(Math.random() * (this.o.startJitterMs ?? 0));
     await this.collector.start({
       raw: this.raw,
+      state: this.o.state ?? null,
       requestReconcile: (reason) => this.requestReconcile(reason),
     });
     if (this.o.syncOnStart !== false) {
@@ -166,6 +172,7 @@ export class CollectorRunner {
       complete: null,
       duration_ms: null,
       error: null,
+      failed_types: [],
     };
     this.lastSync = report;
     this.log.info({ system_id: this.systemId, sync_id: writer.syncId, trigger }, 'inventory sync started');
@@ -187,6 +194,8 @@ export class CollectorRunner {
       // Mark the sync interrupted so the normalizer removes nothing for it.
       await writer.end({ complete: false, error: report.error }).catch(() => undefined);
     }
+    report.failed_types = writer.failedTypes;
+    for (const f of report.failed_types) this.log.warn({ system_id: this.systemId, sync_id: writer.syncId, type: f.type, reason: f.reason }, 'inventory sync is partial: a type could not be listed; its devices are kept as they were');
     report.finished_at = new Date().toISOString();
     report.duration_ms = Date.now() - started;
     if (report.complete) this.lastCompleteSync = report;

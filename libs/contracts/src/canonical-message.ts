@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Device, IdToken, UtcTimestamp } from './device';
 import { HealthEvent } from './health-event';
+import { FailedType } from './raw-envelope';
 
 /**
  * What the normalizer publishes to stream CANONICAL and the forwarder consumes.
@@ -31,6 +32,8 @@ export const CanonicalSyncEndMessage = z.object({
   removed_count: z.number().int().nonnegative(),
   complete: z.boolean(),
   finished_at: UtcTimestamp,
+  /** Native types this sync could not list: their devices were kept as they were. */
+  failed_types: z.array(FailedType).optional(),
 });
 export const CanonicalHealthMessage = z.object({
   kind: z.literal('health'),

@@ -60,6 +60,10 @@ export const HeartbeatSystem = z.object({
   last_error: z.string().nullable(),
   /** What the integrator should see about this system: a feature its version lacks, removals held, … */
   notices: z.array(z.string()).optional(),
+  /** Types the last sync could not list (a partial sync), with the reason. */
+  failed_types: z.array(z.object({ type: z.string(), reason: z.string() })).optional(),
+  /** The vendor server's product version, when the collector read it. */
+  server_version: z.string().nullable().optional(),
 });
 export type HeartbeatSystem = z.infer<typeof HeartbeatSystem>;
 

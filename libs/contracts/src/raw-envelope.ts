@@ -24,10 +24,19 @@ export const RawEnvelope = z.object({
 export type RawEnvelope = z.infer<typeof RawEnvelope>;
 
 /** Payload of a `sync.end` envelope. `complete: false` marks an interrupted sync. */
+/** A native type the collector could not list in this sync, and why. */
+export const FailedType = z.object({ type: z.string().min(1), reason: z.string() });
+export type FailedType = z.infer<typeof FailedType>;
+
 export const SyncEndPayload = z.object({
   count: z.number().int().nonnegative(),
   complete: z.boolean().default(true),
   error: z.string().optional(),
+  /**
+   * Native types this sync could not list (a partial sync): their devices are neither updated
+   * nor removed by it; every other type is complete.
+   */
+  failed_types: z.array(FailedType).optional(),
 });
 export type SyncEndPayload = z.infer<typeof SyncEndPayload>;
 

@@ -1,6 +1,6 @@
 /** Stream, bucket and subject names (ARCHITECTURE §4.5). The only place they are spelled. */
 export const STREAMS = { raw: 'RAW', canonical: 'CANONICAL', dlq: 'DLQ' } as const;
-export const BUCKETS = { devices: 'devices' } as const;
+export const BUCKETS = { devices: 'devices', collectorState: 'collector_state' } as const;
 export const CONSUMERS = { normalizer: 'normalizer', forwarder: 'forwarder' } as const;
 
 export type RawChannel = 'inventory' | 'status';

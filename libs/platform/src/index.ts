@@ -21,3 +21,4 @@ export * from './transport/jetstream-server';
 export * from './transport/platform.module';
 export * from './service';
 export * from './parent-watch';
+export * from './nats/state-store';

@@ -89,6 +89,7 @@ export class Heartbeat {
       this.sources.dlqMessages().catch(() => null),
     ]);
     const reported = new Map<string, z.infer<typeof SystemStatus>>();
+    const raw = new Map<string, unknown>();
     for (const r of replies) {
       const p = StatusReply.safeParse(r);
       if (!p.success || p.data.service === this.rt.service) continue;
@@ -100,8 +101,9 @@ export class Heartbeat {
         const prev = reported.get(sp.data.system_id);
         const notices = [...(prev?.notices ?? []), ...(sp.data.state?.notices ?? []), ...(sp.data.notices ?? [])];
         // The collector's entry (it has a state) wins; other services add their notices.
-        const base = sp.data.state || !prev ? sp.data : prev;
-        reported.set(sp.data.system_id, { ...base, notices });
+        const fromCollector = Boolean(sp.data.state) || !prev;
+        reported.set(sp.data.system_id, { ...(fromCollector ? sp.data : prev), notices });
+        if (fromCollector) raw.set(sp.data.system_id, s);
       }
     }
     const systems: HeartbeatSystem[] = [];
@@ -111,6 +113,7 @@ export class Heartbeat {
       systems.push(systemOf(sys.id, sys.vendor, reported.get(sys.id)));
     }
     for (const [id, s] of reported) if (!seen.has(id)) systems.push(systemOf(id, s.vendor, s));
+    for (const hs of systems) Object.assign(hs, extrasOf(raw.get(hs.system_id)));
     const body: HeartbeatRequest = {
       edge_id: this.edgeId,
       site_id: cfg.site.id,
@@ -146,6 +149,23 @@ export class Heartbeat {
   status() {
     return { edge_id: this.edgeId, interval_ms: this.rt.config.cloud.heartbeat_interval, sent: this.sent, failed: this.failed, last: this.last, last_ok_at: this.lastOkAt };
   }
+}
+
+/** What a collector reports beyond the basics: the types its last sync could not list, the server version. */
+const SystemExtras = z.looseObject({
+  last_complete_sync: z.looseObject({ failed_types: z.array(z.object({ type: z.string(), reason: z.string() })).optional() }).nullable().optional(),
+  state: z.looseObject({ details: z.looseObject({ server_version: z.string().nullable().optional() }).optional() }).optional(),
+});
+
+function extrasOf(s: unknown): Pick<HeartbeatSystem, 'failed_types' | 'server_version'> {
+  const p = SystemExtras.safeParse(s);
+  if (!p.success) return {};
+  const failed = p.data.last_complete_sync?.failed_types ?? [];
+  const version = p.data.state?.details?.server_version;
+  return {
+    ...(failed.length ? { failed_types: failed.map((f) => ({ type: f.type, reason: f.reason.slice(0, 500) })) } : {}),
+    ...(version ? { server_version: version } : {}),
+  };
 }
 
 function systemOf(id: string, vendor: string, s: z.infer<typeof SystemStatus> | undefined): HeartbeatSystem {

@@ -183,8 +183,8 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
               {
                 system_id: 'og-main',
                 vendor: 'onguard',
-                state: { connection: 'connected', events: 'subscribed', last_error: null, notices: ['live state needs a newer server'] },
-                  last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42 },
+                state: { connection: 'connected', events: 'subscribed', last_error: null, notices: ['live state needs a newer server'], details: { server_version: '8.3.298.1' } },
+                  last_complete_sync: { sync_id: 'sync-hb', finished_at: '2026-01-01T00:00:00.000Z', devices: 42, failed_types: [{ type: 'Lnl_AlarmPanel', reason: 'HTTP 403' }] },
                 },
               ],
             },
@@ -211,6 +211,8 @@ describe('forwarder against a real nats-server and the cloud simulator', () => {
         last_sync_devices: 42,
         last_error: null,
         notices: ['live state needs a newer server', 'removals held'],
+        failed_types: [{ type: 'Lnl_AlarmPanel', reason: 'HTTP 403' }],
+        server_version: '8.3.298.1',
       },
     ]);
     expect(hb.backlog).toEqual({ messages: 0, bytes: 0, oldest_age_s: null });

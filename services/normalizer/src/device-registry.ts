@@ -64,6 +64,16 @@ function laterOf(a: string | null, b: string | null | undefined): string | null 
   return ms(b) > ms(a) ? b : a;
 }
 
+/**
+ * A partial sync (the collector could not list some native types) says nothing about the devices
+ * of those types: they are kept, neither removed nor changed by it.
+ */
+export function keptByPartialSync(e: RegistryEntry, end: SyncEndPayload): boolean {
+  if (!end.failed_types?.length) return false;
+  const t = e.source.native_type;
+  return end.failed_types.some((f) => f.type === t);
+}
+
 /** Stable identity of a health event: the same change reported again gets the same id. */
 export function healthEventId(deviceId: string, status: DeviceStatus, timestamp: string, nativeEventId: string | null | undefined): string {
   return stableHash('health', deviceId, status, timestamp, nativeEventId ?? null);
@@ -434,7 +444,7 @@ export class DeviceRegistry {
     if (complete) {
       // Devices first listed outside this sync after it began are newer than its listing.
       const beginSeq = s.current_sync_id === syncId ? s.current_sync_begin_seq : null;
-      const candidates = this.removalCandidates(ids, syncId, beginSeq);
+      const candidates = this.removalCandidates(ids, syncId, beginSeq, end);
       const listedBefore = [...ids].filter((id) => this.listed(this.devices.get(id)!)).length;
       const g = guardRemovals({ candidates, total: listedBefore, held: s.held_removals, settings: this.guard });
       for (const e of g.remove) this.remove(e, ctx, syncId, out);
@@ -453,19 +463,21 @@ export class DeviceRegistry {
       removed_count: removedCount,
       complete,
       finished_at: ctx.observed_at,
+      ...(end.failed_types?.length ? { failed_types: end.failed_types } : {}),
     };
     const body = JSON.stringify(msg);
     this.emit(s, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body }, out);
-    s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, body };
+    s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, ...(end.failed_types?.length ? { failed_types: end.failed_types } : {}), body };
     this.writeSystem(s, out);
     out.outcomes.push(complete ? 'sync_complete' : 'sync_incomplete');
   }
 
-  private removalCandidates(ids: Iterable<string>, syncId: string, beginSeq: number | null): RegistryEntry[] {
+  private removalCandidates(ids: Iterable<string>, syncId: string, beginSeq: number | null, end: SyncEndPayload): RegistryEntry[] {
     const out: RegistryEntry[] = [];
     for (const id of ids) {
       const e = this.devices.get(id)!;
       if (!this.listed(e) || e.last_sync_id === syncId) continue;
+      if (keptByPartialSync(e, end)) continue;
       if (beginSeq !== null && e.last_device_seq !== null && e.last_device_seq > beginSeq) continue;
       out.push(e);
     }
@@ -492,7 +504,9 @@ export class DeviceRegistry {
     const s = [...this.systems.values()].find((x) => x.system_id === systemId && x.held_removals);
     const h = s?.held_removals;
     if (!s || !h) return null;
-    const candidates = this.removalCandidates(this.bySystem.get(systemKey(s.vendor, s.system_id)) ?? [], h.sync_id, h.begin_seq);
+    // The types the held sync could not list stay kept (its end is the system's last one).
+    const end = { count: 0, complete: true, failed_types: s.last_end?.sync_id === h.sync_id ? s.last_end.failed_types : undefined };
+    const candidates = this.removalCandidates(this.bySystem.get(systemKey(s.vendor, s.system_id)) ?? [], h.sync_id, h.begin_seq, end);
     for (const e of candidates) this.remove(e, { system_id: s.system_id, site_id: e.site_id, observed_at: at }, h.sync_id, out);
     s.held_removals = null;
     this.writeSystem(s, out);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Device, DeviceStatus, IdToken, Source, UtcTimestamp } from '@edge/contracts';
+import { Device, DeviceStatus, FailedType, IdToken, Source, UtcTimestamp } from '@edge/contracts';
 import { HeldRemovals } from './removal-guard';
 
 /**
@@ -61,6 +61,7 @@ export const SystemRecord = z.object({
       removed_count: z.number().int().nonnegative(),
       complete: z.boolean(),
       finished_at: UtcTimestamp,
+      failed_types: z.array(FailedType).optional(),
       /** The canonical `sync.end` body as published, re-sent unchanged on redelivery. */
       body: z.string(),
     })

@@ -110,15 +110,15 @@ export class RawBuilder {
   device(syncId: string | null, seq: number, d: TestRawDevice, at: string): RawEnvelope {
     return this.env('device', d, at, syncId ? { sync_id: syncId, seq } : {});
   }
-  end(syncId: string, count: number, at: string, complete = true): RawEnvelope {
-    return this.env('sync.end', { count, complete }, at, { sync_id: syncId, seq: count + 1 });
+  end(syncId: string, count: number, at: string, complete = true, failedTypes?: Array<{ type: string; reason: string }>): RawEnvelope {
+    return this.env('sync.end', { count, complete, ...(failedTypes ? { failed_types: failedTypes } : {}) }, at, { sync_id: syncId, seq: count + 1 });
   }
   status(rows: TestRawStatus['rows'], at: string): RawEnvelope {
     return this.env('status', { rows }, at);
   }
   /** A whole sync: begin, devices, end. */
-  sync(syncId: string, devices: TestRawDevice[], at: string, opts: { complete?: boolean; count?: number } = {}): RawEnvelope[] {
-    return [this.begin(syncId, at), ...devices.map((d, i) => this.device(syncId, i + 1, d, at)), this.end(syncId, opts.count ?? devices.length, at, opts.complete ?? true)];
+  sync(syncId: string, devices: TestRawDevice[], at: string, opts: { complete?: boolean; count?: number; failedTypes?: Array<{ type: string; reason: string }> } = {}): RawEnvelope[] {
+    return [this.begin(syncId, at), ...devices.map((d, i) => this.device(syncId, i + 1, d, at)), this.end(syncId, opts.count ?? devices.length, at, opts.complete ?? true, opts.failedTypes)];
   }
 }
 

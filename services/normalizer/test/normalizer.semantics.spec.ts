@@ -89,6 +89,22 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a partial sync (one native type failed) keeps the devices of that type and removes those of the others',
+    steps: (b) => [
+      ...b.sync('s1', [on('cam-a'), on('panel', { type: 'access_panel' }), on('rdr-1', { type: 'access_control', parent: 'panel' })], t(0)),
+      ...b.sync('s2', [on('panel', { type: 'access_panel' })], t(100), { failedTypes: [{ type: 'access_control', reason: 'HTTP 403' }] }),
+    ],
+    expect: [
+      'device cam-a online sync=s1',
+      'device panel online sync=s1',
+      'device rdr-1 online sync=s1',
+      'sync.end s1 count=3 removed=0 complete=true',
+      'device panel online sync=s2',
+      'removed cam-a',
+      'sync.end s2 count=1 removed=1 complete=true',
+    ],
+  },
+  {
     name: 'an interrupted sync removes nothing',
     steps: (b) => [...b.sync('s1', [on('a'), on('b')], t(0)), ...b.sync('s2', [on('a')], t(100), { complete: false })],
     expect: ['device a online sync=s1', 'device b online sync=s1', 'sync.end s1 count=2 removed=0 complete=true', 'device a online sync=s2', 'sync.end s2 count=1 removed=0 complete=false'],
@@ -204,8 +220,8 @@ describe('normalizer semantics (real nats-server, test mapper)', () => {
     expect(body.normalizer.emitted.health).toBe(canonical.filter((c) => c.message.kind === 'health').length);
     expect(body.normalizer.emitted.device).toBe(canonical.filter((c) => c.message.kind === 'device').length);
     expect(body.normalizer.emitted.removed).toBe(canonical.filter((c) => c.message.kind === 'removed').length);
-    // Two removals happened; one of those devices came back in a later sync.
-    expect(body.normalizer.registry.removed).toBe(1);
+    // Three removals happened; one of those devices came back in a later sync.
+    expect(body.normalizer.registry.removed).toBe(2);
     expect(body.normalizer.out_of_order_decisions).toBe(0);
     expect(body.consumers.raw.lag).toMatchObject({ pending: 0, ack_pending: 0 });
   });

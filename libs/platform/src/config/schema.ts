@@ -20,6 +20,16 @@ export const TlsConfig = z
   .object({
     ca_file: z.string().min(1).optional().describe('PEM file of the CA that signed the server certificate'),
     insecure: z.boolean().default(false).describe('skip certificate verification (explicit opt-in; logged loudly)'),
+    servername: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("name the server certificate is checked against (and sent as SNI) when base_url uses an IP; OnGuard's certificate names the server's machine name"),
+    fingerprint_sha256: z
+      .string()
+      .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint: 64 hex digits, colons allowed')
+      .optional()
+      .describe('pin the server certificate by its SHA-256 fingerprint (accepted even when self-signed; nothing else is)'),
   })
   .strict();
 export type TlsConfig = z.infer<typeof TlsConfig>;

@@ -33,10 +33,10 @@ const RegexText = z.string().refine((s) => {
 export const EventFieldsConfig = z
   .object({
     event_class: z.array(z.string().min(1)).default(['business_event_class']).describe('event keys tried in order, case-insensitively'),
-    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'PanelID']).describe('event keys tried in order, case-insensitively'),
-    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID']).describe('event keys tried in order, case-insensitively'),
-    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SecondaryDeviceID']).describe('event keys tried in order, case-insensitively'),
-    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time']).describe('event keys tried in order, case-insensitively'),
+    panel: z.array(z.string().min(1)).default(['panel_id', 'controller_id', 'ControllerID', 'PanelID']).describe('event keys tried in order, case-insensitively'),
+    device: z.array(z.string().min(1)).default(['device_id', 'reader_id', 'DeviceID', 'ReaderID']).describe('event keys tried in order, case-insensitively'),
+    subdevice: z.array(z.string().min(1)).default(['subdevice_id', 'SubDeviceID', 'SecondaryDeviceID']).describe('event keys tried in order, case-insensitively'),
+    time: z.array(z.string().min(1)).default(['time_stamp', 'timestamp', 'Time', 'EventTime']).describe('event keys tried in order, case-insensitively'),
     description: z.array(z.string().min(1)).default(['description', 'Description', 'event_text', 'EventText']).describe('event keys tried in order, case-insensitively'),
     event_id: z.array(z.string().min(1)).default(['serial_number', 'SerialNumber', 'id']).describe('event keys tried in order, case-insensitively'),
     /** Keys that are known but unused; anything else is logged once as unknown. */
@@ -75,6 +75,12 @@ export const EventsConfig = z
     reconnect_cap: Duration.default(60_000).describe('longest wait before reconnecting the bridge'),
     bus_lost_grace: Duration.default(30_000).describe('restart the bridge when the message bus stays lost this long'),
     fields: EventFieldsConfig.prefault({}),
+    class_fields: z
+      .record(z.string().min(1), EventFieldsConfig.partial())
+      .default({})
+      .describe('per business_event_class: key lists that replace those of `fields` for events of that class'),
+    keep_raw_events: z.number().int().min(0).max(200).default(20).describe('last event bodies kept (secrets scrubbed) for /status and edge status --raw-events'),
+    unresolved_warn_interval: Duration.default(60 * 60_000).describe('warn at most this often when events arrive but none names a known device'),
     lost_pattern: RegexText.default('communications? (lost|failure)').describe('description → device offline now'),
     restored_pattern: RegexText.default('communications? restored').describe('description → device online now'),
     suspect_pattern: RegexText.default('offline|online|tamper|power|fault|battery|communications?').describe(
@@ -82,7 +88,11 @@ export const EventsConfig = z
     ),
     confirm: z.boolean().default(true).describe('confirm lost/restored/suspect events with a targeted GetHardwareStatus'),
     confirm_delay: Duration.default(500).describe('wait before the confirming read (the comm server updates first)'),
-    confirm_children: z.boolean().default(true).describe("on a panel's event, also read its readers and modules"),
+    confirm_children: z.boolean().default(true).describe("on a panel's event, also read its readers and modules when the panel's status changed"),
+    gap_recovery: z
+      .enum(['logged_events', 'panels'])
+      .default('logged_events')
+      .describe('after a bridge gap: the events of the gap from /logged_events since the last serial seen (panels when unsupported), or the panels only'),
     naive_times: z.enum(['utc', 'local']).default('utc').describe('zone of event times that carry no offset'),
   })
   .strict();
@@ -97,16 +107,19 @@ export const InventoryConfig = z
       'PanelType → intrusion_panel',
     ),
     skip_blank_camera_names: z.boolean().default(true).describe('blank Lnl_Camera rows are placeholders (PSDataConduIT filters NAME!="")'),
-    status: z.boolean().default(true).describe('read hardware status of every device during the sync'),
+    status: z.boolean().default(true).describe('compose devices with their hardware status (read as status.full_sweep_interval allows; otherwise the last read)'),
   })
   .strict();
 
 export const StatusConfig = z
   .object({
     concurrency: z.number().int().min(1).max(32).default(4).describe('parallel GetHardwareStatus calls'),
-    update_panels: z.boolean().default(true).describe('UpdateHardwareStatus on each panel before reading'),
+    update_panels: z.boolean().default(true).describe('UpdateHardwareStatus on each panel before a full sweep'),
     update_settle: Duration.default(500).describe('wait after UpdateHardwareStatus before reading'),
     max_per_second: z.number().min(0).default(0).describe('cap on status calls per second (0 = concurrency only)'),
+    full_sweep_interval: Duration.default(24 * 60 * 60_000).describe(
+      'UpdateHardwareStatus + GetHardwareStatus of every device at most this often (0 = every poll and sync); in between, panels only, and the devices of a panel whose status or an event says something changed',
+    ),
   })
   .strict();
 
@@ -120,6 +133,26 @@ export const SessionConfig = z
   })
   .strict();
 
+/**
+ * The trade-off an integrator can show the customer (rendered into docs/CONFIG.md). Every
+ * hardware-status call is written to OnGuard's user transaction report: Milestone documents this
+ * for its own integration (mjt-milestone/XPALenelS2DocSite, Troubleshooting/FloodingOnGuardReports.md).
+ */
+export const AUDIT_LOAD_NOTE = [
+  '**OnGuard audit log and server load.** OnGuard writes a row to its User Transaction report for every hardware-status',
+  "call an integration makes (`UpdateHardwareStatus`, `GetHardwareStatus`), under the integration's account, and that report",
+  'cannot filter the account out. Reading every reader of a 20 000-reader site every 15 minutes would write millions of rows',
+  'a day and keep the Communication Server busy. By default the collector therefore reads the status of the panels only',
+  '(`status.full_sweep_interval` sets how often every device is read, default once a day, with `UpdateHardwareStatus` on',
+  "the panels first when `status.update_panels` is on); the readers and modules of a panel are read only when that panel's",
+  'status changed or an event names them. Real-time changes arrive as events; after an interruption of the event stream the',
+  'collector reads the events of the gap from `/logged_events` and then only the devices they name (`events.gap_recovery`).',
+  'Where a server cannot filter its logged events that way, a change to a single reader during such a gap (its panel',
+  'unchanged) shows at the next full sweep. All OpenAccess calls are capped at `max_calls_per_second` (default 50 a second, a ceiling against bursts such as the first full sweep; the steady load is far below it); the',
+  "collector's `/status` counts its calls per method over the last hour. Lowering `status.full_sweep_interval` (or setting",
+  'it to `0`, every poll) gives fresher reader states at the price of that many more audit rows and server work.',
+].join(' ');
+
 /** Vendor extras of an OnGuard system (validated here; platform passes them through). */
 export const OnGuardExtras = z.object({
   directory_id: z.string().min(1).default('id-1').describe('authentication directory; id-1 is the internal one'),
@@ -129,6 +162,7 @@ export const OnGuardExtras = z.object({
   connect_timeout: Duration.default(10_000).describe('TCP + TLS connect'),
   max_concurrency: z.number().int().min(1).max(64).default(8).describe('HTTP requests in flight'),
   request_retries: z.number().int().min(0).max(10).default(3).describe('retries of idempotent calls on 5xx/timeouts'),
+  max_calls_per_second: z.number().min(0).default(50).describe('cap on OpenAccess calls per second, all methods (0 = none); see docs/CONFIG.md on audit-log load'),
   recorder_is_online: z.enum(['enabled', 'live']).default('enabled').describe('meaning of /video_recorders is_online [I]'),
   session: SessionConfig.prefault({}),
   inventory: InventoryConfig.prefault({}),

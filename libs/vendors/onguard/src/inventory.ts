@@ -14,6 +14,14 @@ export interface TypeCapabilities {
   hasStatusMethod: boolean;
   /** Name of its status out-parameter (`Status` in DataConduIT; checked here [I]). */
   statusOutParam: string;
+  /**
+   * The status method as this server spells it: `GetHardwareStatus` on panels and readers,
+   * `GETHARDWARESTATUS` on intrusion types in PSDataConduIT (erwindevreugd/PSDataConduIT
+   * Get-IntrusionAreaHardwareStatus.ps1). Called by the name `GET /type` lists.
+   */
+  statusMethod: string;
+  /** `UpdateHardwareStatus` as this server spells it (panels). */
+  updateMethod: string;
 }
 
 const TYPE_NAME = /^Lnl_[A-Za-z0-9_]+$/;
@@ -41,7 +49,13 @@ function isAbsent(e: unknown): boolean {
  * then `GET /type` per wanted type. A server without `/types` (or `/type`) is not a failure: the
  * wanted types are then tried as they are, and a type that turns out absent is skipped.
  */
-export async function discoverTypes(client: OpenAccessClient, wanted: string[], log: Logger, signal?: AbortSignal): Promise<Map<string, TypeCapabilities>> {
+export async function discoverTypes(
+  client: OpenAccessClient,
+  wanted: string[],
+  log: Logger,
+  signal?: AbortSignal,
+  onFailed?: (type: string, e: unknown) => void,
+): Promise<Map<string, TypeCapabilities>> {
   let listed: Set<string> | null = null;
   try {
     const t = await client.request({ method: 'GET', path: '/types', schema: TypesResponse, signal });
@@ -58,22 +72,47 @@ export async function discoverTypes(client: OpenAccessClient, wanted: string[], 
       continue;
     }
     const known = ONGUARD_TYPES[name];
-    const cap: TypeCapabilities = { name, keyProperties: null, hasStatusMethod: known?.hasStatusMethod ?? false, statusOutParam: 'Status' };
+    const cap: TypeCapabilities = {
+      name,
+      keyProperties: null,
+      hasStatusMethod: known?.hasStatusMethod ?? false,
+      statusOutParam: 'Status',
+      statusMethod: 'GetHardwareStatus',
+      updateMethod: 'UpdateHardwareStatus',
+    };
     try {
       const schema = await client.request({ method: 'GET', path: '/type', query: { type_name: name }, schema: TypeSchema, signal });
       const keys = (schema.properties ?? []).filter((p) => p.is_key).map((p) => p.name);
       if (keys.length > 0) cap.keyProperties = keys;
-      const m = (schema.methods ?? []).find((x) => /^gethardwarestatus$/i.test(x.name));
-      cap.hasStatusMethod = Boolean(m);
-      const outName = m?.out_parameters?.[0]?.name;
-      if (outName) cap.statusOutParam = outName;
-      if (known?.hasStatusMethod && !m) log.warn({ type: name }, 'the type has no GetHardwareStatus method here: its devices get status unknown');
+      const methods = schema.methods ?? [];
+      const m = methods.find((x) => /^gethardwarestatus$/i.test(x.name));
+      const u = methods.find((x) => /^updatehardwarestatus$/i.test(x.name));
+      if (u) cap.updateMethod = u.name;
+      if (m) {
+        cap.hasStatusMethod = true;
+        cap.statusMethod = m.name;
+        const outName = m.out_parameters?.[0]?.name;
+        if (outName) cap.statusOutParam = outName;
+      } else if (methods.length > 0) {
+        // A method list without it: the type really has none here.
+        cap.hasStatusMethod = false;
+        if (known?.hasStatusMethod) log.warn({ type: name }, 'the type has no GetHardwareStatus method here: its devices get status unknown');
+      } else if (known?.hasStatusMethod) {
+        // No methods listed at all says nothing: keep reading status, with the known name.
+        log.info({ type: name }, 'GET /type lists no methods; status is still read with GetHardwareStatus');
+      }
     } catch (e) {
       if (isAbsent(e) && listed === null) {
         log.info({ type: name, err: (e as Error).message }, 'type not on this server; skipped');
         continue;
       }
-      if (!(e instanceof OpenAccessError && e.kind === 'permanent')) throw e;
+      if (e instanceof OpenAccessError && e.details.licence) throw e;
+      if (signal?.aborted) throw e;
+      if (e instanceof OpenAccessError && e.details.status === 403) {
+        // Outside the account's permission or segment: listing it would be refused too.
+        onFailed?.(name, e);
+        continue;
+      }
       log.info({ type: name, err: (e as Error).message }, 'GET /type not usable; using the known key properties');
     }
     out.set(name, cap);

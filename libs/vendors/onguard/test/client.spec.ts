@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OnGuardSimulator } from '@edge/sim-onguard';
 import { classifyHttpError, classifyNetworkError, OpenAccessError } from '../src/client/errors';
 import type { OpenAccessClient } from '../src/client/openaccess-client';
+import { MIN_RENEW_INTERVAL_MS } from '../src/client/openaccess-client';
 import { discoverTypes, pagedInstances, pagedVideoRecorders, typeNamesIn } from '../src/inventory';
 import { HardwareStatusReader } from '../src/hardware-status';
 import { nativeKeyOf } from '../src/mapper/types';
@@ -182,11 +183,46 @@ describe('OpenAccess client against the simulator', () => {
 
   it('renews the session before token_expiration_time and logs the old one out', async () => {
     s = await sim({ tokenLifetimeMs: 2_500 });
-    c = clientFor(s, { renewBeforeMs: 1_000 });
+    c = clientFor(s, { renewBeforeMs: 1_000, minRenewIntervalMs: 1_000 });
     const first = await c.sessionToken();
     await until(() => s.control.stats().logins === 2, 120_000, 'renewal');
     expect(await c.sessionToken()).not.toBe(first);
     await until(() => (s.control.stats().logouts ?? 0) === 1, 120_000, 'old session logged out');
+  });
+
+  it('never renews more often than once a minute, whatever token_expiration_time says; a past or zone-less time is not trusted', async () => {
+    for (const [opts, expires] of [
+      [{ tokenLifetimeMs: 2_500 }, true],
+      [{ tokenExpiryStyle: 'past' }, false],
+      [{ tokenExpiryStyle: 'naive' }, false],
+    ] as const) {
+      s = await sim(opts);
+      c = clientFor(s, { renewBeforeMs: 1_000 });
+      const t0 = Date.now();
+      await c.sessionToken();
+      const st = c.state();
+      if (expires) expect(Date.parse(st.renew_at!) - t0).toBeGreaterThanOrEqual(MIN_RENEW_INTERVAL_MS);
+      else expect(st).toMatchObject({ token_expires_at: null, renew_at: null });
+      // The session is still usable, and a refused token is replaced by one new login.
+      s.control.invalidateSessions();
+      await c.request({ method: 'GET', path: '/keepalive', schema: z.unknown() });
+      expect(s.control.stats().logins).toBe(2);
+      await c.close();
+      await s.close();
+    }
+  });
+
+  it('reads /version at login, and sends 8.x-only parameters to 8.x servers only', async () => {
+    for (const version of ['7.5.375.12', '8.3.298.1']) {
+      s = await sim({ productVersion: version, idleTimeoutMs: 600_000 });
+      c = clientFor(s);
+      await c.sessionToken();
+      await until(() => (s.control.stats()['route GET /settings/password_policy'] ?? 0) >= 1, 5_000, 'quiet policy read');
+      expect(c.state().server_version).toBe(version);
+      expect(s.control.stats().unknown_params_refused ?? 0).toBe(0);
+      await c.close();
+      await s.close();
+    }
   });
 
   it('sends keepalive when idle', async () => {

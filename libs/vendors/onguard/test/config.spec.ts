@@ -14,7 +14,7 @@ describe('OnGuard system config', () => {
       request_timeout: 30_000,
       inventory: { page_size: 100, status: true },
       status: { concurrency: 4, update_settle: 500 },
-      events: { enabled: true, hub: 'Outbound', heartbeat_interval: 10_000, filter: "business_event_class eq 'hardware_event'", fields: { panel: ['panel_id', 'controller_id', 'PanelID'] } },
+      events: { enabled: true, hub: 'Outbound', heartbeat_interval: 10_000, filter: "business_event_class eq 'hardware_event'", fields: { panel: ['panel_id', 'controller_id', 'ControllerID', 'PanelID'] } },
       session: { auth_backoff_base: 300_000 },
     });
   });

@@ -73,6 +73,7 @@ export function systemConfig(sim: OnGuardSimulator, extras: Record<string, unkno
       inventory_interval: 0,
       status_interval: 0,
       request_timeout: '5s',
+      max_calls_per_second: 0,
       status: { update_settle: 0, concurrency: 8 },
       events: { heartbeat_interval: 500, invoke_timeout: 2_000, reconnect_base: 100, reconnect_cap: 500, confirm_delay: 50 },
       session: { auth_backoff_base: '60s', auth_backoff_cap: '60s' },

@@ -4,11 +4,25 @@ import { ago, duration, gatherStatus, serviceInfo, serviceName, systemsOf, type 
 
 const USAGE = `edge status — every running service of the site, its systems and its backlog
 
-  edge status [--wait MS] [--json]
+  edge status [--wait MS] [--json] [--raw-events]
 
 Asks edge.<site>.cmd.status; every service answers with its /status. Waits --wait ms for
 answers (default 1500). Exit code 0 when all is well, 1 when something needs attention (a
-system not connected, the cloud circuit open, dead letters), 3 when no service answers.`;
+system not connected, the cloud circuit open, dead letters), 3 when no service answers.
+--raw-events also prints the last event bodies each system received from its vendor (secrets
+scrubbed), and whether they named a device the inventory knows.`;
+
+/** The last raw event bodies the collectors kept (`state.details.events.raw_events`), one line each. */
+export function rawEventLines(replies: StatusReply[]): string[] {
+  const out: string[] = [];
+  for (const s of systemsOf(replies)) {
+    const ev = (s.state as { details?: { events?: { raw_events?: Array<{ at?: string; outcome?: string; event?: unknown }>; warning?: string | null } } }).details?.events;
+    if (!ev) continue;
+    out.push(`${s.system_id} (${s.vendor}): ${ev.raw_events?.length ?? 0} recent event(s)${ev.warning ? ` — ${ev.warning}` : ''}`);
+    for (const r of ev.raw_events ?? []) out.push(`  ${r.at ?? '-'} ${r.outcome ?? '-'} ${JSON.stringify(r.event)}`);
+  }
+  return out;
+}
 
 /** What needs an operator's attention in the replies. */
 export function problemsOf(replies: StatusReply[]): string[] {
@@ -16,6 +30,8 @@ export function problemsOf(replies: StatusReply[]): string[] {
   for (const s of systemsOf(replies)) {
     if (s.state.connection !== 'connected') out.push(`system ${s.system_id} (${s.vendor}) is ${s.state.connection}${s.state.last_error ? `: ${s.state.last_error}` : ''}`);
     else if (s.last_sync?.error) out.push(`system ${s.system_id}: last sync failed: ${s.last_sync.error}`);
+    const failed = (s.last_sync as { failed_types?: Array<{ type: string; reason: string }> } | null | undefined)?.failed_types ?? [];
+    for (const f of failed) out.push(`system ${s.system_id}: last sync partial: ${f.type} could not be listed (${f.reason})`);
   }
   for (const r of replies) {
     const f = r.forwarder;
@@ -31,7 +47,7 @@ export const statusCommand: CliCommand = {
   name: 'status',
   summary: 'services, systems, syncs and backlog of the site',
   usage: USAGE,
-  options: { wait: { type: 'string' } },
+  options: { wait: { type: 'string' }, 'raw-events': { type: 'boolean' } },
   async run(ctx, _args, values) {
     const waitMs = values.wait === undefined ? 1500 : Number(values.wait);
     const t = ctx.target();
@@ -62,11 +78,18 @@ export const statusCommand: CliCommand = {
         ['SYSTEM', 'VENDOR', 'CONNECTION', 'EVENTS', 'LAST SYNC', 'DEVICES', 'RESULT'],
         systems.map((s) => {
           const last = s.last_sync;
-          const result = !last ? '-' : s.syncing ? 'running' : last.error ? `failed: ${last.error}` : last.complete ? 'complete' : 'partial';
+          const failed = (last as { failed_types?: Array<{ type: string }> } | null | undefined)?.failed_types ?? [];
+          const result = !last ? '-' : s.syncing ? 'running' : last.error ? `failed: ${last.error}` : failed.length ? `partial: ${failed.map((f) => f.type).join(', ')} failed` : last.complete ? 'complete' : 'partial';
           return [s.system_id, s.vendor, s.state.connection, s.state.events ?? '-', ago(last?.finished_at ?? last?.started_at), last?.devices ?? '-', result];
         }),
       ))
         ctx.out(l);
+    }
+    if (values['raw-events'] === true) {
+      const lines = rawEventLines(replies);
+      ctx.out('');
+      if (lines.length === 0) ctx.out('raw events: no system keeps any (no event stream, or none received yet)');
+      for (const l of lines) ctx.out(l);
     }
     for (const r of replies) {
       if (r.normalizer) {

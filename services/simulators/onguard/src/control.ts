@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { sendJson, type Req } from './http-util';
 import type { SignalRHub } from './signalr-hub';
 import { TYPE_DEFS, VIDEO_RECORDER, type SimDevice } from './site';
-import type { DeviceTruth, LedgerEntry, SimState } from './state';
+import { EVENT_SPELLINGS, type DeviceTruth, type LedgerEntry, type SimState } from './state';
 
 /** Fault injection on the OpenAccess and bridge paths (never on `/_sim`). */
 export interface Faults {
@@ -60,7 +60,7 @@ export class SimControl {
   }
 
   stats(): Record<string, number> {
-    return { ...this.st.stats, sessions_active: this.st.sessions.size, bridge_connections: this.hub.connectionCount() };
+    return { ...this.st.stats, sessions_active: this.st.sessions.size, bridge_connections: this.hub.connectionCount(), subscriptions_live: this.st.liveSubscriptions() };
   }
 
   /** Link up/down (bit 0x1); emits Communications Lost/Restored. */
@@ -196,6 +196,32 @@ export class SimControl {
 
   clearFaults(): void {
     Object.assign(this.faults, noFaults());
+    this.st.typeFaults.clear();
+  }
+
+  /** Calls about one type fail with `status` (403: outside the account's segment; 500: its service is down). */
+  failType(type: string, status: number, o: { count?: number; on?: 'type' | 'instances' | 'both' } = {}): void {
+    this.st.typeFaults.set(type, { status, remaining: o.count ?? null, on: o.on ?? 'instances' });
+  }
+
+  /** Key spelling of hardware events from now on (`snake`, `pascal`, `dataconduit`, `reader`, `unknown`). */
+  setEventSpelling(name: string): void {
+    const keys = EVENT_SPELLINGS[name];
+    if (!keys) throw new ControlError(400, `no event spelling "${name}" (${Object.keys(EVENT_SPELLINGS).join(', ')})`);
+    this.st.o.event.keys = { ...keys };
+  }
+
+  /** An event of an unknown kind about a panel (a text no rule knows, or another business-event class). */
+  emitUnknownKind(panelKey: string, description = 'Unclassified Hardware Event', eventClass?: string): void {
+    if (!this.st.get('Lnl_Panel', panelKey)) throw new ControlError(404, `no panel ${panelKey}`);
+    this.st.emitOther(panelKey, description, eventClass);
+  }
+
+  /** Server switches that real installs differ in (see SimOptions). */
+  configure(o: Partial<Pick<SimState['o'], 'orderBy' | 'typeListsMethods' | 'methodSpelling' | 'maxSubscriptions'>> & { hubErrorData?: 'code' | 'wrapped' }): void {
+    const { hubErrorData, ...rest } = o;
+    Object.assign(this.st.o, rest);
+    if (hubErrorData) this.st.o.bridge.errorData = hubErrorData;
   }
 
   /** HTTP form of the control API. */
@@ -264,6 +290,29 @@ export class SimControl {
       }
       if (req.method === 'POST' && p === '/bridge/exception') {
         this.raiseBridgeException(String(b.message ?? 'Simulated exception'), String(b.error_code ?? 'openaccess.general.error'));
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && (m = /^\/types\/([^/]+)\/fail$/.exec(p))) {
+        const on = b.on === 'type' || b.on === 'both' ? b.on : 'instances';
+        this.failType(decodeURIComponent(m[1]), num(b.status, 403), { count: b.count === undefined ? undefined : num(b.count, 1), on });
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && p === '/events/spelling') {
+        this.setEventSpelling(String(b.spelling ?? 'snake'));
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && p === '/events/unknown') {
+        this.emitUnknownKind(String(b.panel_id ?? '1'), typeof b.description === 'string' ? b.description : undefined, typeof b.event_class === 'string' ? b.event_class : undefined);
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST' && p === '/server') {
+        const o: Parameters<SimControl['configure']>[0] = {};
+        if (b.order_by === 'any' || b.order_by === 'single' || b.order_by === 'none') o.orderBy = b.order_by;
+        if (typeof b.type_lists_methods === 'boolean') o.typeListsMethods = b.type_lists_methods;
+        if (b.method_spelling === 'pascal' || b.method_spelling === 'upper-exact') o.methodSpelling = b.method_spelling;
+        if (b.max_subscriptions !== undefined) o.maxSubscriptions = num(b.max_subscriptions, 8);
+        if (b.hub_error_data === 'code' || b.hub_error_data === 'wrapped') o.hubErrorData = b.hub_error_data;
+        this.configure(o);
         return sendJson(res, 200, { ok: true });
       }
       if (p === '/faults' && req.method === 'DELETE') {

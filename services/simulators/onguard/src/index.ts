@@ -11,7 +11,7 @@ import { DEFAULT_OPTIONS, SimState, type BridgeOptions, type EventShape, type Si
 import { makeTls, type SimTls } from './tls';
 
 export { SimControl, ControlError, type Faults } from './control';
-export { SimState, DEFAULT_OPTIONS, type DeviceTruth, type LedgerEntry, type SimOptions, type SimUser, type EventShape, type BridgeOptions } from './state';
+export { SimState, DEFAULT_OPTIONS, EVENT_SPELLINGS, type DeviceTruth, type LedgerEntry, type SimOptions, type SimUser, type EventShape, type BridgeOptions } from './state';
 export { DEFAULT_SITE, ipToLeInt, leIntToIp, type SiteOptions } from './site';
 export { parseFilter, FilterError } from './filter';
 
@@ -21,8 +21,8 @@ export interface OnGuardSimulatorOptions extends Partial<Omit<SimOptions, 'site'
   /** 0 (default) = a free port. */
   port?: number;
   host?: string;
-  /** Serve HTTPS with a generated CA + server certificate. */
-  tls?: boolean;
+  /** Serve HTTPS with a generated CA + server certificate; `machine-name` names only the PC name (OGSERVER) in it. */
+  tls?: boolean | 'machine-name';
   site?: Partial<SiteOptions>;
   event?: Partial<Omit<EventShape, 'keys' | 'texts'>> & { keys?: Partial<EventShape['keys']>; texts?: Partial<EventShape['texts']> };
   bridge?: Partial<BridgeOptions>;
@@ -39,6 +39,8 @@ export interface OnGuardSimulator {
   /** CA PEM file when serving HTTPS. */
   caFile: string | null;
   caPem: string | null;
+  /** SHA-256 fingerprint of the server certificate when serving HTTPS. */
+  fingerprint256: string | null;
   /** Scenario control (the same as the `/_sim` HTTP routes). */
   control: SimControl;
   state: SimState;
@@ -68,7 +70,7 @@ export async function startOnGuardSimulator(opts: OnGuardSimulatorOptions = {}):
   const hub = new SignalRHub(st);
   const faults: Faults = noFaults();
   const control = new SimControl(st, hub, faults);
-  const tls: SimTls | null = opts.tls ? makeTls() : null;
+  const tls: SimTls | null = opts.tls ? makeTls('OGSERVER', opts.tls === 'machine-name') : null;
   const bridgePrefix = `${OPENACCESS_BASE}/eventbridge`;
 
   let active = 0;
@@ -146,6 +148,7 @@ export async function startOnGuardSimulator(opts: OnGuardSimulatorOptions = {}):
     port,
     caFile: tls?.caFile ?? null,
     caPem: tls?.caPem ?? null,
+    fingerprint256: tls?.fingerprint256 ?? null,
     control,
     state: st,
     credentials: { user_name: u.user_name, password: u.password, directory_id: u.directory_id, application_id: o.applicationIds[0] },

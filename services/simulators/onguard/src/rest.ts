@@ -33,7 +33,30 @@ const E = {
   notFound: 'system.not_found',
   route: 'openaccess.general.notfound', // [I]
   readOnly: 'openaccess.general.operationnotsupported', // [I] the simulator does not write
+  forbidden: 'openaccess.general.permissiondenied', // [I]
+  unexpected: 'openaccess.general.unexpectederror', // [I]
 };
+
+/** Answers a per-type fault (403: outside the account's permission or segment; 5xx: backing service down). */
+function typeFaultAnswer(st: SimState, res: ServerResponse, type: string, call: 'type' | 'instances'): boolean {
+  const status = st.typeFault(type, call);
+  if (status === null) return false;
+  if (status === 403) oaError(res, 403, E.forbidden, `The user does not have permission to view ${type}.`);
+  else oaError(res, status, E.unexpected, `An unexpected error occurred while reading ${type}.`);
+  return true;
+}
+
+/** Spelling of a method name as this server lists and expects it. */
+export function methodName(st: SimState, m: string): string {
+  return st.o.methodSpelling === 'upper-exact' ? m.toUpperCase() : m;
+}
+
+/** `token_expiration_time` as this server writes it (see SimOptions.tokenExpiryStyle). */
+function expiryText(st: SimState, ms: number): string {
+  if (st.o.tokenExpiryStyle === 'past') return isoPlus(Date.now() - 3_600_000);
+  if (st.o.tokenExpiryStyle === 'naive') return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
+  return isoPlus(ms);
+}
 
 function isoPlus(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
@@ -76,10 +99,11 @@ function paged<T>(st: SimState, req: Req, res: ServerResponse, rows: readonly T[
 const orderCache = new WeakMap<readonly SimDevice[], Map<string, SimDevice[]>>();
 
 /** `order_by=Name` / `PanelID,ReaderID` / `Name desc`; property names case-insensitive. */
-function ordered(type: string, rows: SimDevice[], orderBy: string | undefined): SimDevice[] | string {
+function ordered(type: string, rows: SimDevice[], orderBy: string | undefined, policy: SimState['o']['orderBy'] = 'any'): SimDevice[] | string {
   if (!orderBy || orderBy.trim() === '') return rows;
   const def = TYPE_DEFS[type];
   const parts = orderBy.split(',').map((p) => p.trim()).filter(Boolean);
+  if (policy === 'none' || (policy === 'single' && parts.length > 1)) return orderBy;
   const spec: Array<{ name: string; desc: boolean }> = [];
   for (const p of parts) {
     const [name, dir] = p.split(/\s+/);
@@ -113,6 +137,10 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
   const route = `${req.method} ${req.path.replace(/\/\d+$/, '/{id}')}`;
   st.count(`route ${route}`);
   if (param(req, 'version') === undefined) return oaError(res, 400, E.version, 'The version parameter is required.');
+  if (st.o.strictParams && st.majorVersion < 8 && req.query.has('do_not_reset_inactivity_timer')) {
+    st.count('unknown_params_refused');
+    return oaError(res, 400, E.item, 'The property do_not_reset_inactivity_timer did not exist or contained an invalid value.');
+  }
   if (req.method === 'GET' && req.path === '/version')
     return sendJson(res, 200, { product_name: 'OnGuard', product_version: st.o.productVersion, version: API_VERSION });
 
@@ -159,7 +187,7 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
     return sendJson(res, 200, { version: API_VERSION });
   }
   if (m === 'GET' && path === '/session')
-    return sendJson(res, 200, { token_expiration_time: isoPlus(session.expiresAt), token_start_time: isoPlus(session.startedAt), user_id: String(session.user.user_id), version: API_VERSION });
+    return sendJson(res, 200, { token_expiration_time: expiryText(st, session.expiresAt), token_start_time: isoPlus(session.startedAt), user_id: String(session.user.user_id), version: API_VERSION });
   if (m === 'GET' && path === '/logged_in_user')
     return sendJson(res, 200, {
       first_name: session.user.first_name,
@@ -198,19 +226,34 @@ export async function handleRest(st: SimState, req: Req, res: ServerResponse, o:
   const qm = /^\/queue\/([\w-]+)$/.exec(path);
   if (qm) return queueItem(st, m, qm[1], res);
   if (path === '/event_subscriptions' || path.startsWith('/event_subscriptions/')) return subscriptions(st, session.user, req, res);
-  if (m === 'GET' && path === '/logged_events') {
-    const f = param(req, 'filter');
-    if (!f) return oaError(res, 400, E.item, 'The filter parameter is required.');
-    let pred;
-    try {
-      pred = parseFilter(f);
-    } catch (e) {
-      return oaError(res, 400, E.filter, `Invalid filter: ${(e as Error).message}`);
-    }
-    paged(st, req, res, st.events.filter(pred), (e) => e);
-    return;
-  }
+  if (m === 'GET' && path === '/logged_events') return loggedEvents(st, req, res);
   return oaError(res, 404, E.route, 'The requested resource does not exist.');
+}
+
+const LOGGED_EVENT_KEYS = ['serial_number', 'timestamp', 'controller_id', 'device_id', 'subdevice_id', 'event_type', 'event_subtype', 'description', 'segment_id'];
+
+/** `GET /logged_events` (7.5 swagger): `filter` required, paged, `order_by` on its keys. */
+function loggedEvents(st: SimState, req: Req, res: ServerResponse): void {
+  const f = param(req, 'filter');
+  if (!f) return oaError(res, 400, E.item, 'The filter parameter is required.');
+  if (!st.o.loggedEventsSerialFilter && /serial_number/i.test(f)) return oaError(res, 400, E.filter, 'Invalid filter: serial_number cannot be filtered.');
+  let pred;
+  try {
+    pred = parseFilter(f);
+  } catch (e) {
+    return oaError(res, 400, E.filter, `Invalid filter: ${(e as Error).message}`);
+  }
+  st.count('logged_events_queries');
+  let rows = st.logged.filter(pred);
+  const ob = param(req, 'order_by');
+  if (ob && ob.trim() !== '') {
+    const [name, dir] = ob.trim().split(/\s+/);
+    const key = LOGGED_EVENT_KEYS.find((k) => k.toLowerCase() === name.toLowerCase());
+    if (!key) return oaError(res, 400, E.item, `The property ${name} did not exist or contained an invalid value.`);
+    const sign = (dir ?? '').toLowerCase() === 'desc' ? -1 : 1;
+    rows = [...rows].sort((a, b) => sign * (Number(a[key]) - Number(b[key]) || String(a[key]).localeCompare(String(b[key]))));
+  }
+  paged(st, req, res, rows, (e) => e);
 }
 
 function login(st: SimState, req: Req, res: ServerResponse): void {
@@ -248,7 +291,7 @@ function login(st: SimState, req: Req, res: ServerResponse): void {
   const s = st.newSession(u, appId);
   sendJson(res, 200, {
     session_token: s.token,
-    token_expiration_time: isoPlus(s.expiresAt),
+    token_expiration_time: expiryText(st, s.expiresAt),
     password_expiration_time: isoPlus(Date.now() + 60 * 86_400_000),
     version: API_VERSION,
   });
@@ -267,6 +310,7 @@ function typeSchema(st: SimState, req: Req, res: ServerResponse): void {
   const name = param(req, 'type_name');
   const def = name ? TYPE_DEFS[name] : undefined;
   if (!name || !def || !st.typeVisible(name)) return oaError(res, 400, E.type, `The type ${name ?? ''} does not exist.`);
+  if (typeFaultAnswer(st, res, name, 'type')) return;
   sendJson(res, 200, {
     type_name: def.type_name,
     display_name: def.display_name,
@@ -283,7 +327,7 @@ function typeSchema(st: SimState, req: Req, res: ServerResponse): void {
       possible_values: [],
       display_attributes: {},
     })),
-    methods: def.methods.map((mm) => ({
+    methods: (st.o.typeListsMethods ? st.methodsOf(def.type_name) : []).map((mm) => ({
       name: mm,
       in_parameters: [],
       out_parameters: /gethardwarestatus/i.test(mm) ? [{ name: 'Status', type: 'Int32' }] : [],
@@ -303,6 +347,7 @@ function filtered(st: SimState, req: Req, res: ServerResponse): { type: string; 
     oaError(res, 400, E.type, `The type ${type} does not exist.`);
     return null;
   }
+  if (typeFaultAnswer(st, res, type, 'instances')) return null;
   let rows = st.list(type);
   const f = param(req, 'filter');
   if (f && f.trim() !== '') {
@@ -325,8 +370,11 @@ function count(st: SimState, req: Req, res: ServerResponse): void {
 function instances(st: SimState, req: Req, res: ServerResponse): void {
   const r = filtered(st, req, res);
   if (!r) return;
-  const rows = ordered(r.type, r.rows, param(req, 'order_by'));
-  if (typeof rows === 'string') return oaError(res, 400, E.item, `The property ${rows} did not exist or contained an invalid value.`);
+  const rows = ordered(r.type, r.rows, param(req, 'order_by'), st.o.orderBy);
+  if (typeof rows === 'string') {
+    st.count('order_by_refused');
+    return oaError(res, 400, E.item, `The property ${rows} did not exist or contained an invalid value.`);
+  }
   if (param(req, 'queue') === 'true') {
     // §1.8: 202 + later GET /queue/{id}. The answer is computed now (a snapshot).
     const id = randomUUID();
@@ -369,7 +417,8 @@ function executeMethod(st: SimState, req: Req, res: ServerResponse): void {
   if (!type || !method) return oaError(res, 400, E.item, 'The property type_name or method_name did not exist or contained an invalid value.');
   const def = TYPE_DEFS[type];
   if (!def || !st.typeVisible(type)) return oaError(res, 400, E.type, `The type ${type} does not exist.`);
-  const mm = def.methods.find((x) => x.toLowerCase() === method.toLowerCase());
+  const exact = st.o.methodSpelling === 'upper-exact';
+  const mm = st.methodsOf(type).find((x) => (exact ? x === method : x.toLowerCase() === method.toLowerCase()));
   if (!mm) return oaError(res, 400, E.method, `The method ${method} does not exist on type ${type}.`);
   const pvm = req.body.property_value_map;
   if (!pvm || typeof pvm !== 'object' || Array.isArray(pvm)) return oaError(res, 400, E.item, 'The property property_value_map did not exist or contained an invalid value.');
@@ -381,6 +430,7 @@ function executeMethod(st: SimState, req: Req, res: ServerResponse): void {
     return oaError(res, 400, E.item, `The property ${keys} did not exist or contained an invalid value.`);
   }
   st.count(`method ${mm}`);
+  st.countAudit(type, mm);
   if (/^gethardwarestatus$/i.test(mm)) return sendJson(res, 200, { out_parameter_value_map: { Status: st.effectiveStatus(d) ?? 0 }, version: API_VERSION });
   sendJson(res, 200, { out_parameter_value_map: {}, version: API_VERSION });
 }
@@ -402,7 +452,9 @@ function subscriptions(st: SimState, user: import('./state').SimUser, req: Req, 
       } catch (e) {
         return oaError(res, 400, E.filter, `Invalid filter: ${(e as Error).message}`);
       }
-      return sendJson(res, 200, subscriptionJson(st.createSubscription(user, req.body)));
+      const sub = st.createSubscription(user, req.body);
+      if (!sub) return oaError(res, 500, E.unexpected, 'The maximum number of event subscriptions has been reached.');
+      return sendJson(res, 200, subscriptionJson(sub));
     }
     return oaError(res, 404, E.route, 'The requested resource does not exist.');
   }

@@ -227,7 +227,8 @@ export class SignalRHub {
   }
 
   private hubException(I: string, code: string, message: string): HubReply {
-    return { I, E: message, H: true, D: code };
+    const D = this.o.errorData === 'wrapped' ? { error: { code, message }, version: '1.0' } : code;
+    return { I, E: message, H: true, D };
   }
 
   /** Validates the `connectionInfo` argument ({SessionToken, ApplicationId}, PascalCase). */
@@ -269,8 +270,8 @@ export class SignalRHub {
           }
         }
         const sub = this.st.createSubscription(c.user, body);
+        if (!sub) return this.hubException(I, 'openaccess.general.unexpectederror', 'The maximum number of event subscriptions has been reached.');
         conn.subscriptionId = sub.id;
-        this.st.count('subscriptions_created');
         this.later(() => !this.busLost && this.push(conn, 'OnConnectionToMessageBusEstablished', []));
         return { I, R: subscriptionJson(sub) };
       }
@@ -416,6 +417,8 @@ export class SignalRHub {
   }
 
   failInvocations(code: string, count: number): void {
+    // `system.not_found` means the subscription is gone: an operator deleted (disabled) it.
+    if (code === 'system.not_found') for (const c of this.conns.values()) if (c.subscriptionId !== null) this.st.subscriptions.get(c.subscriptionId)!.is_enabled = false;
     this.hubExceptions = { code, count };
   }
 

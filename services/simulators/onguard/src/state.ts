@@ -10,6 +10,21 @@ export interface EventShape {
   tzOffsetMinutes: number;
 }
 
+/**
+ * Key spellings of hardware events. Only `business_event_class` is public (Lenel's Java sample,
+ * mtdedlow/event-subscriber Program.java); the rest is a guess from the `/logged_events` schema
+ * (snake_case, OpenAccess 7.5 swagger `LoggedEvents`) and DataConduIT's `Lnl_SecurityEvent`
+ * (PanelID, DeviceID, SecondaryDeviceID, Time, SerialNumber, Description). `unknown` uses keys no
+ * client expects, for the "events arrive but none resolve" case.
+ */
+export const EVENT_SPELLINGS: Record<string, EventShape['keys']> = {
+  snake: { class: 'business_event_class', time: 'timestamp', id: 'serial_number', panel: 'controller_id', device: 'device_id', subdevice: 'subdevice_id', description: 'description' },
+  pascal: { class: 'business_event_class', time: 'Time', id: 'SerialNumber', panel: 'ControllerID', device: 'DeviceID', subdevice: 'SubDeviceID', description: 'Description' },
+  dataconduit: { class: 'business_event_class', time: 'Time', id: 'SerialNumber', panel: 'PanelID', device: 'DeviceID', subdevice: 'SecondaryDeviceID', description: 'Description' },
+  reader: { class: 'business_event_class', time: 'time', id: 'serial_number', panel: 'PanelID', device: 'ReaderID', subdevice: 'subdevice_id', description: 'description' },
+  unknown: { class: 'business_event_class', time: 'occurred_at', id: 'event_number', panel: 'source_panel', device: 'source_device', subdevice: 'source_sub', description: 'message' },
+};
+
 export interface BridgeOptions {
   enabled: boolean;
   webSockets: boolean;
@@ -17,6 +32,12 @@ export interface BridgeOptions {
   longPollTimeoutMs: number;
   /** Name of the callback the server uses when the message bus is lost (the two samples differ). */
   busLostCallback: 'OnConnectionFromMessageBusLost' | 'OnConnectionToMessageBusLost';
+  /**
+   * Shape of a HubException's ErrorData: the bare code, or an OpenAccess error body that contains
+   * it. Lenel's C# sample matches `ErrorData.ToString().Contains("openaccess.general.invalidsessiontoken")`
+   * (paulosouza881/EventSubscriber WebEventSubscriber.cs), so the code may sit anywhere in it.
+   */
+  errorData: 'code' | 'wrapped';
 }
 
 export interface SimUser {
@@ -46,8 +67,46 @@ export interface SimOptions {
   /** Types this server does not have (e.g. an older version without intrusion). */
   hiddenTypes: string[];
   productVersion: string;
+  /**
+   * Which `order_by` the server accepts on `/instances` [I: not public; real servers answer 400 to
+   * some]: `any`, `single` (one property; a list → 400), `none` (every order_by → 400).
+   */
+  orderBy: 'any' | 'single' | 'none';
+  /** `GET /type` lists the type's methods (some servers answer an empty `methods` list). */
+  typeListsMethods: boolean;
+  /**
+   * How status method names are spelled and matched. `pascal`: `GetHardwareStatus` (DataConduIT's
+   * spelling on panels and readers), any case accepted. `upper-exact`: `GETHARDWARESTATUS` on every
+   * type (PSDataConduIT shows it on intrusion types) and only that exact spelling accepted [I].
+   */
+  methodSpelling: 'pascal' | 'upper-exact';
+  /**
+   * How `token_expiration_time` is written: `utc` (`+00:00`, as the spec's date-time), `past` (a
+   * time already gone, as a server with a wrong clock answers), `naive` (no zone designator).
+   */
+  tokenExpiryStyle: 'utc' | 'past' | 'naive';
+  /**
+   * Reject query parameters this version does not know. `do_not_reset_inactivity_timer` is in the
+   * 8.3 docs and not in the 7.5 swagger (tractionguest/lenel-sdk); a 7.x server is modelled as
+   * refusing it [I: how a 7.x server answers an unknown parameter is not public].
+   */
+  strictParams: boolean;
+  /**
+   * `Lnl_Camera` lists `GetHardwareStatus` (PSDataConduIT Get-CameraHardwareStatus.ps1 calls it;
+   * Status 0 offline / 1 online, its `DeviceStatus` enumeration).
+   */
+  cameraStatus: boolean;
+  /** `/logged_events` accepts a filter on `serial_number` (false: 400, as a server with another grammar might) [I]. */
+  loggedEventsSerialFilter: boolean;
   event: EventShape;
   bridge: BridgeOptions;
+  /**
+   * Live (not deleted) event subscriptions the server holds at most. Each one is a queue on the
+   * message broker (`queue_name`, `exchange_name` in the 7.5 swagger's EventSubscription), so a
+   * real server runs out of resources; past the limit creating one fails [I: the limit and the
+   * answer are not public].
+   */
+  maxSubscriptions: number;
   queueCompleteAfterMs: number;
 }
 
@@ -63,13 +122,21 @@ export const DEFAULT_OPTIONS: SimOptions = {
   videoRecordersEndpoint: true,
   hiddenTypes: [],
   productVersion: '8.3.298.1',
+  orderBy: 'any',
+  typeListsMethods: true,
+  methodSpelling: 'pascal',
+  loggedEventsSerialFilter: true,
+  tokenExpiryStyle: 'utc',
+  strictParams: true,
+  cameraStatus: false,
   event: {
     eventClass: 'hardware_event',
     keys: { class: 'business_event_class', time: 'timestamp', id: 'serial_number', panel: 'controller_id', device: 'device_id', subdevice: 'subdevice_id', description: 'description' },
     texts: { lost: 'Communications Lost', restored: 'Communications Restored' },
     tzOffsetMinutes: -300,
   },
-  bridge: { enabled: true, webSockets: true, keepAliveSeconds: 20, longPollTimeoutMs: 20_000, busLostCallback: 'OnConnectionFromMessageBusLost' },
+  bridge: { enabled: true, webSockets: true, keepAliveSeconds: 20, longPollTimeoutMs: 20_000, busLostCallback: 'OnConnectionFromMessageBusLost', errorData: 'code' },
+  maxSubscriptions: 8,
   queueCompleteAfterMs: 20,
 };
 
@@ -133,6 +200,15 @@ export interface LedgerEntry {
   cause: string;
 }
 
+/** A per-type failure: real servers answer 403 outside the account's segment, 500 when a backing service is down. */
+export interface TypeFault {
+  status: number;
+  /** Requests still to fail (null = until cleared). */
+  remaining: number | null;
+  /** Which calls fail: `/type`, `/instances` (and `/count`), or both. */
+  on: 'type' | 'instances' | 'both';
+}
+
 export interface SimStats {
   [k: string]: number;
 }
@@ -144,7 +220,7 @@ export function tokenOf(type: string): string {
 
 /** Decoding of the §4.2 tables, written independently of the collector's mapper. */
 function decode(type: string, v: number): { status: ExpectedStatus; reason: string | null } {
-  if (type === 'Lnl_IntrusionArea' || type === 'Lnl_IntrusionZone') return v === 0 ? { status: 'offline', reason: 'reported offline' } : { status: 'online', reason: null };
+  if (type === 'Lnl_IntrusionArea' || type === 'Lnl_IntrusionZone' || type === 'Lnl_Camera') return v === 0 ? { status: 'offline', reason: 'reported offline' } : { status: 'online', reason: null };
   if ((v & 1) === 0) return { status: 'offline', reason: 'communications lost' };
   const table: Array<[number, string]> =
     type === 'Lnl_Reader'
@@ -187,9 +263,16 @@ export class SimState {
   readonly ledger: LedgerEntry[] = [];
   private ledgerSeq = 0;
   readonly events: Array<Record<string, unknown>> = [];
+  /**
+   * The same events as `/logged_events` serves them: the 7.5 swagger's `LoggedEvents` keys
+   * (serial_number, timestamp, controller_id, device_id, subdevice_id, description, …), whatever
+   * spelling the bridge uses.
+   */
+  readonly logged: Array<Record<string, unknown>> = [];
   private serial = 1_536_064_000;
   private readonly listeners = new Set<EventListener>();
   readonly queue = new Map<string, { id: string; createdAt: number; response: unknown }>();
+  readonly typeFaults = new Map<string, TypeFault>();
   private readonly rnd: () => number;
 
   constructor(o: SimOptions) {
@@ -200,6 +283,12 @@ export class SimState {
     this.segments = g.segments;
     this.rnd = prng(o.site.seed * 7919 + 17);
     for (const m of this.devices.values()) for (const d of m.values()) this.indexChild(d);
+    if (o.cameraStatus) for (const c of this.devices.get('Lnl_Camera')?.values() ?? []) c.status = 1;
+  }
+
+  /** The server's major version (7 for `7.5.375.12`). */
+  get majorVersion(): number {
+    return Number(this.o.productVersion.split('.')[0]) || 0;
   }
 
   private indexChild(d: SimDevice): void {
@@ -217,6 +306,35 @@ export class SimState {
 
   typeVisible(type: string): boolean {
     return Boolean(TYPE_DEFS[type]) && !this.o.hiddenTypes.includes(type);
+  }
+
+  /** The HTTP status a call about `type` fails with now, if a per-type fault is set (consumes one). */
+  typeFault(type: string, call: 'type' | 'instances'): number | null {
+    const f = this.typeFaults.get(type);
+    if (!f || (f.on !== 'both' && f.on !== call)) return null;
+    if (f.remaining !== null) {
+      if (f.remaining <= 0) return null;
+      f.remaining--;
+    }
+    this.count(`type_faults_${f.status}`);
+    return f.status;
+  }
+
+  /** Methods of a type as this server spells them. */
+  methodsOf(type: string): string[] {
+    const ms = type === 'Lnl_Camera' && this.o.cameraStatus ? ['GetHardwareStatus'] : (TYPE_DEFS[type]?.methods ?? []);
+    return this.o.methodSpelling === 'upper-exact' ? ms.map((m) => m.toUpperCase()) : ms;
+  }
+
+  /**
+   * OnGuard writes a user transaction for every hardware status update or query an integration
+   * makes (Milestone, "XProtect Access integration flooding OnGuard user transaction report",
+   * https://github.com/mjt-milestone/XPALenelS2DocSite docs/Troubleshooting/FloodingOnGuardReports.md).
+   */
+  countAudit(type: string, method: string): void {
+    if (!/^(update|get)hardwarestatus$/i.test(method)) return;
+    this.count('audit_rows');
+    this.count(`audit ${type}.${method}`);
   }
 
   get(type: string, key: string): SimDevice | undefined {
@@ -255,7 +373,8 @@ export class SimState {
   private expected(d: SimDevice): { status: ExpectedStatus; reason: string | null } {
     if (d.type === 'Lnl_Camera') {
       const r = d.parent ? this.recorders.get(d.parent.key) : undefined;
-      return r && r.is_online === false ? { status: 'disabled', reason: 'recorder disabled' } : { status: 'unknown', reason: null };
+      if (r && r.is_online === false) return { status: 'disabled', reason: 'recorder disabled' };
+      return d.status === null ? { status: 'unknown', reason: null } : decode(d.type, d.status);
     }
     if (d.props.IsOnline === false) return { status: 'disabled', reason: 'disabled' };
     const p = this.panelOf(d);
@@ -379,8 +498,21 @@ export class SimState {
 
   // ------------------------------------------------------------------ subscriptions
 
-  createSubscription(user: SimUser, body: { description?: unknown; filter?: unknown; is_durable?: unknown }): Subscription {
+  /** Subscriptions not deleted (each holds a broker queue). */
+  liveSubscriptions(): number {
+    let n = 0;
+    for (const s of this.subscriptions.values()) if (s.is_enabled) n++;
+    return n;
+  }
+
+  /** A new subscription, or null when the server holds its maximum already. */
+  createSubscription(user: SimUser, body: { description?: unknown; filter?: unknown; is_durable?: unknown }): Subscription | null {
+    if (this.liveSubscriptions() >= this.o.maxSubscriptions) {
+      this.count('subscriptions_refused');
+      return null;
+    }
     const id = ++this.subSeq;
+    this.count('subscriptions_created');
     const now = this.localIso(new Date());
     const s: Subscription = {
       id,
@@ -418,6 +550,17 @@ export class SimState {
     return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
   }
 
+  /** An event of a kind no hardware rule knows (e.g. a new event type of a newer server). */
+  emitOther(panelKey: string, description: string, eventClass = this.o.event.eventClass): void {
+    const saved = this.o.event.eventClass;
+    this.o.event.eventClass = eventClass;
+    try {
+      this.emit(this.get('Lnl_Panel', panelKey), 0, '', description, new Date());
+    } finally {
+      this.o.event.eventClass = saved;
+    }
+  }
+
   private emit(panel: SimDevice | undefined, deviceId: number, deviceName: string, description: string, at: Date): void {
     const k = this.o.event.keys;
     const ev: Record<string, unknown> = {
@@ -437,6 +580,21 @@ export class SimState {
     };
     this.events.push(ev);
     if (this.events.length > 20_000) this.events.splice(0, this.events.length - 20_000);
+    this.logged.push({
+      serial_number: ev[k.id],
+      timestamp: ev[k.time],
+      controller_id: ev[k.panel],
+      controller_name: ev.controller_name,
+      device_id: ev[k.device],
+      device_name: deviceName,
+      subdevice_id: 0,
+      event_type: 4,
+      event_subtype: 0,
+      description,
+      event_text: '',
+      segment_id: ev.segment_id,
+    });
+    if (this.logged.length > 20_000) this.logged.splice(0, this.logged.length - 20_000);
     this.count('events_produced');
     for (const l of this.listeners) l(ev);
   }

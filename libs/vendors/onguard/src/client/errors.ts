@@ -74,7 +74,7 @@ export function classifyHttpError(what: string, status: number, text: string, re
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'ERR_CANCELED']);
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME_MISMATCH|DEPTH_ZERO/;
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME_MISMATCH|DEPTH_ZERO|ALTNAME/;
 
 /** Classifies a transport failure (no HTTP answer). */
 export function classifyNetworkError(what: string, e: unknown): OpenAccessError {
@@ -84,7 +84,7 @@ export function classifyNetworkError(what: string, e: unknown): OpenAccessError 
   if (/maxContentLength size of \d+ exceeded/.test(message))
     return new OpenAccessError('permanent', 'onguard_answer_too_large', `${what}: answer larger than the client reads (${message}); lower page_size`, {}, { cause: e });
   if (TLS_CODES.test(code) || /certificate/i.test(message))
-    return new OpenAccessError('permanent', 'onguard_tls', `${what}: TLS verification failed (${code || message}); set tls.ca_file to the server's CA, or tls.insecure: true`, {}, { cause: e });
+    return new OpenAccessError('permanent', 'onguard_tls', `${what}: TLS verification failed (${code || message}); set tls.ca_file to the server's CA, tls.servername to the name in its certificate (OnGuard's is the machine name), or pin it with tls.fingerprint_sha256`, {}, { cause: e });
   if (RESET_CODES.has(code) || /socket hang up|ECONNRESET|other side closed/i.test(message))
     return new OpenAccessError('retryable', 'onguard_socket_reset', `${what}: connection reset (${code || message})`, { socketReset: true }, { cause: e });
   if (NETWORK_CODES.has(code) || /timeout/i.test(message))

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
@@ -12,9 +11,12 @@ import {
   LoginResponse,
   PasswordPolicyResponse,
   SessionResponse,
+  VersionResponse,
 } from '../raw-schema';
 import { classifyHttpError, classifyNetworkError, OpenAccessError, parseErrorBody } from './errors';
-import { Semaphore } from './limiter';
+import { RateLimiter, Semaphore } from './limiter';
+import { CallMeter } from './call-meter';
+import { onGuardHttpsAgent } from './tls';
 import { openAccessBase } from '../config';
 
 export interface OpenAccessClientOptions {
@@ -25,7 +27,7 @@ export interface OpenAccessClientOptions {
   directoryId: string;
   applicationId: string;
   apiVersion?: string;
-  tls?: { ca_file?: string; insecure?: boolean };
+  tls?: { ca_file?: string; insecure?: boolean; servername?: string; fingerprint_sha256?: string };
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
   maxConcurrency?: number;
@@ -36,6 +38,10 @@ export interface OpenAccessClientOptions {
   authBackoff?: { baseMs: number; capMs: number };
   /** Largest answer read (bytes); a larger one is refused instead of filling memory. */
   maxAnswerBytes?: number;
+  /** Cap on OpenAccess calls per second, all methods together (0 = none). */
+  maxCallsPerSecond?: number;
+  /** Floor between session renewals (default MIN_RENEW_INTERVAL_MS; lower only in tests of renewal itself). */
+  minRenewIntervalMs?: number;
   log: Logger;
 }
 
@@ -64,6 +70,28 @@ export interface ClientState {
   last_error: string | null;
   last_ok_at: string | null;
   in_flight: number;
+  /** OpenAccess calls per method over the last hour. */
+  calls_last_hour: { total: number; by_method: Record<string, number> };
+  /** `product_version` from `GET /version` (null until read). */
+  server_version: string | null;
+  /** When the session is renewed next (null: no renewal scheduled). */
+  renew_at: string | null;
+}
+
+/** Never renew a session more often than this, whatever `token_expiration_time` says. */
+export const MIN_RENEW_INTERVAL_MS = 60_000;
+
+/**
+ * `token_expiration_time` as a UTC instant, or why it cannot be trusted: a time without a zone
+ * designator is ambiguous (server-local or UTC), one in the past would renew in a loop.
+ */
+export function readExpiry(text: string | null | undefined, now = Date.now()): { at: number | null; problem: string | null } {
+  if (!text) return { at: null, problem: null };
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim())) return { at: null, problem: `token_expiration_time "${text}" has no time zone` };
+  const at = Date.parse(toUtcIso(text) ?? '');
+  if (Number.isNaN(at)) return { at: null, problem: `token_expiration_time "${text}" is not a time` };
+  if (at <= now) return { at: null, problem: `token_expiration_time "${text}" is already past` };
+  return { at, problem: null };
 }
 
 /** Agents whose sockets give up on a connect that takes longer than `connectTimeoutMs` (§1.8: 10 s). */
@@ -107,7 +135,9 @@ export class OpenAccessClient {
   private readonly http: AxiosInstance;
   private readonly agents: http.Agent[];
   private readonly limiter: Semaphore;
-  private readonly o: Required<Omit<OpenAccessClientOptions, 'tls' | 'log'>> & { tls: { ca_file?: string; insecure?: boolean } };
+  private readonly rate: RateLimiter;
+  readonly calls = new CallMeter();
+  private readonly o: Required<Omit<OpenAccessClientOptions, 'tls' | 'log'>> & { tls: NonNullable<OpenAccessClientOptions['tls']> };
   private readonly log: Logger;
   private token: string | null = null;
   private tokenExpiresAt: number | null = null;
@@ -124,6 +154,10 @@ export class OpenAccessClient {
   private keepaliveMs: number;
   private policyChecked = false;
   private closed = false;
+  private serverVersion: string | null = null;
+  private versionRead: Promise<void> | null = null;
+  private renewAt: number | null = null;
+  private readonly expiryProblems = new Set<string>();
 
   constructor(opts: OpenAccessClientOptions) {
     this.log = opts.log;
@@ -144,14 +178,24 @@ export class OpenAccessClient {
       authBackoff: opts.authBackoff ?? { baseMs: 5 * 60_000, capMs: 60 * 60_000 },
       // A 100-item page is well under 1 MB; 32 MB leaves room for servers that ignore paging.
       maxAnswerBytes: opts.maxAnswerBytes ?? 32 * 1024 * 1024,
+      maxCallsPerSecond: opts.maxCallsPerSecond ?? 0,
+      minRenewIntervalMs: opts.minRenewIntervalMs ?? MIN_RENEW_INTERVAL_MS,
     };
+    this.rate = new RateLimiter(this.o.maxCallsPerSecond);
     this.keepaliveMs = this.o.keepaliveIntervalMs;
     this.apiBase = openAccessBase(opts.baseUrl);
     if (this.o.tls.insecure) this.log.warn({ base_url: opts.baseUrl }, 'TLS verification is OFF for this OnGuard system (tls.insecure: true)');
     const ca = this.o.tls.ca_file ? readFileSync(this.o.tls.ca_file) : undefined;
     const sockets = { keepAlive: true, maxSockets: this.o.maxConcurrency, maxFreeSockets: this.o.maxConcurrency };
     const httpAgent = timedAgent(new http.Agent(sockets), this.o.connectTimeoutMs);
-    const httpsAgent = timedAgent(new https.Agent({ ...sockets, ca, rejectUnauthorized: !this.o.tls.insecure }), this.o.connectTimeoutMs);
+    const httpsAgent = onGuardHttpsAgent({
+      ca,
+      insecure: this.o.tls.insecure,
+      servername: this.o.tls.servername,
+      fingerprint256: this.o.tls.fingerprint_sha256,
+      connectTimeoutMs: this.o.connectTimeoutMs,
+      agent: sockets,
+    });
     this.agents = [httpAgent, httpsAgent];
     this.limiter = new Semaphore(this.o.maxConcurrency);
     this.http = axios.create({
@@ -180,6 +224,9 @@ export class OpenAccessClient {
       last_error: this.lastError,
       last_ok_at: this.lastOkAt ? new Date(this.lastOkAt).toISOString() : null,
       in_flight: this.limiter.inFlight,
+      calls_last_hour: this.calls.lastHour(),
+      server_version: this.serverVersion,
+      renew_at: this.renewAt ? new Date(this.renewAt).toISOString() : null,
     };
   }
 
@@ -249,7 +296,36 @@ export class OpenAccessClient {
     );
   }
 
+  /** Server major version (7 for 7.5.x), once `/version` was read; null before. */
+  get serverMajor(): number | null {
+    const m = this.serverVersion ? /^(\d+)\./.exec(this.serverVersion) : null;
+    return m ? Number(m[1]) : null;
+  }
+
+  /** `GET /version` (unauthenticated, 7.5 swagger) once: logged, shown in /status, gates 8.x features. */
+  private readVersion(): Promise<void> {
+    this.versionRead ??= this.request({ method: 'GET', path: '/version', schema: VersionResponse, auth: false })
+      .then((v) => {
+        this.serverVersion = v.product_version ?? null;
+        this.log.info({ product_name: v.product_name ?? null, product_version: this.serverVersion }, 'OnGuard server version');
+      })
+      .catch((e: unknown) => {
+        this.versionRead = null;
+        this.log.warn({ err: (e as Error).message }, 'could not read the OnGuard version; 8.x-only parameters are not sent');
+      });
+    return this.versionRead;
+  }
+
+  /** An expiry problem is logged once per kind; the session then lives until the server says otherwise. */
+  private expiryProblem(problem: string): void {
+    const kind = problem.replace(/"[^"]*"/, '');
+    if (this.expiryProblems.has(kind)) return;
+    this.expiryProblems.add(kind);
+    this.log.warn({ problem }, 'session expiry not usable: no timed renewal; keepalive and one re-login on invalidsessiontoken instead');
+  }
+
   private async login(): Promise<string> {
+    await this.readVersion();
     this.counters.inc('logins');
     const res = await this.send('POST', '/authentication', {}, { user_name: this.o.username, password: this.o.password, directory_id: this.o.directoryId }, null, undefined, false);
     if (res.status < 200 || res.status >= 300) {
@@ -270,13 +346,14 @@ export class OpenAccessClient {
     this.blockedError = null;
     this.blockedReason = null;
     this.lastActivity = Date.now();
-    let expires = body.token_expiration_time ? Date.parse(toUtcIso(body.token_expiration_time) ?? '') : NaN;
-    if (Number.isNaN(expires)) {
+    let expiry = readExpiry(body.token_expiration_time);
+    if (expiry.at === null && !expiry.problem) {
       // Not in the answer: ask the session (§1.7: never hard-code a lifetime).
       const s = await this.request({ method: 'GET', path: '/session', schema: SessionResponse }).catch(() => null);
-      expires = s?.token_expiration_time ? Date.parse(toUtcIso(s.token_expiration_time) ?? '') : NaN;
+      expiry = readExpiry(s?.token_expiration_time);
     }
-    this.tokenExpiresAt = Number.isNaN(expires) ? null : expires;
+    if (expiry.problem) this.expiryProblem(expiry.problem);
+    this.tokenExpiresAt = expiry.at;
     this.scheduleRenew();
     this.scheduleKeepalive();
     if (body.password_expiration_time) {
@@ -311,10 +388,13 @@ export class OpenAccessClient {
   private scheduleRenew(): void {
     if (this.renewTimer) clearTimeout(this.renewTimer);
     this.renewTimer = null;
+    this.renewAt = null;
     if (!this.tokenExpiresAt || this.closed) return;
     const lifetime = this.tokenExpiresAt - Date.now();
     const lead = Math.min(this.o.renewBeforeMs, Math.floor(lifetime * 0.2));
-    const at = Math.max(1_000, lifetime - lead);
+    // A floor: a short or odd lifetime never turns renewal into a login loop.
+    const at = Math.max(this.o.minRenewIntervalMs, lifetime - lead);
+    this.renewAt = Date.now() + at;
     this.renewTimer = setTimeout(() => void this.renew(), at);
     this.renewTimer.unref();
   }
@@ -396,7 +476,10 @@ export class OpenAccessClient {
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const params: Record<string, string> = { version: this.o.apiVersion };
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params[k] = String(v);
-    if (quiet) params.do_not_reset_inactivity_timer = 'true';
+    // 8.x only (in the 8.3 docs, not in the 7.5 swagger): never sent to a 7.x server.
+    if (quiet && (this.serverMajor ?? 0) >= 8) params.do_not_reset_inactivity_timer = 'true';
+    await this.rate.take(signal);
+    this.calls.record(path === '/execute_method' ? `execute_method ${params.type_name}.${params.method_name}` : `${method} ${path.replace(/\/\d+$/, '/{id}')}`);
     return this.limiter.run(async () => {
       try {
         const r = await this.http.request<string>({ method, url: path, params, data: body === undefined ? undefined : JSON.stringify(body), headers, signal });

@@ -3,8 +3,13 @@ import { backoffDelay, Counters } from '@edge/platform';
 import type { EventsConfig } from '../config';
 import { OA_CODES, OpenAccessError } from '../client/errors';
 import type { OpenAccessClient } from '../client/openaccess-client';
-import { EventSubscription } from '../raw-schema';
 import { HubError, SignalRConnection } from './signalr-client';
+import type { SubscriptionKeeper } from './subscription-keeper';
+
+/** A HubException whose error data names `code` (anywhere in it). */
+function hubSays(e: unknown, code: string): boolean {
+  return e instanceof HubError && e.has(code);
+}
 
 export type BridgeState = 'stopped' | 'connecting' | 'subscribed' | 'bus_lost' | 'reconnecting' | 'auth_blocked' | 'disabled';
 
@@ -13,17 +18,22 @@ export interface EventBridgeOptions {
   /** `<OpenAccess root>/eventbridge`. */
   url: string;
   cfg: EventsConfig;
-  tls?: { ca?: Buffer; insecure?: boolean };
+  tls?: import('../client/tls').OnGuardTlsOptions;
   log: Logger;
   /** One `OnBusinessEventReceived` dictionary. */
   onEvent(event: Record<string, unknown>): void;
   /** Subscribed (again) after a connect, reconnect or message-bus recovery: events in between are gone. */
   onConnected(reason: string): void;
+  /** About to connect: events from now until attached are a gap. */
+  onSubscribing?(): void;
+  /** Attached, before `onConnected`: a chance to mark where the live stream starts. */
+  onSubscribed?(): Promise<void>;
 }
 
 /**
  * The OnGuard Web Event Bridge subscriber (§5.3), after the Lenel samples: connect, then
- * `CreateSubscription(connectionInfo, subscription)` on hub `Outbound`, `ConnectionHeartbeat`
+ * `ModifySubscription(connectionInfo, subscription)` on hub `Outbound` with the subscription the
+ * keeper holds (created once), `ConnectionHeartbeat`
  * every 10 s (a failed heartbeat = a lost connection), one re-login on the HubException
  * `invalidsessiontoken`, a new subscription on `system.not_found`, both spellings of the
  * message-bus-lost callback, `OnExceptionRaised` logged. Any loss restarts the connection with
@@ -37,7 +47,7 @@ export class EventBridge {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lostReason: Error | null = null;
-  private subscription: EventSubscription | null = null;
+  private keeper: SubscriptionKeeper | null = null;
   private lastError: string | null = null;
   private connectedAt: number | null = null;
   private everConnected = false;
@@ -51,14 +61,16 @@ export class EventBridge {
     return {
       state: this.st,
       transport: this.conn?.transport ?? null,
-      subscription_id: this.subscription ? String(this.subscription.id) : null,
+      subscription_id: this.keeper?.id ?? null,
       connected_at: this.connectedAt ? new Date(this.connectedAt).toISOString() : null,
       last_error: this.lastError,
     };
   }
 
-  start(): void {
+  /** Starts the connect/subscribe loop; `keeper` owns the subscription on the server. */
+  start(keeper: SubscriptionKeeper): void {
     if (!this.stopped) return;
+    this.keeper = keeper;
     this.stopped = false;
     this.loop = this.run();
   }
@@ -72,6 +84,8 @@ export class EventBridge {
       await c.stop();
     }
     await this.loop?.catch(() => undefined);
+    // A clean stop removes the subscription (and its broker queue) from the server.
+    await this.keeper?.remove();
     this.st = 'stopped';
   }
 
@@ -80,11 +94,23 @@ export class EventBridge {
     return { SessionToken: token, ApplicationId: this.o.client.applicationId };
   }
 
-  private subscriptionArg(): Record<string, unknown> {
-    const s = this.subscription;
-    return s
-      ? { id: s.id, description: s.description ?? this.o.cfg.description, filter: s.filter ?? this.o.cfg.filter, is_durable: false }
-      : { description: this.o.cfg.description, filter: this.o.cfg.filter, is_durable: false };
+  /**
+   * Attaches this connection to the kept subscription with `ModifySubscription`; only when the
+   * server says it does not exist is a new one created (never one per reconnect).
+   */
+  private async attach(conn: SignalRConnection): Promise<void> {
+    const keeper = this.keeper!;
+    await keeper.current();
+    try {
+      keeper.adopt(await this.call(conn, 'ModifySubscription', (t) => [this.connectionInfo(t), keeper.arg()]));
+    } catch (e) {
+      if (!hubSays(e, OA_CODES.notFound)) throw e;
+      this.counters.inc('subscriptions_recreated');
+      this.o.log.warn({ subscription_id: keeper.id }, 'event bridge: the kept subscription does not exist on the server; creating a new one');
+      keeper.forget();
+      await keeper.current();
+      keeper.adopt(await this.call(conn, 'ModifySubscription', (t) => [this.connectionInfo(t), keeper.arg()]));
+    }
   }
 
   /** A hub call with the session: one re-login and resend on `invalidsessiontoken`. */
@@ -94,7 +120,7 @@ export class EventBridge {
     try {
       return await conn.invoke(this.o.cfg.hub, method, args(token), this.o.cfg.invoke_timeout);
     } catch (e) {
-      if (!(e instanceof HubError) || e.code !== OA_CODES.session) throw this.translate(e);
+      if (!hubSays(e, OA_CODES.session)) throw this.translate(e);
       this.counters.inc('relogins');
       this.o.log.info({ method }, 'event bridge: session token refused; logging in again');
       token = await this.o.client.reauthenticate(token);
@@ -108,8 +134,8 @@ export class EventBridge {
   }
 
   private translate(e: unknown): unknown {
-    if (e instanceof HubError && e.code === OA_CODES.licence) {
-      const refused = new OpenAccessError('auth', 'onguard_licence', `event bridge refused the Application-Id: ${e.message}`, { licence: true });
+    if (hubSays(e, OA_CODES.licence)) {
+      const refused = new OpenAccessError('auth', 'onguard_licence', `event bridge refused the Application-Id: ${(e as Error).message}`, { licence: true });
       // Pauses REST calls too, and this loop waits for the pause before reconnecting.
       this.o.client.refused(refused);
       return refused;
@@ -141,18 +167,17 @@ export class EventBridge {
         },
       });
       this.conn = conn;
+      this.o.onSubscribing?.();
       try {
         await conn.start();
-        const r = await this.call(conn, 'CreateSubscription', (t) => [this.connectionInfo(t), { description: this.o.cfg.description, filter: this.o.cfg.filter, is_durable: false }]);
-        const sub = EventSubscription.safeParse(r);
-        this.subscription = sub.success ? sub.data : null;
-        if (!sub.success) this.o.log.warn('event bridge: CreateSubscription answered without a subscription id; heartbeats carry the filter only');
+        await this.attach(conn);
         this.st = 'subscribed';
         this.connectedAt = Date.now();
         this.lastError = null;
         attempt = 0;
         this.counters.inc(this.everConnected ? 'reconnects' : 'connects');
-        this.o.log.info({ transport: conn.transport, subscription_id: this.subscription?.id ?? null }, this.everConnected ? 'event bridge re-subscribed' : 'event bridge subscribed');
+        this.o.log.info({ transport: conn.transport, subscription_id: this.keeper?.id ?? null }, this.everConnected ? 'event bridge re-subscribed' : 'event bridge subscribed');
+        await this.o.onSubscribed?.().catch(() => undefined);
         const reason = this.everConnected ? 'event bridge reconnected' : 'event bridge connected';
         this.everConnected = true;
         this.o.onConnected(reason);
@@ -160,9 +185,9 @@ export class EventBridge {
       } catch (e) {
         this.lastError = e instanceof Error ? e.message : String(e);
         this.counters.inc('failures');
-        if (e instanceof HubError && e.code === OA_CODES.notFound) {
+        if (hubSays(e, OA_CODES.notFound)) {
           // The subscription was deleted on the server: the next connect creates a new one.
-          this.subscription = null;
+          this.keeper?.forget();
           this.o.log.warn('event bridge: subscription not found on the server (deleted?); subscribing again');
         } else if (!this.stopped) this.o.log.warn({ err: this.lastError, attempt }, 'event bridge connection lost or failed');
       } finally {
@@ -196,7 +221,7 @@ export class EventBridge {
       await this.pause(this.o.cfg.heartbeat_interval);
       if (this.stopped) return;
       if (this.lostReason) throw this.lostReason;
-      await this.call(conn, 'ConnectionHeartbeat', (t) => [this.connectionInfo(t), this.subscriptionArg()]);
+      await this.call(conn, 'ConnectionHeartbeat', (t) => [this.connectionInfo(t), this.keeper!.arg()]);
       this.counters.inc('heartbeats');
       if (this.lostReason) throw this.lostReason;
     }
@@ -243,9 +268,10 @@ export class EventBridge {
         const parsed = typeof raw === 'string' ? safeJson(raw) : raw;
         const rec = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
         const code = typeof rec.ErrorCode === 'string' ? rec.ErrorCode : null;
+        const text = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
         this.counters.inc('exceptions_raised');
         this.o.log.warn({ error_code: code, message: typeof rec.Message === 'string' ? rec.Message : typeof raw === 'string' ? raw.slice(0, 200) : null }, 'event bridge: OnExceptionRaised');
-        if (code === OA_CODES.session) void this.o.client.reauthenticate(this.lastToken).catch(() => undefined);
+        if (text.includes(OA_CODES.session)) void this.o.client.reauthenticate(this.lastToken).catch(() => undefined);
         return;
       }
       case 'onmanagementevent':

@@ -40,6 +40,8 @@ function int(v: unknown): number | null {
 
 export interface CompiledEventRules {
   fields: EventsConfig['fields'];
+  /** Per business-event class (lower case): the key lists that replace `fields` for that class. */
+  classFields: Map<string, Partial<EventsConfig['fields']>>;
   lost: RegExp;
   restored: RegExp;
   suspect: RegExp;
@@ -49,6 +51,7 @@ export interface CompiledEventRules {
 export function compileEventRules(cfg: EventsConfig): CompiledEventRules {
   return {
     fields: cfg.fields,
+    classFields: new Map(Object.entries(cfg.class_fields).map(([k, v]) => [k.toLowerCase(), v])),
     lost: new RegExp(cfg.lost_pattern, 'i'),
     restored: new RegExp(cfg.restored_pattern, 'i'),
     suspect: new RegExp(cfg.suspect_pattern, 'i'),
@@ -57,14 +60,16 @@ export function compileEventRules(cfg: EventsConfig): CompiledEventRules {
 }
 
 export function readHardwareEvent(ev: Record<string, unknown>, rules: CompiledEventRules): HardwareEvent {
-  const f = rules.fields;
   const used = new Set<string>();
   const take = (names: string[]) => {
     const r = first(ev, names);
     if (r.key) used.add(r.key.toLowerCase());
     return r.value;
   };
-  const eventClass = textOrNull(take(f.event_class));
+  // The class decides which key lists apply (keyed on the business-event class).
+  const eventClass = textOrNull(take(rules.fields.event_class));
+  const over = eventClass ? rules.classFields.get(eventClass.toLowerCase()) : undefined;
+  const f = over ? { ...rules.fields, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) } : rules.fields;
   const panelId = int(take(f.panel));
   const deviceId = int(take(f.device));
   const subdeviceId = int(take(f.subdevice));

@@ -1,9 +1,9 @@
 import http from 'node:http';
-import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { onGuardHttpsAgent, type OnGuardTlsOptions } from '../client/tls';
 
 /**
  * A small client for classic ASP.NET SignalR 2 (protocol 1.5), which the OnGuard Web Event
@@ -24,6 +24,17 @@ export class HubError extends Error {
   ) {
     super(message);
     this.name = 'HubError';
+  }
+
+  /**
+   * The error data names `code` anywhere in it: Lenel's C# sample matches
+   * `ErrorData.ToString().Contains("openaccess.general.invalidsessiontoken")`
+   * (paulosouza881/EventSubscriber WebEventSubscriber.cs), so a code wrapped in an error body counts.
+   */
+  has(code: string): boolean {
+    const d = this.data;
+    const text = typeof d === 'string' ? d : d === undefined || d === null ? '' : JSON.stringify(d);
+    return text.includes(code);
   }
 
   /** The error code in `data`, whether it is a string or an object with a code field. */
@@ -74,7 +85,7 @@ export interface SignalRClientOptions {
   /** Hub names (lower-cased in `connectionData`, as the classic clients do). */
   hubs: string[];
   transport: 'auto' | 'webSockets' | 'longPolling';
-  tls?: { ca?: Buffer; insecure?: boolean };
+  tls?: OnGuardTlsOptions;
   connectTimeoutMs?: number;
   log: Logger;
   onMessage(hub: string, method: string, args: unknown[]): void;
@@ -110,7 +121,7 @@ export class SignalRConnection {
     this.connectionData = JSON.stringify(o.hubs.map((h) => ({ name: h.toLowerCase() })));
     const secure = o.url.startsWith('https:');
     this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 4, ca: o.tls?.ca, rejectUnauthorized: !o.tls?.insecure })
+      ? onGuardHttpsAgent({ ...o.tls, connectTimeoutMs: o.connectTimeoutMs ?? 10_000, agent: { keepAlive: true, maxSockets: 4 } })
       : new http.Agent({ keepAlive: true, maxSockets: 4 });
     this.http = axios.create({
       baseURL: o.url.replace(/\/+$/, ''),
@@ -194,8 +205,8 @@ export class SignalRConnection {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(u.toString(), {
         handshakeTimeout: timeoutMs,
-        ca: this.o.tls?.ca,
-        rejectUnauthorized: !this.o.tls?.insecure,
+        // The same checks as every other call (CA, machine name, pin): through the same agent.
+        ...(u.protocol === 'wss:' ? { agent: this.agent } : {}),
         maxPayload: 16 * 1024 * 1024,
       });
       let initialised = false;

@@ -61,11 +61,13 @@ export const ONGUARD_TYPES: Record<string, OnGuardTypeInfo> = {
   Lnl_ReaderInput2: readerIo('readerinput2', 'input'),
   Lnl_ReaderOutput1: readerIo('readeroutput1', 'output'),
   Lnl_ReaderOutput2: readerIo('readeroutput2', 'output'),
+  // Status only where `GET /type` lists GetHardwareStatus on it; 0 offline / 1 online
+  // (PSDataConduIT Get-CameraHardwareStatus.ps1 and its DeviceStatus enumeration).
   Lnl_Camera: {
     token: 'camera',
     keys: ['ID'],
     deviceType: 'camera',
-    statusKind: 'none',
+    statusKind: 'binary',
     hasStatusMethod: false,
     parent: { type: VIDEO_RECORDER, keys: ['PANELID'] },
   },
