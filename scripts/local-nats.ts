@@ -3,16 +3,20 @@
  * `nats-server -js` bound to loopback with its JetStream store under `data_dir/nats`.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { sleep, type EdgeConfig } from '@edge/platform';
+import { OPERATOR_USER, sleep, type EdgeConfig } from '@edge/platform';
+import { natsUserSpecs, renderAuthorization } from './nats-users';
 import type { ProcessSpec } from './supervisor';
 
 export interface LocalNats {
   spec: ProcessSpec;
   url: string;
   storeDir: string;
+  /** NATS identity of each process (EDGE_NATS_USER / EDGE_NATS_PASSWORD), fresh on every start. */
+  identities: Record<string, { user: string; password: string }>;
 }
 
 export function natsServerBin(env: NodeJS.ProcessEnv = process.env): string {
@@ -46,24 +50,30 @@ export async function waitForTcp(host: string, port: number, timeoutMs: number):
 
 /**
  * Process spec of the local nats-server. Port: EDGE_NATS_PORT (default 4222), loopback only.
- * Credentials in the config (nats.user/password or token) are applied to the server too.
+ * Least privilege: one user per process (scripts/nats-users.ts), with a random password made on
+ * every start and handed to that process only. The config's `nats.user`/`password` is the
+ * operator's (the CLI's); without them, clients presenting no credentials on loopback act as
+ * the operator (`no_auth_user`), as an open loopback server did before.
  */
 export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env): LocalNats {
   const host = env.EDGE_NATS_HOST || '127.0.0.1';
   const port = Number(env.EDGE_NATS_PORT || 4222);
   const storeDir = resolve(cfg.data_dir, 'nats');
   mkdirSync(storeDir, { recursive: true });
-  // Credentials reach the server through its environment ($VAR in its config), never argv.
-  const childEnv: Record<string, string> = {};
-  let auth = '';
-  if (cfg.nats.user && cfg.nats.password) {
-    childEnv.EDGE_NATS_USER = cfg.nats.user;
-    childEnv.EDGE_NATS_PASSWORD = cfg.nats.password;
-    auth = 'authorization { user: $EDGE_NATS_USER, password: $EDGE_NATS_PASSWORD }\n';
-  } else if (cfg.nats.token) {
-    childEnv.EDGE_NATS_TOKEN = cfg.nats.token;
-    auth = 'authorization { token: $EDGE_NATS_TOKEN }\n';
+  if (cfg.nats.token || cfg.nats.creds_file)
+    throw new Error('nats.token / nats.creds_file need an external server (nats.url); the local server takes nats.user and nats.password');
+  const operator = cfg.nats.user ?? OPERATOR_USER;
+  const specs = natsUserSpecs().map((s) => (s.role === 'operator' ? { ...s, user: operator } : s));
+  const identities: LocalNats['identities'] = {};
+  const passwords: Record<string, string> = {};
+  for (const s of specs) {
+    if (s.role === 'operator') continue;
+    identities[s.user] = { user: s.user, password: randomBytes(24).toString('base64url') };
+    passwords[s.user] = identities[s.user].password;
   }
+  passwords[operator] = cfg.nats.password ?? randomBytes(24).toString('base64url');
+  // Only bcrypt hashes reach the file; the clear passwords live in the processes' environment.
+  const auth = renderAuthorization(specs, { passwords, noAuthUser: cfg.nats.password ? undefined : operator });
   const confFile = join(storeDir, 'nats-server.conf');
   writeFileSync(
     confFile,
@@ -74,11 +84,11 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
   return {
     url: `nats://${host}:${port}`,
     storeDir,
+    identities,
     spec: {
       name: 'nats',
       command: natsServerBin(env),
       args: ['-c', confFile],
-      env: childEnv,
       stage: 0,
       ready: () => waitForTcp(host, port, 15_000),
     },

@@ -25,17 +25,24 @@ export interface PipelineOptions {
   serviceEnv?: Record<string, string>;
 }
 
+/** The process's own NATS user on the local server (none with an external server). */
+function natsIdentityEnv(id: { user: string; password: string } | undefined): Record<string, string> {
+  return id ? { EDGE_NATS_USER: id.user, EDGE_NATS_PASSWORD: id.password } : {};
+}
+
 export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipeline {
   const env = o.env ?? process.env;
   const file = resolve(configFile);
   const config = loadConfig(file, env);
   let natsUrl = config.nats.url ?? '';
   const processes: ProcessSpec[] = [];
+  let identities: Record<string, { user: string; password: string }> = {};
   if (!config.nats.url) {
     const problem = checkNatsServer();
     if (problem) throw new Error(problem);
     const n = localNats(config, env);
     natsUrl = n.url;
+    identities = n.identities;
     processes.push(n.spec);
   }
   for (const s of servicesFor(config)) {
@@ -46,7 +53,7 @@ export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipe
       args: cmd.args,
       cwd: REPO_ROOT,
       stage: 1,
-      env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...o.serviceEnv },
+      env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...natsIdentityEnv(identities[s.name]), ...o.serviceEnv },
     });
   }
   return { config, configFile: file, natsUrl, localNats: !config.nats.url, processes };
