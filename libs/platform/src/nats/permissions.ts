@@ -120,9 +120,10 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
       return { publish: ['edge.*.cmd.status', 'edge.*.cmd.devices', 'edge.*.svc.*.status'], subscribe: [inbox], allow_responses: false };
     case 'operator':
       // The operator CLI: every command, and the JetStream API including purge and delete
-      // (the only user that may).
+      // (the only user that may) — also of another domain reached over a leaf link (the site's
+      // own account on a regional hub, `$JS.hub.API`).
       return {
-        publish: ['edge.*.cmd.>', 'edge.*.svc.*.status', `${API}.>`, '$JS.ACK.>', `$KV.${BUCKETS.devices}.>`],
+        publish: ['edge.*.cmd.>', 'edge.*.svc.*.status', `${API}.>`, '$JS.*.API.>', '$JS.ACK.>', `$KV.${BUCKETS.devices}.>`],
         subscribe: [inbox, `${inboxPrefixFor(user)}`],
         allow_responses: false,
       };
