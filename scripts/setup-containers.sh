@@ -46,6 +46,16 @@ if ! curl -s --unix-socket "$SOCK" http://d/_ping 2>/dev/null | grep -q OK; then
   curl -s --unix-socket "$SOCK" http://d/_ping | grep -q OK || { echo "setup: podman service did not start" >&2; exit 1; }
 fi
 
+# Podman schedules healthchecks with systemd timers; without systemd (containers, CI runners)
+# nothing runs them, so `depends_on: condition: service_healthy` would wait forever. A ticker
+# runs each running container's healthcheck every 5 s instead (`podman healthcheck run`).
+ticker_pid=/run/edge-podman/healthcheck-ticker.pid
+if ! systemctl is-system-running >/dev/null 2>&1 && ! { [ -s "$ticker_pid" ] && kill -0 "$(cat "$ticker_pid")" 2>/dev/null; }; then
+  echo "setup: no systemd here: starting the healthcheck ticker"
+  nohup $SUDO bash -c 'while sleep 5; do for c in $(podman ps -q 2>/dev/null); do podman healthcheck run "$c" >/dev/null 2>&1 & done; wait; done' >/dev/null 2>&1 &
+  echo $! | $SUDO tee "$ticker_pid" >/dev/null
+fi
+
 if ! $SUDO podman image exists "$BASE_IMAGE"; then
   tarball="$CACHE/edge-base-bookworm.tar"
   if [ ! -s "$tarball" ]; then

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up of a fresh machine: npm dependencies and nats-server. Idempotent and quiet
 # when everything is already there. Used by `npm run demo`, `npm run verify` and CI.
+# `--containers` also sets up the container engine of `npm run test:deploy`
+# (scripts/setup-containers.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +20,8 @@ if ! command -v nats-server >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq nats-server
 fi
 command -v nats-server >/dev/null 2>&1 || { echo "setup: nats-server is still missing" >&2; exit 1; }
+
+# Only for `npm run test:deploy`: podman + docker-compose, a local base image (cached).
+if [ "${1:-}" = "--containers" ]; then
+  bash scripts/setup-containers.sh
+fi
