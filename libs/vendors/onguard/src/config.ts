@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, EdgeError, formatDuration, formatZodIssues, type SystemConfig } from '@edge/platform';
+import { ByteSize, Duration, EdgeError, formatDuration, formatZodIssues, type SystemConfig } from '@edge/platform';
 
 /** The OpenAccess REST root under a server's base URL. */
 export const OPENACCESS_PATH = '/api/access/onguard/openaccess';
@@ -84,6 +84,7 @@ export const EventsConfig = z
     confirm_delay: Duration.default(500).describe('wait before the confirming read (the comm server updates first)'),
     confirm_children: z.boolean().default(true).describe("on a panel's event, also read its readers and modules"),
     naive_times: z.enum(['utc', 'local']).default('utc').describe('zone of event times that carry no offset'),
+    max_message: ByteSize.default(16 * 1024 * 1024).describe('largest Event Bridge message or answer accepted (WebSocket frame, poll answer)'),
   })
   .strict();
 

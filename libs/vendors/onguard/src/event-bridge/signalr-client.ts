@@ -76,6 +76,8 @@ export interface SignalRClientOptions {
   transport: 'auto' | 'webSockets' | 'longPolling';
   tls?: { ca?: Buffer; insecure?: boolean };
   connectTimeoutMs?: number;
+  /** Largest WebSocket message or HTTP answer accepted (config `events.max_message`; default 16 MB). */
+  maxMessageBytes?: number;
   log: Logger;
   onMessage(hub: string, method: string, args: unknown[]): void;
   /** Called once when the connection ends for any reason after `start()` resolved. */
@@ -121,6 +123,7 @@ export class SignalRConnection {
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       maxRedirects: 0,
+      maxContentLength: o.maxMessageBytes ?? 16 * 1024 * 1024,
     });
   }
 
@@ -196,7 +199,7 @@ export class SignalRConnection {
         handshakeTimeout: timeoutMs,
         ca: this.o.tls?.ca,
         rejectUnauthorized: !this.o.tls?.insecure,
-        maxPayload: 16 * 1024 * 1024,
+        maxPayload: this.o.maxMessageBytes ?? 16 * 1024 * 1024,
       });
       let initialised = false;
       const timer = setTimeout(() => {
