@@ -147,6 +147,12 @@ describe('docker-compose.yml', () => {
     expect(compose.services['otel-collector'].profiles).toEqual(['observability']);
     expect(compose.services.jaeger.profiles).toEqual(['observability']);
     expect(compose.services['otel-collector'].volumes).toContain('./deploy/otel-collector.yaml:/etc/otelcol/config.yaml:ro');
+    // The OTLP endpoint the README names: the collector listens on its container interface (not
+    // its loopback, the collector's default since v0.104) and is published on the box's loopback.
+    const otel = parse(read('deploy/otel-collector.yaml')) as { receivers: { otlp: { protocols: { http: { endpoint: string } } } } };
+    expect(otel.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(compose.services['otel-collector'].ports).toEqual(['127.0.0.1:${EDGE_OTLP_PORT:-4318}:4318']);
+    expect(read('README.md')).toContain('http://otel-collector:4318');
     // The demo URLs the services get are the simulators' compose addresses and ports.
     const env = compose.services.normalizer.environment ?? {};
     for (const sim of SIMULATOR_BUNDLES) {
