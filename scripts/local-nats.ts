@@ -4,10 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { OPERATOR_USER, sleep, type EdgeConfig } from '@edge/platform';
+import { connectNats, createLogger, OPERATOR_USER, requestCommand, sleep, type EdgeConfig, type NatsConnection } from '@edge/platform';
 import { natsUserSpecs, renderAuthorization } from './nats-users';
 import type { ProcessSpec } from './supervisor';
 
@@ -17,6 +17,8 @@ export interface LocalNats {
   storeDir: string;
   /** NATS identity of each process (EDGE_NATS_USER / EDGE_NATS_PASSWORD), fresh on every start. */
   identities: Record<string, { user: string; password: string }>;
+  /** The operator's identity (the config's, else a random one): used by the JetStream watchdog. */
+  operator: { user: string; password: string };
 }
 
 export function natsServerBin(env: NodeJS.ProcessEnv = process.env): string {
@@ -72,6 +74,7 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
     passwords[s.user] = identities[s.user].password;
   }
   passwords[operator] = cfg.nats.password ?? randomBytes(24).toString('base64url');
+  const operatorIdentity = { user: operator, password: passwords[operator] };
   // Only bcrypt hashes reach the file; the clear passwords live in the processes' environment.
   const auth = renderAuthorization(specs, { passwords, noAuthUser: cfg.nats.password ? undefined : operator });
   const confFile = join(storeDir, 'nats-server.conf');
@@ -85,12 +88,76 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
     url: `nats://${host}:${port}`,
     storeDir,
     identities,
+    operator: operatorIdentity,
     spec: {
       name: 'nats',
       command: natsServerBin(env),
       args: ['-c', confFile],
       stage: 0,
       ready: () => waitForTcp(host, port, 15_000),
+    },
+  };
+}
+
+export interface JetStreamWatchdog {
+  stop(): Promise<void>;
+}
+
+/**
+ * nats-server turns JetStream off when its store's disk is full ("JetStream out of resources,
+ * will be DISABLED", nats-io/nats-server server/jetstream.go handleOutOfSpace) and only a restart
+ * turns it on again. Meanwhile every publish is refused (the producers keep their data and
+ * retry; nothing stored is touched). This watchdog asks the local server every `intervalMs`
+ * whether JetStream is on; when it is off and the store's filesystem has `minFreeBytes` free
+ * again, it restarts the server (`restart`), so the product resumes by itself.
+ */
+export function watchJetStream(o: {
+  local: LocalNats;
+  restart: () => void;
+  log: (msg: string) => void;
+  minFreeBytes?: number;
+  intervalMs?: number;
+}): JetStreamWatchdog {
+  const minFree = o.minFreeBytes ?? 64 * 1024 * 1024;
+  let stopped = false;
+  let nc: NatsConnection | null = null;
+  let reported = false;
+  const quiet = createLogger({ service: 'nats-watchdog', level: 'fatal', destination: { write: () => undefined } });
+  const free = () => {
+    const s = statfsSync(o.local.storeDir);
+    return s.bavail * s.bsize;
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(o.intervalMs ?? 5_000);
+      if (stopped) break;
+      try {
+        nc ??= await connectNats({ url: o.local.url, name: 'nats-watchdog', ...o.local.operator }, quiet);
+        const info = await requestCommand<{ error?: { code?: number; description?: string } }>(nc, '$JS.API.INFO', {}, 3_000);
+        const off = info.error !== undefined && /not enabled|disabled/i.test(info.error.description ?? '');
+        if (!off) {
+          reported = false;
+          continue;
+        }
+        const avail = free();
+        if (avail >= minFree) {
+          o.log(`JetStream was turned off by nats-server (its store's disk was full); ${Math.round(avail / 1048576)} MB free again: restarting nats-server`);
+          reported = false;
+          o.restart();
+        } else if (!reported) {
+          o.log(`JetStream is off: the disk of ${o.local.storeDir} is full (${Math.round(avail / 1048576)} MB free). New data is refused upstream and stays with the producers; free space and it resumes by itself`);
+          reported = true;
+        }
+      } catch {
+        // nats-server restarting: the next round asks again.
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      await nc?.close().catch(() => undefined);
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig, type EdgeConfig } from '@edge/platform';
-import { checkNatsServer, localNats } from './local-nats';
+import { checkNatsServer, localNats, type LocalNats } from './local-nats';
 import { REPO_ROOT, launchCommand, serviceEnv, servicesFor } from './services';
 import type { ProcessSpec } from './supervisor';
 
@@ -16,6 +16,8 @@ export interface Pipeline {
   natsUrl: string;
   /** True when the pipeline runs its own nats-server. */
   localNats: boolean;
+  /** That server (store, identities), when it runs one. */
+  local?: LocalNats;
   processes: ProcessSpec[];
 }
 
@@ -37,12 +39,14 @@ export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipe
   let natsUrl = config.nats.url ?? '';
   const processes: ProcessSpec[] = [];
   let identities: Record<string, { user: string; password: string }> = {};
+  let local: LocalNats | undefined;
   if (!config.nats.url) {
     const problem = checkNatsServer();
     if (problem) throw new Error(problem);
     const n = localNats(config, env);
     natsUrl = n.url;
     identities = n.identities;
+    local = n;
     processes.push(n.spec);
   }
   for (const s of servicesFor(config)) {
@@ -56,5 +60,5 @@ export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipe
       env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...natsIdentityEnv(identities[s.name]), ...o.serviceEnv },
     });
   }
-  return { config, configFile: file, natsUrl, localNats: !config.nats.url, processes };
+  return { config, configFile: file, natsUrl, localNats: !config.nats.url, local, processes };
 }

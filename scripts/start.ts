@@ -10,6 +10,7 @@ import { ConfigError, configPath } from '@edge/platform';
 import { buildPipeline } from './pipeline';
 import { prettyLine, wantPretty } from './log-format';
 import { Supervisor } from './supervisor';
+import { watchJetStream } from './local-nats';
 
 async function main(): Promise<void> {
   const file = configPath();
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   await sup.start();
+  if (pipeline.local) {
+    const local = pipeline.local;
+    watchJetStream({ local, restart: () => sup.signal('nats', 'SIGTERM'), log: (m) => process.stdout.write(`${'supervisor'.padEnd(width)} | ${m}\n`) });
+  }
 }
 
 void main();

@@ -100,9 +100,11 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
     case 'forwarder':
       return {
         // Delivers CANONICAL; answers `cmd.dlq`: lists the DLQ, replays an entry to its original
-        // subject (raw.> or canonical.>) and removes that one replayed entry.
+        // subject (raw.> or canonical.>) and removes that one replayed entry. Its heartbeat
+        // gathers the site's status (`cmd.status`).
         publish: [
           ...base,
+          'edge.*.cmd.status',
           'dlq.forwarder.>',
           'raw.>',
           'canonical.>',
