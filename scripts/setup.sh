@@ -21,6 +21,16 @@ if ! command -v nats-server >/dev/null 2>&1; then
 fi
 command -v nats-server >/dev/null 2>&1 || { echo "setup: nats-server is still missing" >&2; exit 1; }
 
+# systemd-analyze checks the bare-box unit (test/deploy/systemd.spec.ts); openssl makes test PKIs.
+for pair in systemd-analyze:systemd openssl:openssl fallocate:util-linux; do
+  bin="${pair%%:*}"; pkg="${pair##*:}"
+  if ! command -v "$bin" >/dev/null 2>&1; then
+    echo "setup: installing $pkg (Debian package)"
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null || true
+  fi
+done
+
 # Only for `npm run test:deploy`: podman + docker-compose, a local base image (cached).
 if [ "${1:-}" = "--containers" ]; then
   bash scripts/setup-containers.sh
