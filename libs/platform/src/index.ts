@@ -16,6 +16,7 @@ export * from './nats/dlq';
 export * from './nats/backlog';
 export * from './nats/commands';
 export * from './nats/permissions';
+export * from './nats/orphans';
 export * from './health/http-server';
 export * from './runtime';
 export * from './transport/jetstream-server';

@@ -1,7 +1,7 @@
 import { Controller, Inject, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
-import { EDGE_RUNTIME, type ConsumerBinding, type Delivery, type EdgeConfig, type EdgeRuntime, type ServiceOptions } from '@edge/platform';
+import { EDGE_RUNTIME, waitForOrphanedDeliveries, type ConsumerBinding, type Delivery, type EdgeConfig, type EdgeRuntime, type ServiceOptions } from '@edge/platform';
 import { handleDlqCommand } from './dlq-command';
 import { Forwarder, FORWARDER_PATTERN, forwarderConcurrency } from './forwarder';
 
@@ -23,7 +23,18 @@ class ForwarderController {
   }
 }
 
-@Module({ providers: [Forwarder], controllers: [ForwarderController] })
+/**
+ * Resolved before the consumer starts: after an unclean stop (SIGKILL mid-batch) the previous
+ * instance's unacked batch comes back only after its ack wait; pulling newer messages first
+ * would deliver a device's later state before its earlier one.
+ */
+const ORPHANS = {
+  provide: 'FORWARDER_ORPHANED_DELIVERIES',
+  inject: [EDGE_RUNTIME],
+  useFactory: (rt: EdgeRuntime) => waitForOrphanedDeliveries(rt, { stream: STREAMS.canonical, durable: CONSUMERS.forwarder }),
+};
+
+@Module({ providers: [ORPHANS, Forwarder], controllers: [ForwarderController] })
 export class ForwarderModule {}
 
 export function forwarderBindings(config: EdgeConfig): ConsumerBinding[] {

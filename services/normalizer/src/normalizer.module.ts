@@ -1,8 +1,7 @@
 import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { z } from 'zod';
 import { CONSUMERS, DevicesCommandRequest, STREAMS, type DevicesCommandReply, type MapperRegistry } from '@edge/contracts';
-import { describeError, EDGE_RUNTIME, openDevicesBucket, sleep, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
+import { EDGE_RUNTIME, openDevicesBucket, waitForOrphanedDeliveries, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
 import { Normalizer } from './normalizer';
 import { RegistryStore } from './registry-store';
@@ -32,35 +31,6 @@ export interface NormalizerModuleOptions {
   mappers?: () => MapperRegistry;
   /** The RAW consumer this instance will be bound to (default: `normalizerConsumers[0]`). */
   consumer?: Pick<ConsumerBinding, 'stream' | 'durable'>;
-}
-
-const ConsumerInfoReply = z.object({
-  num_ack_pending: z.number().int().nonnegative(),
-  config: z.object({ ack_wait: z.number().nonnegative().optional() }),
-  delivered: z.object({ last_active: z.string().optional() }).optional(),
-});
-
-/**
- * After an unclean stop, the previous instance's unacked messages come back only when their ack
- * wait expires; pulling before that would decide newer messages first. JetStream hands out due
- * redeliveries before new messages, so waiting one ack wait keeps decisions in stream order.
- */
-async function waitForOrphanedDeliveries(rt: EdgeRuntime, c: Pick<ConsumerBinding, 'stream' | 'durable'>): Promise<void> {
-  let reply: unknown;
-  try {
-    reply = (await rt.nc.request(`$JS.API.CONSUMER.INFO.${c.stream}.${c.durable}`, '', { timeout: 5_000 })).json();
-  } catch (e) {
-    rt.log.warn({ err: describeError(e) }, 'consumer info unavailable; not waiting for redeliveries');
-    return;
-  }
-  const info = ConsumerInfoReply.safeParse(reply);
-  if (!info.success || info.data.num_ack_pending === 0) return;
-  // Every orphan was delivered at or before the last delivery: all are due one ack wait after it.
-  const ackWaitMs = Math.ceil((info.data.config.ack_wait ?? 30e9) / 1e6);
-  const lastActive = Date.parse(info.data.delivered?.last_active ?? '');
-  const waitMs = Math.max(0, (Number.isNaN(lastActive) ? Date.now() : lastActive) + ackWaitMs - Date.now()) + 500;
-  rt.log.warn({ unacked: info.data.num_ack_pending, wait_ms: waitMs }, 'a previous instance left unacked messages; waiting for their redelivery before consuming');
-  await sleep(waitMs);
 }
 
 /** The normalizer's Nest module; tests pass their own mappers. */
