@@ -3,6 +3,7 @@
 #   docker run … edge collector-onguard | collector-milestone | normalizer | forwarder
 #   docker run … edge start          (all services of the config under one supervisor)
 #   docker run … edge edge status    (operator CLI)   ·   sim-onguard | sim-milestone | sim-cloud (demo)
+#   docker run … edge nats           (nats-server with the per-process users; compose service "nats")
 # Node 24 is the Active/Maintenance LTS line (supported until April 2028).
 ARG NODE_IMAGE=node:24-bookworm-slim
 ARG NATS_IMAGE=nats:2.10-alpine
@@ -32,13 +33,14 @@ ENV NODE_ENV=production \
 WORKDIR /app
 RUN groupadd --system --gid 10001 edge \
  && useradd --system --uid 10001 --gid edge --home-dir /app --shell /usr/sbin/nologin edge \
- && mkdir -p /data /app/config && chown edge:edge /data
+ && mkdir -p /data /app/config /app/certs && chown edge:edge /data
 COPY --from=nats /usr/local/bin/nats-server /usr/local/bin/nats-server
 COPY --from=build /src/dist ./dist
 COPY config/edge.example.yaml config/demo.yaml ./config/
 COPY deploy/entrypoint.sh /usr/local/bin/edge-entrypoint
 USER edge:edge
-VOLUME ["/data"]
+# No VOLUME: only the NATS service stores data, on the named volume compose mounts at /data
+# (a VOLUME here would give every container an anonymous volume).
 # Liveness of the process the container runs (its /healthz on its configured port).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "/app/dist/healthcheck.js"]
 ENTRYPOINT ["edge-entrypoint"]

@@ -12,7 +12,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: ['libs/**/*.spec.ts', 'services/**/*.spec.ts', 'test/**/*.spec.ts'],
-    exclude: ['**/node_modules/**', 'test/chaos/**', 'bench/**'],
+    exclude: ['**/node_modules/**', 'test/chaos/**', 'test/deploy-run/**', 'bench/**'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',

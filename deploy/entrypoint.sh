@@ -1,15 +1,33 @@
 #!/bin/sh
 # Runs the bundle named by the first argument (see the Dockerfile). Unknown names are executed
 # as a command, so `docker run … edge sh` still works for debugging.
+#   nats   render NATS_BASE_CONFIG (default /etc/nats/nats.conf) with the per-process users
+#          (scripts/nats-config.ts, passwords from NATS_PASSWORD_<USER>_FILE) into /tmp, then
+#          run nats-server on it.
 set -eu
 name="${1:-start}"
+if [ "$name" = "nats" ]; then
+  shift
+  umask 077
+  node /app/dist/nats-config.js --base "${NATS_BASE_CONFIG:-/etc/nats/nats.conf}" --out /tmp/nats.conf
+  exec nats-server -c /tmp/nats.conf "$@"
+fi
+if [ "$name" = "edge" ]; then
+  # The operator CLI reads ${VAR}s from its environment: load VAR from VAR_FILE (Docker secrets).
+  for pair in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*/\1/p'); do
+    eval "file=\${${pair}_FILE}"
+    if [ -r "$file" ] && [ -z "$(eval "echo \${${pair}:-}")" ]; then
+      export "$pair=$(cat "$file")"
+    fi
+  done
+fi
 if [ -f "/app/dist/${name}.js" ]; then
   shift || true
   export EDGE_SERVICE="${EDGE_SERVICE:-$name}"
   exec node --enable-source-maps "/app/dist/${name}.js" "$@"
 fi
 if [ "$name" = "--help" ] || [ "$name" = "help" ]; then
-  echo "usage: <image> <process> [args]; processes: $(cd /app/dist && ls *.js | sed 's/\.js$//' | tr '\n' ' ')"
+  echo "usage: <image> <process> [args]; processes: nats $(cd /app/dist && ls *.js | sed 's/\.js$//' | tr '\n' ' ')"
   exit 0
 fi
 exec "$@"

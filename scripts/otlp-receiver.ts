@@ -1,12 +1,13 @@
 /**
  * A small OTLP/HTTP trace receiver (POST /v1/traces, protobuf or JSON, optionally gzip): the
  * demo collects the pipeline's traces with it, and the tests prove with it that one trace links
- * the separate processes. It decodes the protobuf wire format directly — only the fields of
+ * the separate processes. Protobuf is decoded with protobufjs against the fields of
  * opentelemetry/proto/trace/v1 that a trace view needs.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
 
 export type AttrValue = string | number | boolean | null | AttrValue[];
 
@@ -27,123 +28,86 @@ export interface ReceivedSpan {
 
 export const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
-// --- protobuf wire format -------------------------------------------------------------------
-
-interface Field {
-  no: number;
-  wire: number;
-  /** varint / fixed values */
-  num?: bigint;
-  bytes?: Uint8Array;
+// --- protobuf (protobufjs, with the subset of opentelemetry/proto/trace/v1 a trace view needs) ---
+// Field numbers from https://github.com/open-telemetry/opentelemetry-proto
+// (opentelemetry/proto/collector/trace/v1/trace_service.proto, trace/v1/trace.proto,
+// common/v1/common.proto, resource/v1/resource.proto); unknown fields are skipped by the decoder.
+const OTLP_TRACE_PROTO = `
+syntax = "proto3";
+package otlp;
+message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
+message Resource { repeated KeyValue attributes = 1; }
+message ScopeSpans { repeated Span spans = 2; }
+message Span {
+  bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
+  fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9; Status status = 15;
 }
-
-function* fields(buf: Uint8Array): Generator<Field> {
-  let i = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (i >= buf.length) throw new Error('truncated varint');
-      const b = buf[i++];
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  };
-  while (i < buf.length) {
-    const key = Number(varint());
-    const no = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) yield { no, wire, num: varint() };
-    else if (wire === 1) {
-      const v = new DataView(buf.buffer, buf.byteOffset + i, 8).getBigUint64(0, true);
-      i += 8;
-      yield { no, wire, num: v };
-    } else if (wire === 2) {
-      const len = Number(varint());
-      const bytes = buf.subarray(i, i + len);
-      i += len;
-      yield { no, wire, bytes };
-    } else if (wire === 5) {
-      const v = new DataView(buf.buffer, buf.byteOffset + i, 4).getUint32(0, true);
-      i += 4;
-      yield { no, wire, num: BigInt(v) };
-    } else throw new Error(`unsupported wire type ${wire}`);
-  }
+message Status { int32 code = 3; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message AnyValue {
+  oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; bytes bytes_value = 7; }
 }
+message ArrayValue { repeated AnyValue values = 1; }
+`;
+const ExportTraceServiceRequest = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: false }).root.lookupType('otlp.ExportTraceServiceRequest');
 
-const text = (b?: Uint8Array) => (b ? Buffer.from(b).toString('utf8') : '');
+interface PbAny {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  doubleValue?: number;
+  arrayValue?: { values?: PbAny[] };
+  bytesValue?: Uint8Array;
+}
 const hex = (b?: Uint8Array) => (b && b.length ? Buffer.from(b).toString('hex') : '');
-
-function anyValue(buf: Uint8Array): AttrValue {
-  for (const f of fields(buf)) {
-    switch (f.no) {
-      case 1:
-        return text(f.bytes);
-      case 2:
-        return f.num !== 0n;
-      case 3:
-        return Number(BigInt.asIntN(64, f.num ?? 0n));
-      case 4: {
-        const dv = new DataView(new ArrayBuffer(8));
-        dv.setBigUint64(0, f.num ?? 0n, true);
-        return dv.getFloat64(0, true);
-      }
-      case 5:
-        return [...fields(f.bytes!)].filter((x) => x.no === 1).map((x) => anyValue(x.bytes!));
-      case 7:
-        return hex(f.bytes);
-      default:
-        break;
-    }
-  }
+function pbValue(v: PbAny | undefined): AttrValue {
+  if (!v) return null;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(pbValue);
+  if (v.bytesValue !== undefined) return hex(v.bytesValue);
   return null;
 }
+const pbAttrs = (l: Array<{ key: string; value?: PbAny }> | undefined) => Object.fromEntries((l ?? []).map((kv) => [kv.key, pbValue(kv.value)]));
+const ms = (nanos: string | undefined) => Number(BigInt(nanos ?? '0') / 1_000_000n);
 
-function keyValues(list: Uint8Array[]): Record<string, AttrValue> {
-  const out: Record<string, AttrValue> = {};
-  for (const kv of list) {
-    let key = '';
-    let value: AttrValue = null;
-    for (const f of fields(kv)) {
-      if (f.no === 1) key = text(f.bytes);
-      else if (f.no === 2) value = anyValue(f.bytes!);
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-function decodeSpan(buf: Uint8Array, resource: Record<string, AttrValue>): ReceivedSpan {
-  const s: ReceivedSpan = { traceId: '', spanId: '', parentSpanId: null, name: '', kind: 0, startMs: 0, endMs: 0, attributes: {}, resource, statusCode: 0 };
-  const attrs: Uint8Array[] = [];
-  for (const f of fields(buf)) {
-    if (f.no === 1) s.traceId = hex(f.bytes);
-    else if (f.no === 2) s.spanId = hex(f.bytes);
-    else if (f.no === 4) s.parentSpanId = hex(f.bytes) || null;
-    else if (f.no === 5) s.name = text(f.bytes);
-    else if (f.no === 6) s.kind = Number(f.num);
-    else if (f.no === 7) s.startMs = Number((f.num ?? 0n) / 1_000_000n);
-    else if (f.no === 8) s.endMs = Number((f.num ?? 0n) / 1_000_000n);
-    else if (f.no === 9) attrs.push(f.bytes!);
-    else if (f.no === 15) for (const g of fields(f.bytes!)) if (g.no === 3) s.statusCode = Number(g.num);
-  }
-  s.attributes = keyValues(attrs);
-  return s;
+interface PbSpan {
+  traceId?: Uint8Array;
+  spanId?: Uint8Array;
+  parentSpanId?: Uint8Array;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: string;
+  endTimeUnixNano?: string;
+  attributes?: Array<{ key: string; value?: PbAny }>;
+  status?: { code?: number };
 }
 
 /** Decodes an ExportTraceServiceRequest (protobuf). */
 export function decodeTraceRequest(buf: Uint8Array): ReceivedSpan[] {
+  const req = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(buf), { longs: String, defaults: false }) as {
+    resourceSpans?: Array<{ resource?: { attributes?: Array<{ key: string; value?: PbAny }> }; scopeSpans?: Array<{ spans?: PbSpan[] }> }>;
+  };
   const out: ReceivedSpan[] = [];
-  for (const rs of fields(buf)) {
-    if (rs.no !== 1) continue;
-    let resource: Record<string, AttrValue> = {};
-    const scopes: Uint8Array[] = [];
-    for (const f of fields(rs.bytes!)) {
-      if (f.no === 1) resource = keyValues([...fields(f.bytes!)].filter((x) => x.no === 1).map((x) => x.bytes!));
-      else if (f.no === 2) scopes.push(f.bytes!);
-    }
-    for (const sc of scopes) for (const f of fields(sc)) if (f.no === 2) out.push(decodeSpan(f.bytes!, resource));
+  for (const rs of req.resourceSpans ?? []) {
+    const resource = pbAttrs(rs.resource?.attributes);
+    for (const sc of rs.scopeSpans ?? [])
+      for (const sp of sc.spans ?? [])
+        out.push({
+          traceId: hex(sp.traceId),
+          spanId: hex(sp.spanId),
+          parentSpanId: hex(sp.parentSpanId) || null,
+          name: sp.name ?? '',
+          kind: sp.kind ?? 0,
+          startMs: ms(sp.startTimeUnixNano),
+          endMs: ms(sp.endTimeUnixNano),
+          attributes: pbAttrs(sp.attributes),
+          resource,
+          statusCode: sp.status?.code ?? 0,
+        });
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig, type EdgeConfig } from '@edge/platform';
-import { checkNatsServer, localNats } from './local-nats';
+import { checkNatsServer, localNats, type LocalNats } from './local-nats';
 import { REPO_ROOT, launchCommand, serviceEnv, servicesFor } from './services';
 import type { ProcessSpec } from './supervisor';
 
@@ -16,6 +16,8 @@ export interface Pipeline {
   natsUrl: string;
   /** True when the pipeline runs its own nats-server. */
   localNats: boolean;
+  /** That server (store, identities), when it runs one. */
+  local?: LocalNats;
   processes: ProcessSpec[];
 }
 
@@ -25,17 +27,26 @@ export interface PipelineOptions {
   serviceEnv?: Record<string, string>;
 }
 
+/** The process's own NATS user on the local server (none with an external server). */
+function natsIdentityEnv(id: { user: string; password: string } | undefined): Record<string, string> {
+  return id ? { EDGE_NATS_USER: id.user, EDGE_NATS_PASSWORD: id.password } : {};
+}
+
 export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipeline {
   const env = o.env ?? process.env;
   const file = resolve(configFile);
   const config = loadConfig(file, env);
   let natsUrl = config.nats.url ?? '';
   const processes: ProcessSpec[] = [];
+  let identities: Record<string, { user: string; password: string }> = {};
+  let local: LocalNats | undefined;
   if (!config.nats.url) {
     const problem = checkNatsServer();
     if (problem) throw new Error(problem);
     const n = localNats(config, env);
     natsUrl = n.url;
+    identities = n.identities;
+    local = n;
     processes.push(n.spec);
   }
   for (const s of servicesFor(config)) {
@@ -46,8 +57,8 @@ export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipe
       args: cmd.args,
       cwd: REPO_ROOT,
       stage: 1,
-      env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...o.serviceEnv },
+      env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...natsIdentityEnv(identities[s.name]), ...o.serviceEnv },
     });
   }
-  return { config, configFile: file, natsUrl, localNats: !config.nats.url, processes };
+  return { config, configFile: file, natsUrl, localNats: !config.nats.url, local, processes };
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up of a fresh machine: npm dependencies and nats-server. Idempotent and quiet
 # when everything is already there. Used by `npm run demo`, `npm run verify` and CI.
+# `--containers` also sets up the container engine of `npm run test:deploy`
+# (scripts/setup-containers.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,3 +46,18 @@ if ! /usr/bin/python3 -c 'import requests, websockets, aiohttp, requests_ntlm' >
   $SUDO apt-get install -y -qq $PY_DEBS
 fi
 /usr/bin/python3 -c 'import requests, websockets, aiohttp, requests_ntlm' >/dev/null 2>&1 || { echo "setup: python3 packages for the vendor-sample check are still missing" >&2; exit 1; }
+
+# systemd-analyze checks the bare-box unit (test/deploy/systemd.spec.ts); openssl makes test PKIs.
+for pair in systemd-analyze:systemd openssl:openssl fallocate:util-linux; do
+  bin="${pair%%:*}"; pkg="${pair##*:}"
+  if ! command -v "$bin" >/dev/null 2>&1; then
+    echo "setup: installing $pkg (Debian package)"
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null || true
+  fi
+done
+
+# Only for `npm run test:deploy`: podman + docker-compose, a local base image (cached).
+if [ "${1:-}" = "--containers" ]; then
+  bash scripts/setup-containers.sh
+fi

@@ -12,6 +12,7 @@ import { ConfigError, configPath } from '@edge/platform';
 import { buildPipeline } from './pipeline';
 import { prettyLine, wantPretty } from './log-format';
 import { Supervisor } from './supervisor';
+import { watchJetStream } from './local-nats';
 
 async function main(): Promise<void> {
   const file = configPath();
@@ -60,9 +61,15 @@ async function main(): Promise<void> {
   try {
     await sup.start();
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(`${(e as Error).message}
+`);
     sup.kill();
     process.exit(1);
+  }
+  if (pipeline.local) {
+    const local = pipeline.local;
+    watchJetStream({ local, restart: () => sup.signal('nats', 'SIGTERM'), log: (m) => process.stdout.write(`${'supervisor'.padEnd(width)} | ${m}
+`) });
   }
 }
 

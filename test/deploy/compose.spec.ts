@@ -1,8 +1,8 @@
 /**
- * There is no Docker engine here, so the deployment is checked by what can be checked without
- * one: docker-compose.yml against the Compose specification schema (vendored copy, see
- * compose-spec.NOTICE), and its services, commands and environment against what `npm start`
- * runs (scripts/services.ts), so the two cannot drift.
+ * docker-compose.yml against the Compose specification schema (vendored copy, see
+ * compose-spec.NOTICE), and its services, commands, environment, NATS users and secrets against
+ * what `npm start` runs (scripts/services.ts, scripts/nats-users.ts), so the two cannot drift.
+ * (`npm run test:deploy` builds and runs it: test/deploy-run.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '@edge/platform/testing';
 import { PIPELINE_SERVICES, REPO_ROOT, SIMULATOR_BUNDLES, TOOL_BUNDLES, serviceEnv } from '../../scripts/services';
+import { natsUserSpecs, passwordVar } from '../../scripts/nats-users';
 
 type Env = Record<string, string>;
 interface ComposeService {
@@ -19,6 +20,8 @@ interface ComposeService {
   command?: string[];
   environment?: Env;
   env_file?: string[];
+  secrets?: string[];
+  entrypoint?: string[];
   profiles?: string[];
   ports?: string[];
   volumes?: string[];
@@ -28,6 +31,7 @@ interface ComposeService {
 interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file: string }>;
 }
 
 const read = (rel: string) => readFileSync(join(REPO_ROOT, rel), 'utf8');
@@ -60,7 +64,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs exactly the pipeline services of `npm start`, each as the image command of its name', () => {
-    const pipeline = Object.entries(compose.services).filter(([, s]) => !s.profiles && s.command?.[0] !== '-c');
+    const pipeline = Object.entries(compose.services).filter(([, s]) => !s.profiles && s.command?.[0] !== 'nats');
     expect(pipeline.map(([n]) => n).sort()).toEqual(PIPELINE_SERVICES.map((s) => s.name).sort());
     for (const spec of PIPELINE_SERVICES) {
       const svc = compose.services[spec.name];
@@ -94,7 +98,8 @@ describe('docker-compose.yml', () => {
       const required = keys(want.OTEL_RESOURCE_ATTRIBUTES).filter((k) => k !== 'edge.system.ids' && k !== 'edge.id');
       expect(keys(have.OTEL_RESOURCE_ATTRIBUTES)).toEqual(required);
       if (spec.vendor) expect(have.OTEL_RESOURCE_ATTRIBUTES).toContain(`edge.vendor=${spec.vendor}`);
-      expect(compose.services[spec.name].env_file).toEqual(['.env']);
+      // No env_file: secrets are files, each container gets its own (below).
+      expect(compose.services[spec.name].env_file).toBeUndefined();
     }
   });
 
@@ -109,15 +114,27 @@ describe('docker-compose.yml', () => {
     for (const sim of SIMULATOR_BUNDLES) expect(compose.services[sim.name].healthcheck).toBeDefined();
   });
 
-  it('NATS: JetStream on a volume, auth from .env, not exposed beyond the box', () => {
+  it('NATS: JetStream on the one named volume, a user per process of scripts/services.json from secret files, not exposed beyond the box', () => {
     const nats = compose.services.nats;
     expect(nats.volumes).toContain('nats-data:/data');
     expect(compose.volumes).toHaveProperty('nats-data');
-    expect(nats.environment?.NATS_PASSWORD).toMatch(/^\$\{NATS_PASSWORD:\?/);
+    expect(nats.command).toEqual(['nats']);
+    const secretOf = (user: string) => `nats_${user.replace(/-/g, '_')}`;
+    for (const u of natsUserSpecs()) {
+      expect(nats.environment?.[`${passwordVar(u.user)}_FILE`], u.user).toBe(`/run/secrets/${secretOf(u.user)}`);
+      expect(nats.secrets).toContain(secretOf(u.user));
+      expect(compose.secrets?.[secretOf(u.user)]?.file).toBe(`./secrets/${secretOf(u.user)}`);
+    }
+    // Every secret a service names is declared, and every declared secret is a file under ./secrets.
+    for (const [name, svc] of Object.entries(compose.services))
+      for (const s of svc.secrets ?? []) expect(compose.secrets?.[s], `${name}: ${s}`).toBeDefined();
     const conf = read('deploy/nats/nats-edge.conf');
     expect(conf).toMatch(/store_dir: \/data/);
-    expect(conf).toMatch(/user: \$NATS_USER/);
-    expect(conf).toMatch(/password: \$NATS_PASSWORD/);
+    // Only the NATS service has a volume besides the read-only config and certs mounts: no
+    // anonymous volumes (the image declares no VOLUME).
+    expect(read('Dockerfile')).not.toMatch(/^VOLUME/m);
+    for (const spec of PIPELINE_SERVICES)
+      expect(compose.services[spec.name].volumes).toEqual(['./config:/app/config:ro', './certs:/app/certs:ro']);
     for (const [name, svc] of Object.entries(compose.services))
       for (const p of svc.ports ?? []) expect(p, `${name} publishes ${p}`).toMatch(/^127\.0\.0\.1:/);
   });
@@ -130,6 +147,12 @@ describe('docker-compose.yml', () => {
     expect(compose.services['otel-collector'].profiles).toEqual(['observability']);
     expect(compose.services.jaeger.profiles).toEqual(['observability']);
     expect(compose.services['otel-collector'].volumes).toContain('./deploy/otel-collector.yaml:/etc/otelcol/config.yaml:ro');
+    // The OTLP endpoint the README names: the collector listens on its container interface (not
+    // its loopback, the collector's default since v0.104) and is published on the box's loopback.
+    const otel = parse(read('deploy/otel-collector.yaml')) as { receivers: { otlp: { protocols: { http: { endpoint: string } } } } };
+    expect(otel.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(compose.services['otel-collector'].ports).toEqual(['127.0.0.1:${EDGE_OTLP_PORT:-4318}:4318']);
+    expect(read('README.md')).toContain('http://otel-collector:4318');
     // The demo URLs the services get are the simulators' compose addresses and ports.
     const env = compose.services.normalizer.environment ?? {};
     for (const sim of SIMULATOR_BUNDLES) {
@@ -138,20 +161,23 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('.env.example defines every variable the compose file requires', () => {
+  it('every ${VAR} of config/edge.example.yaml without a default comes from a secret file, never from .env', () => {
     const example = read('.env.example');
     const defined = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
     const required = [...composeText.matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1]);
-    expect(required.length).toBeGreaterThan(0);
     for (const v of required) expect(defined.has(v), v).toBe(true);
-    // And every secret config/edge.example.yaml reads without a default.
     const cfgText = read('config/edge.example.yaml')
       .split('\n')
       .map((l) => l.replace(/#.*$/, ''))
       .join('\n');
     const cfgVars = [...cfgText.matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)].map((m) => m[1]);
     expect(cfgVars).toContain('CLOUD_TOKEN');
-    for (const v of cfgVars) expect(defined.has(v), v).toBe(true);
+    for (const v of cfgVars) {
+      const readers = PIPELINE_SERVICES.filter((p) => compose.services[p.name].environment?.[`${v}_FILE`]?.startsWith('/run/secrets/'));
+      expect(readers.length, `${v}_FILE`).toBeGreaterThan(0);
+      for (const p of PIPELINE_SERVICES) expect(compose.services[p.name].environment?.[v], `${p.name}: ${v}`).toBeUndefined();
+      expect(defined.has(v), `${v} in .env.example`).toBe(false);
+    }
   });
 });
 

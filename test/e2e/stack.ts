@@ -14,6 +14,7 @@ import { startCloudSimulator, type CloudSimulator } from '@edge/sim-cloud';
 import { httpPortFor, sleep } from '@edge/platform';
 import { freePort } from '@edge/platform/testing';
 import { buildPipeline, type Pipeline } from '../../scripts/pipeline';
+import { watchJetStream } from '../../scripts/local-nats';
 import { Supervisor } from '../../scripts/supervisor';
 import { startOtlpReceiver, type OtlpReceiver } from '../../scripts/otlp-receiver';
 
@@ -38,6 +39,8 @@ export interface StackOptions {
   verbose?: boolean;
   /** `http.token`: status routes and the console's actions need it. */
   httpToken?: string;
+  /** Run `npm start`'s JetStream watchdog (restarts NATS when its disk has room again). */
+  watchJetStream?: { minFreeBytes: number; intervalMs: number };
 }
 
 export interface Stack {
@@ -136,6 +139,10 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     log: (m) => logs.push(`supervisor | ${m}`),
   });
   await supervisor.start();
+  const watchdog =
+    o.watchJetStream && pipeline.local
+      ? watchJetStream({ local: pipeline.local, restart: () => supervisor.signal('nats', 'SIGTERM'), log: (m) => logs.push(`supervisor | ${m}`), ...o.watchJetStream })
+      : null;
   return {
     onguard,
     milestone,
@@ -149,6 +156,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
     logs,
     statusUrl: (service) => `http://127.0.0.1:${httpPortFor(pipeline.config, service)}/status`,
     stop: async () => {
+      await watchdog?.stop();
       await supervisor.stop();
       await Promise.all([onguard.close(), milestone.close(), cloud.close(), otlp?.close()]);
       rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,8 @@ import { freePort, startNatsServer, testConfig, type TestNatsServer } from '@edg
 import { Module } from '@nestjs/common';
 import { localNats } from '../../scripts/local-nats';
 import { Supervisor } from '../../scripts/supervisor';
+import { natsUserSpecs, passwordVar } from '../../scripts/nats-users';
+import { PIPELINE_SERVICES } from '../../scripts/services';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -120,23 +122,31 @@ describe('local nats-server of npm start', () => {
 });
 
 describe('compose deployment', () => {
-  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { ports?: string[]; environment?: Record<string, string> }> };
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { ports?: string[]; environment?: Record<string, string>; secrets?: string[]; env_file?: string[] }>;
+  };
   const natsConf = readFileSync(join(ROOT, 'deploy/nats/nats-edge.conf'), 'utf8');
 
   it('every published port binds 127.0.0.1', () => {
     for (const [name, s] of Object.entries(compose.services))
-      for (const p of s.ports ?? []) expect(p, `${name}: ${p}`).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      for (const p of s.ports ?? []) expect(p, `${name}: ${p}`).toMatch(/^127\.0\.0\.1:(\d+|\$\{[A-Z_]+:-\d+\}):\d+$/);
   });
 
-  it('NATS requires credentials: the password must be set (no default) and the server config takes them from the environment', () => {
-    expect(compose.services.nats.environment?.NATS_PASSWORD).toMatch(/^\$\{NATS_PASSWORD:\?/);
-    expect(natsConf).toMatch(/authorization\s*\{[^}]*user:\s*\$NATS_USER[^}]*password:\s*\$NATS_PASSWORD/s);
-    expect(natsConf).not.toMatch(/no_auth_user|password:\s*["']?[A-Za-z0-9]/);
+  it('NATS requires credentials: the password of every user is a secret file; the committed config holds none and no anonymous user', () => {
+    for (const u of natsUserSpecs()) expect(compose.services.nats.environment?.[`${passwordVar(u.user)}_FILE`], u.user).toMatch(/^\/run\/secrets\/nats_/);
+    expect(natsConf).not.toMatch(/no_auth_user|password|authorization/);
   });
 
-  it('the services authenticate to that NATS with the same variables (config example)', () => {
+  it('each service authenticates as its own NATS user with its own secret (config example reads NATS_USER / NATS_PASSWORD)', () => {
     const example = readFileSync(join(ROOT, 'config/edge.example.yaml'), 'utf8');
     expect(example).toMatch(/nats:\s*\n\s+user:\s*\$\{NATS_USER[^}]*\}\s*\n\s+password:\s*\$\{NATS_PASSWORD\}/);
+    for (const spec of PIPELINE_SERVICES) {
+      const env = compose.services[spec.name].environment ?? {};
+      expect(env.NATS_USER).toBe(spec.name);
+      expect(env.NATS_PASSWORD_FILE).toBe(`/run/secrets/nats_${spec.name.replace(/-/g, '_')}`);
+      expect(compose.services[spec.name].secrets).toContain(`nats_${spec.name.replace(/-/g, '_')}`);
+      expect(compose.services[spec.name].env_file).toBeUndefined();
+    }
   });
 
   it('no secret has a default value in the compose file, except the demo profile’s simulator token', () => {
@@ -148,5 +158,7 @@ describe('compose deployment', () => {
   it('.env files are kept out of git and out of the image', () => {
     expect(readFileSync(join(ROOT, '.gitignore'), 'utf8')).toMatch(/^\.env$/m);
     expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\.env/m);
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8')).toMatch(/^secrets$/m);
   });
 });

@@ -15,6 +15,7 @@ export * from './nats/consumer';
 export * from './nats/dlq';
 export * from './nats/backlog';
 export * from './nats/commands';
+export * from './nats/permissions';
 export * from './health/http-server';
 export * from './runtime';
 export * from './transport/jetstream-server';

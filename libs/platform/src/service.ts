@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { Module, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { loadConfig, configPath } from './config/load';
+import { checkConfigFiles, ConfigError, loadConfig, configPath } from './config/load';
 import { httpPortFor, type EdgeConfig } from './config/schema';
 import { createLogger } from './logger';
 import { connectNats, isNatsConnected, natsOptionsFromConfig } from './nats/connection';
 import { provision, provisionOptionsFromConfig } from './nats/provision';
+import { provisionScopeFor } from './nats/permissions';
 import { Publisher } from './nats/publisher';
 import { DlqAdmin } from './nats/dlq';
 import { startHealthServer } from './health/http-server';
@@ -63,10 +64,12 @@ class PinoNestLogger implements LoggerService {
  */
 export async function startService(o: ServiceOptions): Promise<RunningService> {
   const config = o.config ?? loadConfig(configPath());
-  for (const s of [process.env.NATS_PASSWORD, process.env.NATS_TOKEN]) registerSecret(s);
+  const fileProblems = checkConfigFiles(config);
+  if (fileProblems.length > 0) throw new ConfigError(configPath(), fileProblems);
+  for (const s of [process.env.NATS_PASSWORD, process.env.NATS_TOKEN, process.env.EDGE_NATS_PASSWORD]) registerSecret(s);
   const log = createLogger({ service: o.service, level: config.log.level, base: { site: config.site.id } });
   const nc = await connectNats(natsOptionsFromConfig(config, `${o.service}@${config.site.id}`), log);
-  const prov = await provision(nc, provisionOptionsFromConfig(config));
+  const prov = await provision(nc, { ...provisionOptionsFromConfig(config), scope: provisionScopeFor(o.service) });
   log.info(prov, 'jetstream provisioned');
   const publisher = new Publisher(nc, log, { retryForMs: Math.floor(config.streams.duplicate_window / 2), timeoutMs: 5_000 });
   let jsServer: JetStreamServer | null = null;

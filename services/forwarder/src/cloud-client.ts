@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosProxyConfig } from 'axios';
 import type { Logger } from 'pino';
 import type { EdgeConfig } from '@edge/platform';
-import { ProxyTunnelAgent } from './proxy-agent';
+import { HttpsProxyAgent } from 'hpagent';
 import { parseRetryAfter } from './retry-after';
 
 export type CloudConfig = EdgeConfig['cloud'];
@@ -47,7 +47,10 @@ export class CloudClient {
     const target = new URL(cfg.base_url);
     const proxy = cfg.proxy ? new URL(cfg.proxy) : null;
     const httpAgent = new HttpAgent(keepAlive);
-    const httpsAgent = proxy && target.protocol === 'https:' ? new ProxyTunnelAgent(proxy, { ...keepAlive, ...tls }) : new HttpsAgent({ ...keepAlive, ...tls });
+    // HTTPS through the proxy: a CONNECT tunnel per connection, TLS to the cloud inside it,
+    // verified with the same options (hpagent, https://github.com/delvedor/hpagent).
+    const httpsAgent =
+      proxy && target.protocol === 'https:' ? new HttpsProxyAgent({ ...keepAlive, ...tls, proxy }) : new HttpsAgent({ ...keepAlive, ...tls });
     this.agents.push(httpAgent, httpsAgent);
     // Plain-HTTP targets go through the proxy as absolute-URI requests (axios does that); HTTPS ones through the CONNECT tunnel agent.
     const axiosProxy: AxiosProxyConfig | false =

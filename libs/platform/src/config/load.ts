@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsc, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { EdgeConfig } from './schema';
@@ -48,6 +48,39 @@ function tokenizeEnvRefs(text: string): { text: string; refs: Array<{ name: stri
   return { text: out, refs };
 }
 
+/**
+ * A variable's value: VAR, else the contents of the file VAR_FILE names (Docker secrets; one
+ * trailing newline dropped). Undefined when neither is set.
+ */
+export function envValue(name: string, env: NodeJS.ProcessEnv, problems: string[] = [], path = ''): string | undefined {
+  const v = env[name];
+  if (v !== undefined && v !== '') return v;
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  try {
+    const text = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return text === '' ? undefined : text;
+  } catch (e) {
+    problems.push(`${path ? `${path}: ` : ''}${name}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    return '';
+  }
+}
+
+/**
+ * Config sections a process never reads. In compose each container gets only its own secrets,
+ * so a `${VAR}` there may be unset for it: it gets a placeholder instead of an error.
+ * (The operator CLI and processes without EDGE_SERVICE read everything.)
+ */
+function unusedBy(service: string | undefined, path: Array<string | number>): boolean {
+  if (!service) return false;
+  const top = path[0];
+  if (top === 'cloud') return service !== 'forwarder';
+  if (top === 'systems') return !service.startsWith('collector-');
+  return false;
+}
+
+const UNAVAILABLE = 'not-available-to-this-process';
+
 function substitute(
   node: unknown,
   path: Array<string | number>,
@@ -58,9 +91,10 @@ function substitute(
   if (typeof node === 'string') {
     return node.replace(/EDGEENVREF(\d+)X/g, (_m, i: string) => {
       const ref = refs[Number(i)];
-      const v = env[ref.name];
-      if (v !== undefined && v !== '') return v;
+      const v = envValue(ref.name, env, problems, formatPath(path));
+      if (v !== undefined) return v;
       if (ref.def !== undefined) return ref.def;
+      if (unusedBy(env.EDGE_SERVICE, path)) return UNAVAILABLE;
       problems.push(`${formatPath(path)}: environment variable ${ref.name} is not set`);
       return '';
     });
@@ -72,6 +106,45 @@ function substitute(
     return out;
   }
   return node;
+}
+
+/**
+ * The deployment's own settings win over the file: EDGE_HTTP_HOST (compose sets the container's
+ * interface so published status ports answer) and EDGE_HTTP_TOKEN(_FILE).
+ */
+function applyDeploymentEnv(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): void {
+  const host = env.EDGE_HTTP_HOST;
+  const token = envValue('EDGE_HTTP_TOKEN', env, problems);
+  if (!host && !token) return;
+  const http = { ...((cfg.http as Record<string, unknown> | undefined) ?? {}) };
+  if (host) http.host = host;
+  if (token) http.token = token;
+  cfg.http = http;
+}
+
+/**
+ * Problems with the files the config names (CA files, NATS creds): each must be readable now.
+ * `edge config check` reports them; a service refuses to start with them (a clear config error,
+ * not a retry loop against a TLS error).
+ */
+export function checkConfigFiles(cfg: EdgeConfig): string[] {
+  const files: Array<[string, string | undefined]> = [
+    ['nats.ca_file', cfg.nats.ca_file],
+    ['nats.creds_file', cfg.nats.creds_file],
+    ['cloud.tls.ca_file', cfg.cloud.tls.ca_file],
+    ...cfg.systems.map((s, i): [string, string | undefined] => [`systems[${i}].tls.ca_file`, s.tls.ca_file]),
+  ];
+  const problems: string[] = [];
+  for (const [field, file] of files) {
+    if (!file) continue;
+    try {
+      accessSync(file, fsc.R_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      problems.push(`${field}: cannot read ${file} (${code === 'ENOENT' ? 'no such file: put certificates in the certs directory mounted at /app/certs' : code})`);
+    }
+  }
+  return problems;
 }
 
 /** Every string value under a secret-looking key (passwords, tokens, application ids). */
@@ -103,6 +176,7 @@ export function parseConfigText(text: string, file = '<inline>', env: NodeJS.Pro
   const problems: string[] = [];
   const picked = sections ? Object.fromEntries(Object.entries(raw).filter(([k]) => sections.includes(k))) : raw;
   const substituted = substitute(picked, [], env, tok.refs, problems) as Record<string, unknown>;
+  if (!sections) applyDeploymentEnv(substituted, env, problems);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return substituted;
 }
@@ -112,7 +186,13 @@ export function readConfigText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(file, [`cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
+    const code = (e as NodeJS.ErrnoException).code;
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+    if (code === 'EACCES')
+      throw new ConfigError(file, [
+        `cannot read file: permission denied (EACCES) for uid ${uid ?? '?'}: make it readable by this user (the image runs as uid 10001: chmod 0640 and chgrp 10001, or chmod 0644 — secrets belong in \${VAR}s, not the file)`,
+      ]);
+    throw new ConfigError(file, [`cannot read file: ${code ?? String(e)}`]);
   }
 }
 
@@ -121,7 +201,7 @@ export function parseConfig(text: string, file = '<inline>', env: NodeJS.Process
   const substituted = parseConfigText(text, file, env);
   const parsed = EdgeConfig.safeParse(substituted);
   if (!parsed.success) throw new ConfigError(file, formatZodIssues(parsed.error));
-  for (const s of collectSecrets(substituted)) registerSecret(s);
+  for (const s of collectSecrets(substituted)) if (s !== UNAVAILABLE) registerSecret(s);
   return parsed.data;
 }
 

@@ -156,6 +156,12 @@ export const EdgeConfig = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (!cfg.http.token && !isLoopbackHost(cfg.http.host))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http', 'host'],
+        message: `"${cfg.http.host}" is not loopback: set http.token (or EDGE_HTTP_TOKEN) so /status and control routes need a bearer token, or keep http.host on 127.0.0.1`,
+      });
     const seen = new Map<string, number>();
     cfg.systems.forEach((s, i) => {
       if (seen.has(s.id))
@@ -165,6 +171,11 @@ export const EdgeConfig = z
   });
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 export type EdgeConfigInput = z.input<typeof EdgeConfig>;
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 /** Default HTTP port of each service's health/status server (overridable in `http.ports`). */
 export const DEFAULT_PORTS: Record<string, number> = {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -33,6 +34,15 @@ export interface HealthServer {
 
 const MAX_BODY = 64 * 1024;
 
+/**
+ * `Authorization: Bearer <token>` compared in constant time: both sides are hashed to the same
+ * length first, so neither the content nor the length of the token leaks through timing.
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -63,7 +73,7 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
           const r = await o.ready();
           return send(res, r.ok ? 200 : 503, { ...r, service: o.service });
         }
-        if (o.token && req.headers.authorization !== `Bearer ${o.token}`) return send(res, 401, { error: 'unauthorized' });
+        if (o.token && !bearerMatches(req.headers.authorization, o.token)) return send(res, 401, { error: 'unauthorized' });
         if (req.method === 'GET' && path === '/status') return send(res, 200, await o.status());
         const route = o.routes?.[`${req.method} ${path}`];
         if (route) {
@@ -78,8 +88,10 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
         }
         return send(res, 404, { error: 'not_found' });
       } catch (e) {
-        o.log.error({ err: describeError(e), path }, 'http handler failed');
-        return send(res, 500, { error: 'internal', message: describeError(e) });
+        // The reason goes to the log only; the client learns that it failed, and which request.
+        const id = Math.random().toString(36).slice(2, 10);
+        o.log.error({ err: describeError(e), path, error_id: id }, 'http handler failed');
+        return send(res, 500, { error: 'internal', error_id: id });
       }
     })();
   });

@@ -1,6 +1,7 @@
-import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
+import { createInbox, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { describeError } from '../errors';
+import { inboxPrefixOf } from './connection';
 
 /** Core NATS request/reply for control commands (`edge.<site>.cmd.*`). Replies are JSON. */
 export function serveCommand(
@@ -45,7 +46,7 @@ export async function requestCommand<T = unknown>(nc: NatsConnection, subject: s
 
 /** Scatter/gather: publishes a request and collects every reply that arrives within `waitMs`. */
 export async function gatherReplies<T = unknown>(nc: NatsConnection, subject: string, body: unknown = {}, waitMs = 1500): Promise<T[]> {
-  const inbox = `_INBOX.${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const inbox = createInbox(inboxPrefixOf(nc));
   const out: T[] = [];
   const sub = nc.subscribe(inbox);
   const done = (async () => {

@@ -2,10 +2,17 @@ import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { EdgeConfig } from '../config/schema';
+import { inboxPrefixFor } from './permissions';
 
 export type { NatsConnection } from '@nats-io/transport-node';
 
 const connected = new WeakMap<NatsConnection, boolean>();
+const inboxPrefixes = new WeakMap<NatsConnection, string>();
+
+/** The inbox prefix replies to this connection use (`_INBOX_<user>`, or `_INBOX`). */
+export function inboxPrefixOf(nc: NatsConnection): string {
+  return inboxPrefixes.get(nc) ?? '_INBOX';
+}
 
 /** Live connection state, kept by the status watcher of connectNats. */
 export function isNatsConnected(nc: NatsConnection): boolean {
@@ -22,13 +29,23 @@ export interface NatsConnectOptions {
   caFile?: string;
 }
 
-export function natsOptionsFromConfig(cfg: EdgeConfig, name: string, url = cfg.nats.url ?? process.env.NATS_URL): NatsConnectOptions {
+/**
+ * Connection options of a service. EDGE_NATS_USER / EDGE_NATS_PASSWORD (set by `npm start` for
+ * its local server: one user per process) take precedence over the config's credentials.
+ */
+export function natsOptionsFromConfig(
+  cfg: EdgeConfig,
+  name: string,
+  url = cfg.nats.url ?? process.env.NATS_URL,
+  env: NodeJS.ProcessEnv = process.env,
+): NatsConnectOptions {
   if (!url) throw new Error('nats.url is not set (and NATS_URL is empty): nothing to connect to');
+  const own = env.EDGE_NATS_USER && env.EDGE_NATS_PASSWORD;
   return {
     url,
     name,
-    user: cfg.nats.user,
-    password: cfg.nats.password,
+    user: own ? env.EDGE_NATS_USER : cfg.nats.user,
+    password: own ? env.EDGE_NATS_PASSWORD : cfg.nats.password,
     token: cfg.nats.token,
     credsFile: cfg.nats.creds_file,
     caFile: cfg.nats.ca_file,
@@ -54,11 +71,15 @@ export async function connectNats(opts: NatsConnectOptions, log: Logger): Promis
     user: opts.user,
     pass: opts.password,
     token: opts.token,
+    // Replies (requests, JetStream acks and deliveries, KV reads) arrive under the user's own
+    // prefix, the only inbox its NATS permissions let it subscribe to.
+    ...(opts.user ? { inboxPrefix: inboxPrefixFor(opts.user) } : {}),
   };
   if (opts.credsFile) o.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   if (opts.caFile) o.tls = { caFile: opts.caFile };
   const nc = await connect(o);
   connected.set(nc, true);
+  if (o.inboxPrefix) inboxPrefixes.set(nc, o.inboxPrefix);
   log.info({ server: nc.getServer() }, 'nats connected');
   void (async () => {
     for await (const s of nc.status()) {

@@ -28,6 +28,15 @@ export interface ProvisionOptions {
   replicas?: number;
   /** ack wait of the durable consumers (ms). */
   ack_wait?: number;
+  /** What this process provisions (its NATS user may create nothing else). Default: everything. */
+  scope?: ProvisionScope;
+}
+
+export interface ProvisionScope {
+  streams: string[];
+  /** `<stream>/<durable>` */
+  consumers: string[];
+  kv: boolean;
 }
 
 export function provisionOptionsFromConfig(cfg: EdgeConfig): ProvisionOptions {
@@ -161,9 +170,13 @@ export interface ProvisionResult {
 export async function provision(nc: NatsConnection, o: ProvisionOptions): Promise<ProvisionResult> {
   const jsm = await jetstreamManager(nc);
   const out: ProvisionResult = { streams: {}, consumers: {} };
-  for (const s of streamConfigs(o)) out.streams[s.name] = await ensureStream(jsm, s);
-  for (const c of consumerConfigs(o)) out.consumers[`${c.stream}/${c.config.durable_name}`] = await ensureConsumer(jsm, c.stream, c.config);
-  await openDevicesBucket(nc, o.replicas);
+  const sc = o.scope;
+  for (const s of streamConfigs(o)) if (!sc || sc.streams.includes(s.name)) out.streams[s.name] = await ensureStream(jsm, s);
+  for (const c of consumerConfigs(o)) {
+    const key = `${c.stream}/${c.config.durable_name}`;
+    if (!sc || sc.consumers.includes(key)) out.consumers[key] = await ensureConsumer(jsm, c.stream, c.config);
+  }
+  if (!sc || sc.kv) await openDevicesBucket(nc, o.replicas);
   return out;
 }
 

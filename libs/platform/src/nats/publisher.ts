@@ -90,10 +90,28 @@ export class Publisher {
     }
   }
 
-  publishJson(subject: string, value: unknown, opts: PublishOptions): Promise<PublishResult> {
+  async publishJson(subject: string, value: unknown, opts: PublishOptions): Promise<PublishResult> {
+    assertJsonDepth(value);
     const h = toHeaders(opts.headers);
     if (!h.has(HEADERS.contentType)) h.set(HEADERS.contentType, 'application/json');
     return this.publish(subject, JSON.stringify(value), { ...opts, headers: h });
+  }
+}
+
+/** Nesting deeper than this is refused (vendor data nests a handful of levels). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses a value nested deeper than `max` with the permanent error `json_too_deep`, before
+ * JSON.stringify can overflow the stack on it. Iterative, so the check itself cannot overflow.
+ */
+export function assertJsonDepth(value: unknown, max = MAX_JSON_DEPTH): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) throw permanent('json_too_deep', `JSON nested deeper than ${max} levels is refused`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
   }
 }
 

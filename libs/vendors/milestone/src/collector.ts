@@ -87,7 +87,7 @@ export class MilestoneCollector implements VendorCollector {
     this.urls = gatewayUrls(cfg.base_url);
     this.driverCache = new DriverSettingsCache(cfg.driver_settings_ttl);
     this.tls = tlsOptionsFrom(cfg.tls);
-    this.http = new HttpTransport({ tls: this.tls, timeoutMs: cfg.request_timeout, maxSockets: Math.max(16, cfg.driver_settings_concurrency * 2) });
+    this.http = new HttpTransport({ tls: this.tls, timeoutMs: cfg.request_timeout, maxBodyBytes: cfg.max_answer, maxSockets: Math.max(16, cfg.driver_settings_concurrency * 2) });
     this.auth = new IdpAuth({
       root: this.urls.root,
       username: cfg.username,

@@ -15,7 +15,7 @@ describe('milestone system config', () => {
       driver_settings_concurrency: 8,
       resume_window: 30_000,
       get_state_timeout: 300_000,
-      ws_max_payload: 256 * 1024 * 1024,
+      ws_max_payload: 64 * 1024 * 1024,
       recording_server_probe: 'auto',
       child_types: ['cameras', 'microphones', 'speakers', 'metadata', 'inputEvents', 'outputs'],
     });

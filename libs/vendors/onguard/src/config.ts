@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, EdgeError, formatDuration, formatZodIssues, type SystemConfig } from '@edge/platform';
+import { ByteSize, Duration, EdgeError, formatDuration, formatZodIssues, type SystemConfig } from '@edge/platform';
 
 /** The OpenAccess REST root under a server's base URL. */
 export const OPENACCESS_PATH = '/api/access/onguard/openaccess';
@@ -94,6 +94,7 @@ export const EventsConfig = z
       .default('logged_events')
       .describe('after a bridge gap: the events of the gap from /logged_events since the last serial seen (panels when unsupported), or the panels only'),
     naive_times: z.enum(['utc', 'local']).default('utc').describe('zone of event times that carry no offset'),
+    max_message: ByteSize.default(16 * 1024 * 1024).describe('largest Event Bridge message or answer accepted (WebSocket frame, poll answer)'),
   })
   .strict();
 

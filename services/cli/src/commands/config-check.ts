@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { resolve } from 'node:path';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import {
+  checkConfigFiles,
   ConfigError,
   connectNats,
   createLogger,
@@ -20,12 +22,13 @@ import { EXIT, UsageError, type CliCommand } from '../command';
 
 const USAGE = `edge config check [file] — validate an edge config and test what it connects to
 
-  edge config check [file] [--offline] [--json]
+  edge config check [file] [--offline] [--no-nats] [--json]
 
 file defaults to --config, $EDGE_CONFIG, else config/edge.yaml. Checks: the file against the
 schema (every problem named by field, every missing \${VAR}), each system's vendor settings,
 then (unless --offline) that NATS, each system's server and the cloud answer, within --timeout
-ms each (default 10000). Exit code 0 when everything passed, 1 otherwise.`;
+ms each (default 10000); --no-nats leaves NATS out (e.g. before the compose stack runs). The cloud
+is reached through cloud.proxy when set. Exit code 0 when everything passed, 1 otherwise.`;
 
 /** Validates a system's vendor settings with its vendor lib (the collector does the same at start). */
 const VENDOR_SETTINGS: Record<string, (s: SystemConfig) => unknown> = {
@@ -56,16 +59,18 @@ interface Answer {
   ms: number;
 }
 
-function get(url: string, o: { headers?: Record<string, string>; tls?: TlsConfig; timeoutMs: number }): Promise<Answer> {
+function get(url: string, o: { headers?: Record<string, string>; tls?: TlsConfig; proxy?: string; timeoutMs: number }): Promise<Answer> {
   const started = Date.now();
   const u = new URL(url);
+  const tls = u.protocol === 'https:' ? { rejectUnauthorized: !o.tls?.insecure, ...(o.tls?.ca_file ? { ca: readFileSync(o.tls.ca_file) } : {}) } : {};
+  // The same route as the forwarder: through cloud.proxy when set (CONNECT tunnel for https).
+  const agent = o.proxy ? (u.protocol === 'https:' ? new HttpsProxyAgent({ proxy: o.proxy, ...tls }) : new HttpProxyAgent({ proxy: o.proxy })) : undefined;
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     method: 'GET',
     headers: { 'user-agent': 'edge-config-check', ...o.headers },
     timeout: o.timeoutMs,
-    ...(u.protocol === 'https:'
-      ? { rejectUnauthorized: !o.tls?.insecure, ...(o.tls?.ca_file ? { ca: readFileSync(o.tls.ca_file) } : {}) }
-      : {}),
+    ...tls,
+    ...(agent ? { agent } : {}),
   });
   return new Promise((resolveAnswer, reject) => {
     req.on('response', (res: IncomingMessage) => {
@@ -97,11 +102,12 @@ async function checkSystem(s: SystemConfig, timeoutMs: number): Promise<CheckRes
 }
 
 async function checkCloud(cfg: EdgeConfig, timeoutMs: number): Promise<CheckResult> {
-  const what = cfg.cloud.base_url + (cfg.cloud.proxy ? ' (proxy not used by this check)' : '');
+  const what = cfg.cloud.base_url + (cfg.cloud.proxy ? ` (via proxy ${new URL(cfg.cloud.proxy).host})` : '');
   try {
     const a = await get(`${cfg.cloud.base_url.replace(/\/+$/, '')}/v1/heartbeat`, {
       headers: { authorization: `Bearer ${cfg.cloud.token}` },
       tls: cfg.cloud.tls,
+      proxy: cfg.cloud.proxy,
       timeoutMs,
     });
     if (a.status === 401 || a.status === 403) return { target: 'cloud', what, ok: false, detail: `answered HTTP ${a.status}: the token is refused`, ms: a.ms };
@@ -139,7 +145,7 @@ async function checkNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv, timeoutMs: num
 }
 
 /** Validation and connectivity results of one config file. */
-export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { offline: boolean; timeoutMs: number }): Promise<{ valid: boolean; results: CheckResult[]; config: EdgeConfig | null }> {
+export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { offline: boolean; timeoutMs: number; noNats?: boolean }): Promise<{ valid: boolean; results: CheckResult[]; config: EdgeConfig | null }> {
   const results: CheckResult[] = [];
   let cfg: EdgeConfig;
   try {
@@ -150,6 +156,7 @@ export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { off
     return { valid: false, results, config: null };
   }
   results.push({ target: 'config', what: file, ok: true, detail: `valid: site ${cfg.site.id}, ${cfg.systems.length} system(s)` });
+  for (const p of checkConfigFiles(cfg)) results.push({ target: 'config', what: 'files', ok: false, detail: p });
   for (const s of cfg.systems) {
     const validate = VENDOR_SETTINGS[s.vendor];
     if (!validate) continue;
@@ -163,7 +170,7 @@ export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { off
   const valid = results.every((r) => r.ok);
   if (!o.offline) {
     const checks = await Promise.all([
-      checkNats(cfg, env, o.timeoutMs),
+      ...(o.noNats ? [] : [checkNats(cfg, env, o.timeoutMs)]),
       ...cfg.systems.filter((s) => s.enabled).map((s) => checkSystem(s, o.timeoutMs)),
       checkCloud(cfg, o.timeoutMs),
     ]);
@@ -176,13 +183,13 @@ export const configCommand: CliCommand = {
   name: 'config',
   summary: 'check a config file: schema, vendor settings, connectivity to NATS, systems, cloud',
   usage: USAGE,
-  options: { offline: { type: 'boolean' } },
+  options: { offline: { type: 'boolean' }, 'no-nats': { type: 'boolean' } },
   async run(ctx, args, values) {
     const [sub, fileArg, ...rest] = args;
     if (sub !== 'check') throw new UsageError(sub ? `unknown config command "${sub}"` : 'config needs a command: check');
     if (rest.length) throw new UsageError('config check takes one file');
     const file = resolve(fileArg ?? (values.config as string | undefined) ?? ctx.env.EDGE_CONFIG ?? 'config/edge.yaml');
-    const { results } = await checkConfig(file, ctx.env, { offline: values.offline === true, timeoutMs: ctx.timeoutMs });
+    const { results } = await checkConfig(file, ctx.env, { offline: values.offline === true, noNats: values['no-nats'] === true, timeoutMs: ctx.timeoutMs });
     const ok = results.every((r) => r.ok);
     if (ctx.json) {
       ctx.out(JSON.stringify({ file, ok, results }, null, 2));

@@ -42,7 +42,7 @@ export class HttpTransport {
     const maxSockets = o.maxSockets ?? 16;
     this.httpAgent = o.agent ?? new http.Agent({ keepAlive: true, maxSockets });
     this.httpsAgent = (o.agent as https.Agent | undefined) ?? new https.Agent({ keepAlive: true, maxSockets, ...o.tls });
-    this.maxBody = o.maxBodyBytes ?? 512 * 1024 * 1024;
+    this.maxBody = o.maxBodyBytes ?? 64 * 1024 * 1024;
   }
 
   request(method: string, url: string, r: HttpRequest = {}): Promise<HttpResponse> {

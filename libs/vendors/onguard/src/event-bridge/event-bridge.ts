@@ -159,6 +159,7 @@ export class EventBridge {
         hubs: [this.o.cfg.hub],
         transport: this.o.cfg.transport,
         tls: this.o.tls,
+        maxMessageBytes: this.o.cfg.max_message,
         log: this.o.log,
         onMessage: (hub, method, args) => this.onMessage(method, args),
         onClose: (reason) => {

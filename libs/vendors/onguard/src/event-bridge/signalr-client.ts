@@ -87,6 +87,8 @@ export interface SignalRClientOptions {
   transport: 'auto' | 'webSockets' | 'longPolling';
   tls?: OnGuardTlsOptions;
   connectTimeoutMs?: number;
+  /** Largest WebSocket message or HTTP answer accepted (config `events.max_message`; default 16 MB). */
+  maxMessageBytes?: number;
   log: Logger;
   onMessage(hub: string, method: string, args: unknown[]): void;
   /** Called once when the connection ends for any reason after `start()` resolved. */
@@ -132,6 +134,7 @@ export class SignalRConnection {
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
       maxRedirects: 0,
+      maxContentLength: o.maxMessageBytes ?? 16 * 1024 * 1024,
     });
   }
 
@@ -207,7 +210,7 @@ export class SignalRConnection {
         handshakeTimeout: timeoutMs,
         // The same checks as every other call (CA, machine name, pin): through the same agent.
         ...(u.protocol === 'wss:' ? { agent: this.agent } : {}),
-        maxPayload: 16 * 1024 * 1024,
+        maxPayload: this.o.maxMessageBytes ?? 16 * 1024 * 1024,
       });
       let initialised = false;
       const timer = setTimeout(() => {

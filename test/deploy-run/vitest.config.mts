@@ -1,0 +1,25 @@
+// `npm run test:deploy`: the real container deployment (test/deploy-run). Not part of `npm test`:
+// it needs the container engine that `scripts/setup.sh --containers` installs.
+import { defineConfig } from 'vitest/config';
+import { resolve } from 'node:path';
+import base from '../../tsconfig.base.json' with { type: 'json' };
+
+const root = resolve(import.meta.dirname, '../..');
+const alias = Object.entries(base.compilerOptions.paths).map(([k, [v]]) => ({
+  find: new RegExp(`^${k.replace(/[/]/g, '\\/')}$`),
+  replacement: resolve(root, v),
+}));
+
+export default defineConfig({
+  root,
+  resolve: { alias },
+  test: {
+    include: ['test/deploy-run/**/*.spec.ts'],
+    testTimeout: 900_000,
+    hookTimeout: 900_000,
+    pool: 'forks',
+    fileParallelism: false,
+    maxWorkers: 1,
+    reporters: ['default'],
+  },
+});
