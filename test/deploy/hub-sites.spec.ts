@@ -18,7 +18,7 @@ const OUTAGE_MS = Number(process.env.EDGE_TEST_HUB_OUTAGE_MS ?? 60_000);
 const log = createLogger({ service: 'hub-test', level: 'fatal', destination: { write: () => undefined } });
 let rig: HubRig;
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -59,7 +59,7 @@ beforeAll(async () => {
   const ops = await jetstreamManager(await rig.ops());
   await ops.streams.add({ name: 'FLEET', subjects: ['fleet.>'] });
   for (const e of rig.edges) await until(`hub-side stream of ${e.site}`, async () => (await rig.attachSite(e), true));
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => rig?.dispose());
 
@@ -126,5 +126,5 @@ describe(`a hub with ${SITES} leaf sites (deploy/nats/leaf)`, () => {
     );
     for (const e of rig.edges) expect(fleet[`fleet.${e.site}.canonical.health.${e.site}`], e.site).toBe(8);
     for (const e of rig.edges) expect((await subjectsOf(await e.as('operator'), STREAMS.canonical))[`canonical.health.${e.site}`], e.site).toBe(8);
-  }, 400_000);
+  }, 600_000);
 });

@@ -58,7 +58,7 @@ beforeAll(async () => {
   const cfg = testConfig(`nats://127.0.0.1:${port}`);
   for (const svc of ['collector-onguard', 'normalizer', 'forwarder'])
     await provision(await as(svc), { ...provisionOptionsFromConfig(cfg), scope: provisionScopeFor(svc) });
-}, 60_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const c of conns) await c.close().catch(() => undefined);

@@ -14,7 +14,7 @@ describe('removal guard end to end (XProtect listing shrunk by half for one sync
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ milestone: { hardware: 20, recordingServers: 2 } });
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => stack?.stop());
 
   const finalSyncs = () => [...stack.cloud.store.syncs.values()].filter((s) => s.system_id === SYSTEMS.milestone && s.final);
@@ -23,12 +23,12 @@ describe('removal guard end to end (XProtect listing shrunk by half for one sync
     const before = finalSyncs().length;
     const r = await fetch(stack.statusUrl('collector-milestone').replace('/status', '/sync'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ wait: true }) });
     expect(r.status).toBe(200);
-    await waitFor('the sync reached the cloud', () => finalSyncs().length > before, { timeoutMs: 60_000, logs: stack.logs });
+    await waitFor('the sync reached the cloud', () => finalSyncs().length > before, { timeoutMs: 120_000, logs: stack.logs });
     return finalSyncs().at(-1)!;
   };
 
   it('holds the removals of the shrunk sync (status and heartbeat say so), and the next full sync removes nothing', async () => {
-    await waitFor('the startup sync reached the cloud', () => finalSyncs().length >= 1, { timeoutMs: 90_000, logs: stack.logs });
+    await waitFor('the startup sync reached the cloud', () => finalSyncs().length >= 1, { timeoutMs: 120_000, logs: stack.logs });
     const all = stack.milestone.model.deviceCount;
     stack.milestone.listing.shrinkNextSyncs = 1;
     const shrunk = await sync();
@@ -39,7 +39,7 @@ describe('removal guard end to end (XProtect listing shrunk by half for one sync
     const notice = (await held())!.notices[0];
     expect(notice).toMatch(/held, not removed.*edge sync --confirm-removals xp-e2e/);
     await waitFor('the heartbeat carries the notice', () => stack.cloud.store.heartbeats.some((b) => b.systems.some((s) => s.system_id === SYSTEMS.milestone && (s.notices ?? []).includes(notice))), {
-      timeoutMs: 30_000,
+      timeoutMs: 120_000,
     });
     expect([...stack.cloud.store.removed.values()]).toEqual([]);
 
@@ -48,5 +48,5 @@ describe('removal guard end to end (XProtect listing shrunk by half for one sync
     expect(full.removed).toBe(0);
     await waitFor('the hold released', async () => (await held())?.held_removals === null);
     expect([...stack.cloud.store.removed.values()]).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });

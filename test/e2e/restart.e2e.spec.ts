@@ -21,7 +21,7 @@ describe('restart of the pipeline (SIGTERM, start again)', () => {
       // As the demo configuration: status polls between syncs.
       systemExtras: { inventory_interval: '2m', status_interval: '2s' },
     });
-  }, 120_000);
+  }, 600_000);
   afterAll(async () => {
     await second?.stop();
     await stack?.stop();
@@ -53,7 +53,7 @@ describe('restart of the pipeline (SIGTERM, start again)', () => {
     const hw = xp.model.hardware.find((h) => xp.control.device('hardware', h.id).enabled && h.id !== xp.control.device('cameras', cam.id).parent?.id)!;
     xp.control.commError('hardware', hw.id);
     xp.control.recordingServerDown(xp.model.recordingServers[1].id);
-    await waitFor('both systems synced to the cloud', () => syncsOf(SYSTEMS.milestone) >= 1 && syncsOf(SYSTEMS.onguard) >= 1, { timeoutMs: 90_000, logs: stack.logs });
+    await waitFor('both systems synced to the cloud', () => syncsOf(SYSTEMS.milestone) >= 1 && syncsOf(SYSTEMS.onguard) >= 1, { timeoutMs: 120_000, logs: stack.logs });
     const truth = new Map<string, string>([
       ...xp.control.devices().map((t) => [`milestone:${SYSTEMS.milestone}:${t.key}`, t.expected_status] as const),
       ...stack.onguard.control.devices().map((t) => [`onguard:${SYSTEMS.onguard}:${t.canonical_key}`, t.expected_status as string] as const),
@@ -64,12 +64,12 @@ describe('restart of the pipeline (SIGTERM, start again)', () => {
         const c = cloudStatuses();
         return [...truth].every(([id, st]) => c.get(id) === st);
       },
-      { timeoutMs: 90_000, logs: stack.logs },
+      { timeoutMs: 120_000, logs: stack.logs },
     );
     const statuses = new Set(cloudStatuses().values());
     for (const s of ['online', 'offline', 'disabled', 'degraded']) expect(statuses, s).toContain(s);
-    await waitFor('XProtect baseline', baselined, { timeoutMs: 60_000 });
-    await waitFor('forwarder idle', settled, { timeoutMs: 60_000 });
+    await waitFor('XProtect baseline', baselined, { timeoutMs: 120_000 });
+    await waitFor('forwarder idle', settled, { timeoutMs: 120_000 });
     const before = new Set(stack.cloud.store.events.map((e) => e.event_id));
     const syncsBefore = { xp: syncsOf(SYSTEMS.milestone), og: syncsOf(SYSTEMS.onguard) };
 
@@ -80,9 +80,9 @@ describe('restart of the pipeline (SIGTERM, start again)', () => {
     await second.start();
 
     await waitFor('the startup syncs after the restart reached the cloud', () => syncsOf(SYSTEMS.milestone) > syncsBefore.xp && syncsOf(SYSTEMS.onguard) > syncsBefore.og, { timeoutMs: 120_000, logs: stack.logs });
-    await waitFor('XProtect baseline after the restart', baselined, { timeoutMs: 60_000 });
-    await waitFor('forwarder idle after the restart', settled, { timeoutMs: 60_000 });
+    await waitFor('XProtect baseline after the restart', baselined, { timeoutMs: 120_000 });
+    await waitFor('forwarder idle after the restart', settled, { timeoutMs: 120_000 });
     const fresh = stack.cloud.store.events.filter((e) => !before.has(e.event_id));
     expect(fresh.map((e) => `${e.device_id} ${e.status} (truth ${truth.get(e.device_id)})`)).toEqual([]);
-  }, 400_000);
+  }, 600_000);
 });

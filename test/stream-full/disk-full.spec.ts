@@ -40,7 +40,7 @@ beforeAll(async () => {
     },
     watchJetStream: { minFreeBytes: 8 * 1024 * 1024, intervalMs: 1_000 },
   });
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await stack?.stop().catch(() => undefined);
@@ -50,12 +50,12 @@ afterAll(async () => {
     /* not mounted */
   }
   rmSync(mnt, { recursive: true, force: true });
-}, 120_000);
+}, 600_000);
 
 describe('the JetStream store disk fills up', () => {
   it('keeps running, refuses new data with a clear error, loses nothing stored, and resumes when space is freed', async () => {
     const total = stack.onguard.control.devices().length + stack.milestone.control.devices().length;
-    await waitFor('complete inventory at the cloud', () => stack.cloud.store.devices.size >= total, { timeoutMs: 90_000, logs: stack.logs });
+    await waitFor('complete inventory at the cloud', () => stack.cloud.store.devices.size >= total, { timeoutMs: 120_000, logs: stack.logs });
     const stored = await registryKeys();
     expect(stored).toBeGreaterThan(0);
 

@@ -83,7 +83,7 @@ describe('collector-milestone: recording servers the edge box cannot reach', () 
     await tap.start();
     const r = await rig.post('/sync', { wait: true });
     expect(r.body.ok).toBe(true);
-    const seen = await waitFor(() => (probes.length >= 2 ? probes : undefined), 30_000);
+    const seen = await waitFor(() => (probes.length >= 2 ? probes : undefined), 120_000);
     for (const p of seen) expect(milestoneMapper.mapStatus(p.status, p.env)[0]).toMatchObject({ status: 'unknown', reason: expect.stringMatching(/rs-0\d does not resolve from the edge box/) });
   });
 });

@@ -49,7 +49,7 @@ describe('collector-milestone: Events and State subscriptions', () => {
     await waitFor(async () => (await state()).events === 'subscribed' && (rig.sim.control.stats() as { sessionsCreated: number }).sessionsCreated > sessions);
     const cam = rig.sim.model.children.cameras.find((c) => rig.sim.control.device('cameras', c.id).enabled)!;
     const [change] = rig.sim.control.commError('cameras', cam.id);
-    await waitFor(() => eventIds(seen).has(change.event_id), 30_000);
+    await waitFor(() => eventIds(seen).has(change.event_id), 120_000);
   });
 
   it('a strict server refusing speakers, metadata and recording servers: cameras and hardware still subscribed, the refused groups are polled', async () => {
@@ -98,7 +98,7 @@ describe('collector-milestone: Events and State subscriptions', () => {
       return typeof st.details.baseline === 'string' ? st : undefined;
     });
     expect(during.details.baseline).toMatch(/getState in progress since .* \(timeout 4 s\)/);
-    await waitFor(async () => (((await state()).details.stream as Record<string, number>).baselines ?? 0) > before, 30_000);
+    await waitFor(async () => (((await state()).details.stream as Record<string, number>).baselines ?? 0) > before, 120_000);
     const st = await state();
     expect((st.details.stream as Record<string, number>).baselines_failed ?? 0).toBe(0);
     expect(st.details.baseline).toBeNull();

@@ -27,18 +27,18 @@ beforeAll(async () => {
   stack = await startStack({ httpToken: TOKEN, onguard: { site: { panels: 3, readersPerPanel: 3, recorders: 1, camerasPerRecorder: 2 } }, milestone: { hardware: 3 } });
   base = `http://127.0.0.1:${httpPortFor(stack.pipeline.config, 'console')}`;
   const truth = stack.onguard.control.devices().length + stack.milestone.control.devices().length;
-  await waitFor('the registry to hold every device', async () => ((await getJson<{ total?: number }>(`${base}/api/devices?limit=1`)).total ?? 0) >= truth, { timeoutMs: 90_000, logs: stack.logs });
+  await waitFor('the registry to hold every device', async () => ((await getJson<{ total?: number }>(`${base}/api/devices?limit=1`)).total ?? 0) >= truth, { timeoutMs: 120_000, logs: stack.logs });
   // A survey of the site, kept where the page shows it.
   await runCli(['survey', '--config', stack.configFile, '--events-wait', '2s'], { out: () => undefined, err: () => undefined }, stack.cliEnv);
   browser = await openBrowser();
   page = await browser.context.newPage();
   await page.goto(`${base}/`);
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
-}, 60_000);
+}, 600_000);
 
 const reader = (id: string) => `[data-device-id="onguard:${SYSTEMS.onguard}:${id}"]`;
 
@@ -86,7 +86,7 @@ describe('status page in chromium', () => {
     await page.getByLabel('token').press('Tab');
     await button.click();
     await page.locator('[data-msg]', { hasText: 'accepted' }).waitFor({ timeout: 10_000 });
-    await waitFor('a new sync of the system', async () => (await lastSyncId(SYSTEMS.milestone)) !== before, { timeoutMs: 30_000 });
+    await waitFor('a new sync of the system', async () => (await lastSyncId(SYSTEMS.milestone)) !== before, { timeoutMs: 120_000 });
     await page.locator('[data-service="normalizer"] .st.online', { hasText: 'ready' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(OUT, 'console.png'), fullPage: true });
   });

@@ -51,7 +51,7 @@ describe('OnGuard status reads stop flooding the audit log', () => {
     s.control.setOnline('panel:3', false, false); // no event: only a poll can see it
     expect(await auditOf(() => runner.poll('schedule'))).toBe(panels() + statusChildrenOf('3'));
     const reader = `onguard:${SYSTEM_ID}:reader:3-2`;
-    await st.waitFor((e) => JSON.stringify(e.payload).includes('"ReaderID":2') && JSON.stringify(e.payload).includes('"PanelID":3'), 10_000, `${reader} read`);
+    await st.waitFor((e) => JSON.stringify(e.payload).includes('"ReaderID":2') && JSON.stringify(e.payload).includes('"PanelID":3'), 120_000, `${reader} read`);
     // Another inventory sync right after: panels' status comes from the last reads, devices carry theirs.
     expect(await auditOf(() => runner.sync('command'))).toBeLessThanOrEqual(panels());
     // /status counts the calls per method over the last hour, as the server saw them.
@@ -74,17 +74,17 @@ describe('OnGuard status reads stop flooding the audit log', () => {
 
   it('a bridge gap is recovered from the logged events of the gap: only the devices they name are read, and the change reaches RAW', async () => {
     await setup({ events: { heartbeat_interval: 500, invoke_timeout: 2_000, reconnect_base: 100, reconnect_cap: 500, confirm_delay: 50 } });
-    await until(() => collector.state().events === 'subscribed', 10_000, 'subscribed');
-    await until(() => runner.status().last_poll !== null, 10_000, 'reconcile after connect');
+    await until(() => collector.state().events === 'subscribed', 120_000, 'subscribed');
+    await until(() => runner.status().last_poll !== null, 120_000, 'reconcile after connect');
     const a = audit();
     const before = (collector.state().details as { counters: Record<string, number> }).counters.bridge_reconnects ?? 0;
     s.control.dropBridge('close', 500);
     s.control.setOnline('reader:2-3', false);
     // A live event right after the reconnect (before the reconcile runs) must not hide the gap.
-    await until(() => ((collector.state().details as { counters: Record<string, number> }).counters.bridge_reconnects ?? 0) > before, 15_000, 'reconnected');
+    await until(() => ((collector.state().details as { counters: Record<string, number> }).counters.bridge_reconnects ?? 0) > before, 120_000, 'reconnected');
     s.control.setOnline('reader:1-1', false);
     const reader = `"ReaderID":3`;
-    await st.waitFor((e) => /reconcile: event bridge reconnected/.test(String((e.payload as { reason?: string }).reason)) && JSON.stringify(e.payload).includes(reader), 15_000, 'gap change in RAW');
+    await st.waitFor((e) => /reconcile: event bridge reconnected/.test(String((e.payload as { reason?: string }).reason)) && JSON.stringify(e.payload).includes(reader), 120_000, 'gap change in RAW');
     // Each named reader and its panel; a reader named live and again in the gap read twice at most.
     expect(audit() - a).toBeLessThanOrEqual(6);
     expect(collector.counters.get('gap_recoveries_from_logged_events')).toBeGreaterThanOrEqual(1);
@@ -92,14 +92,14 @@ describe('OnGuard status reads stop flooding the audit log', () => {
 
   it('a server whose /logged_events cannot filter by serial: the gap is recovered from the panels, never a sweep of every reader', async () => {
     await setup({ events: { heartbeat_interval: 500, invoke_timeout: 2_000, reconnect_base: 100, reconnect_cap: 500, confirm_delay: 50 } }, { loggedEventsSerialFilter: false });
-    await until(() => collector.state().events === 'subscribed', 10_000, 'subscribed');
-    await until(() => runner.status().last_poll !== null, 10_000, 'reconcile after connect');
+    await until(() => collector.state().events === 'subscribed', 120_000, 'subscribed');
+    await until(() => runner.status().last_poll !== null, 120_000, 'reconcile after connect');
     const polls = runner.counters.get('polls_started') ?? 0;
     const a = audit();
     s.control.dropBridge('close', 500);
     s.control.setOnline('panel:4', false);
-    await until(() => (runner.counters.get('polls_started') ?? 0) > polls && runner.status().last_poll?.reason === 'reconcile: event bridge reconnected', 15_000, 'reconcile after reconnect');
-    await until(() => !runner.status().syncing && runner.status().last_poll !== null, 10_000, 'poll done');
+    await until(() => (runner.counters.get('polls_started') ?? 0) > polls && runner.status().last_poll?.reason === 'reconcile: event bridge reconnected', 120_000, 'reconcile after reconnect');
+    await until(() => !runner.status().syncing && runner.status().last_poll !== null, 120_000, 'poll done');
     expect(audit() - a).toBe(panels() + statusChildrenOf('4'));
     expect(JSON.stringify(collector.state().details)).toContain('"logged_events":"unsupported"');
   });

@@ -217,7 +217,7 @@ describe('OpenAccess client against the simulator', () => {
       s = await sim({ productVersion: version, idleTimeoutMs: 600_000 });
       c = clientFor(s);
       await c.sessionToken();
-      await until(() => (s.control.stats()['route GET /settings/password_policy'] ?? 0) >= 1, 5_000, 'quiet policy read');
+      await until(() => (s.control.stats()['route GET /settings/password_policy'] ?? 0) >= 1, 120_000, 'quiet policy read');
       expect(c.state().server_version).toBe(version);
       expect(s.control.stats().unknown_params_refused ?? 0).toBe(0);
       await c.close();

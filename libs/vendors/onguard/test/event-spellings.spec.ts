@@ -70,7 +70,7 @@ describe('events the collector cannot place are visible, never turned into phant
     st = await RawTap.open(p.nc, 'status', (e) => Date.parse(e.observed_at) >= since);
     await runner.start();
     await runner.sync('command');
-    await until(() => collector.state().events === 'subscribed', 10_000, 'bridge subscribed');
+    await until(() => collector.state().events === 'subscribed', 120_000, 'bridge subscribed');
   }
   const events = () => (collector.state().details as { events: { counts: Record<string, number>; warning: string | null; raw_events: Array<{ outcome: string; event: Record<string, unknown> }> } }).events;
 
@@ -79,7 +79,7 @@ describe('events the collector cannot place are visible, never turned into phant
     s.control.setEventSpelling('unknown');
     s.control.setOnline('reader:1-2', false);
     s.control.emitUnknownKind('3');
-    await until(() => events().raw_events.length >= 2, 10_000, 'raw events kept');
+    await until(() => events().raw_events.length >= 2, 120_000, 'raw events kept');
     expect(events().raw_events.map((r) => r.outcome)).toEqual(['unread', 'unread']);
     expect(events().raw_events[0].event).toMatchObject({ source_panel: 1, source_device: 2, message: 'Communications Lost' });
     expect(events().warning).toMatch(/none named a device the inventory knows; device state comes from status polls/);
@@ -92,9 +92,9 @@ describe('events the collector cannot place are visible, never turned into phant
     await setup();
     const [added] = s.control.addReaders('2', 1);
     s.control.setOnline(added.canonical_key, false);
-    await until(() => (collector.counters.get('events_unknown_device') ?? 0) >= 1, 10_000, 'unknown device seen');
+    await until(() => (collector.counters.get('events_unknown_device') ?? 0) >= 1, 120_000, 'unknown device seen');
     const isConfirm = (e: { payload: unknown }) => (e.payload as { via?: string }).via === 'event';
-    await until(() => st.envelopes.some(isConfirm), 10_000, 'reconcile of panel 2');
+    await until(() => st.envelopes.some(isConfirm), 120_000, 'reconcile of panel 2');
     const rows = st.envelopes.filter(isConfirm).flatMap((e) => (e.payload as { rows: Array<{ native_type: string; object: Record<string, unknown> }> }).rows);
     expect(rows.some((r) => r.native_type === 'Lnl_Panel' && Number(r.object.ID) === 2)).toBe(true);
     expect(rows.some((r) => r.native_type === 'Lnl_Reader' && Number(r.object.ReaderID) === added.native_key.split('-').map(Number)[1])).toBe(false);

@@ -54,7 +54,7 @@ describe('TLS to a server known by IP: servername or a pinned fingerprint, never
       onConnected: () => undefined,
     });
     bridge.start(new SubscriptionKeeper(c, null, { description: 'edge test', filter: '', site: 's', system: 'og' }, log));
-    await until(() => bridge!.state().state === 'subscribed', 10_000, 'bridge subscribed through the pin');
+    await until(() => bridge!.state().state === 'subscribed', 120_000, 'bridge subscribed through the pin');
     expect(bridge.state().transport).toBe('webSockets');
     await bridge.stop();
     bridge = null;

@@ -39,7 +39,7 @@ describe('OnGuard inventory: per-type failures make a partial sync, not a failed
     inv = await RawTap.open(p.nc, 'inventory', (e) => Date.parse(e.observed_at) >= since);
     await runner.start();
     const report = await runner.sync('command');
-    const end = await inv.waitFor((e) => e.kind === 'sync.end' && e.sync_id === report.sync_id, 20_000, 'sync.end');
+    const end = await inv.waitFor((e) => e.kind === 'sync.end' && e.sync_id === report.sync_id, 120_000, 'sync.end');
     const devices = inv.envelopes.filter((e: RawEnvelope) => e.kind === 'device' && e.sync_id === report.sync_id).map((e) => e.payload as DevicePayload);
     return { report, end: SyncEndPayload.parse(end.payload), devices };
   }

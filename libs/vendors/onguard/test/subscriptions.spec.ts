@@ -35,10 +35,10 @@ describe('OnGuard event subscription lifecycle', () => {
   it('100 event-stream drops leave exactly one live subscription on the server', async () => {
     s = await sim({ maxSubscriptions: 5 });
     const h = start(new MemoryStateStore());
-    await until(() => h.connects() === 1, 10_000, 'subscribed');
+    await until(() => h.connects() === 1, 120_000, 'subscribed');
     for (let i = 1; i <= 100; i++) {
       s.control.dropBridge('close', 0);
-      await until(() => h.connects() === i + 1, 20_000, `reconnect ${i}`);
+      await until(() => h.connects() === i + 1, 120_000, `reconnect ${i}`);
     }
     const st = s.control.stats();
     expect(st.subscriptions_live).toBe(1);
@@ -51,7 +51,7 @@ describe('OnGuard event subscription lifecycle', () => {
     s = await sim();
     const store = new MemoryStateStore();
     const first = start(store);
-    await until(() => first.connects() === 1, 10_000, 'subscribed');
+    await until(() => first.connects() === 1, 120_000, 'subscribed');
     const kept = first.bridge.state().subscription_id;
     // A crash: no clean stop, the id stays in the durable state.
     open.splice(0);
@@ -63,9 +63,9 @@ describe('OnGuard event subscription lifecycle', () => {
     expect(s.control.stats().subscriptions_live).toBe(3);
 
     const second = start(store);
-    await until(() => second.connects() === 1, 10_000, 'subscribed after restart');
+    await until(() => second.connects() === 1, 120_000, 'subscribed after restart');
     expect(second.bridge.state().subscription_id).toBe(kept);
-    await until(() => s.control.stats().subscriptions_live === 1, 10_000, 'stale subscriptions removed');
+    await until(() => s.control.stats().subscriptions_live === 1, 120_000, 'stale subscriptions removed');
     expect(s.control.stats().subscriptions_created).toBe(3);
 
     open.splice(0);
@@ -78,10 +78,10 @@ describe('OnGuard event subscription lifecycle', () => {
   it('hub error codes are matched anywhere in the error data: an expired session re-logs in instead of looping', async () => {
     s = await sim({ bridge: { errorData: 'wrapped' } });
     const h = start(new MemoryStateStore());
-    await until(() => h.connects() === 1, 10_000, 'subscribed');
+    await until(() => h.connects() === 1, 120_000, 'subscribed');
     s.control.invalidateSessions();
-    await until(() => h.bridge.counters.get('relogins') === 1, 10_000, 're-login on the wrapped code');
-    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 10_000, 'heartbeats after re-login');
+    await until(() => h.bridge.counters.get('relogins') === 1, 120_000, 're-login on the wrapped code');
+    await until(() => (s.control.stats().heartbeats ?? 0) >= 2, 120_000, 'heartbeats after re-login');
     expect(h.connects()).toBe(1);
     expect(s.control.stats().subscriptions_live).toBe(1);
   });
@@ -89,9 +89,9 @@ describe('OnGuard event subscription lifecycle', () => {
   it('a subscription deleted on the server is created anew, once', async () => {
     s = await sim();
     const h = start(new MemoryStateStore());
-    await until(() => h.connects() === 1, 10_000, 'subscribed');
+    await until(() => h.connects() === 1, 120_000, 'subscribed');
     s.control.failHubInvocations('system.not_found', 1);
-    await until(() => h.connects() === 2, 10_000, 'subscribed again');
+    await until(() => h.connects() === 2, 120_000, 'subscribed again');
     expect(s.control.stats().subscriptions_created).toBe(2);
     expect(s.control.stats().subscriptions_live).toBe(1);
   });

@@ -74,5 +74,5 @@ describe("Milestone's Python protocol samples against the XProtect simulator", (
     expect(summary![1]).toBe(summary![2]);
     expect(out.code).toBe(0);
     expect(sim.control.stats()).toMatchObject({ windowsTokens: 1 });
-  }, 180_000);
+  }, 600_000);
 });
