@@ -123,13 +123,17 @@ describe('NATS users generated from scripts/services.json', () => {
     expect((await jetstream(fwd).publish('dlq.forwarder.canonical.x', '{}')).stream).toBe(STREAMS.dlq);
   });
 
-  it('the console reads status only; no user can read another user\'s inbox', async () => {
+  it('the console uses the control plane only; no user can read another user\'s inbox', async () => {
     const con = await as('console');
-    await refused(con.request('edge.site-1.cmd.sync', '{}', { timeout: 5_000 }));
-    await refused(con.request('edge.site-1.cmd.dlq', '{}', { timeout: 5_000 }));
+    // No JetStream, no data subjects, no control command beyond the page's (status, devices,
+    // health timeline, and behind its own token: sync now, DLQ replay).
     await refused(jetstreamManager(con, { checkAPI: false }).then((j) => j.streams.info(STREAMS.raw)));
-    // The status request itself is allowed (no service answers here: "no responders").
-    await expect(con.request('edge.site-1.cmd.status', '{}', { timeout: 5_000 })).rejects.toThrow(/no responders|503/i);
+    await refused(con.request('edge.site-1.cmd.confirm-removals', '{}', { timeout: 5_000 }));
+    await refused(con.request('raw.onguard.og-1.status', '{}', { timeout: 5_000 }));
+    await subscribeRefused(con, 'canonical.>');
+    // The page's own requests are allowed (no service answers here: "no responders").
+    for (const cmd of ['status', 'devices', 'health', 'sync', 'dlq'])
+      await expect(con.request(`edge.site-1.cmd.${cmd}`, '{}', { timeout: 5_000 })).rejects.toThrow(/no responders|503/i);
     await subscribeRefused(con, `${inboxPrefixFor('operator')}.>`);
     await subscribeRefused(await as('collector-milestone'), createInbox(inboxPrefixFor('forwarder')));
     await subscribeRefused(await as('collector-milestone'), '_INBOX.>');

@@ -35,6 +35,7 @@ export function inboxPrefixFor(user: string): string {
 
 const API = '$JS.API';
 const KV_STREAM = `KV_${BUCKETS.devices}`;
+const STATE_STREAM = `KV_${BUCKETS.collectorState}`;
 
 /** Create or reconcile a stream (provisioning on start). */
 const streamEnsure = (...streams: string[]) => streams.flatMap((s) => [`${API}.STREAM.INFO.${s}`, `${API}.STREAM.CREATE.${s}`, `${API}.STREAM.UPDATE.${s}`]);
@@ -70,7 +71,17 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
       return {
         // Writes its vendor's raw subjects; provisions RAW and the normalizer's consumer (RAW
         // keeps messages only while a consumer has interest). No CANONICAL, DLQ, KV, deletes.
-        publish: [...base, `raw.${vendor}.>`, ...streamEnsure(STREAMS.raw), ...consumerEnsure(STREAMS.raw, CONSUMERS.normalizer)],
+        // Its own state (e.g. the event subscription it made on the vendor server) in the
+        // collector_state bucket, under its vendor's keys.
+        publish: [
+          ...base,
+          `raw.${vendor}.>`,
+          ...streamEnsure(STREAMS.raw),
+          ...consumerEnsure(STREAMS.raw, CONSUMERS.normalizer),
+          ...streamEnsure(STATE_STREAM),
+          `$KV.${BUCKETS.collectorState}.${vendor}.>`,
+          ...messageGet(STATE_STREAM),
+        ],
         subscribe: [inbox, 'edge.*.cmd.sync', ...statusServed(user)],
         allow_responses: true,
       };
@@ -94,7 +105,7 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
           `${API}.CONSUMER.MSG.NEXT.${KV_STREAM}.>`,
           `$JS.FC.${KV_STREAM}.>`,
         ],
-        subscribe: [inbox, 'edge.*.cmd.devices', ...statusServed(user)],
+        subscribe: [inbox, 'edge.*.cmd.devices', 'edge.*.cmd.health', 'edge.*.cmd.confirm-removals', ...statusServed(user)],
         allow_responses: true,
       };
     case 'forwarder':
@@ -118,8 +129,13 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
         allow_responses: true,
       };
     case 'console':
-      // The technician's status page reads the control plane only.
-      return { publish: ['edge.*.cmd.status', 'edge.*.cmd.devices', 'edge.*.svc.*.status'], subscribe: [inbox], allow_responses: false };
+      // The technician's status page reads the control plane only (status, devices, health
+      // timeline), starts syncs and DLQ replays behind its token, and answers cmd.status itself.
+      return {
+        publish: ['edge.*.cmd.status', 'edge.*.cmd.devices', 'edge.*.cmd.health', 'edge.*.cmd.sync', 'edge.*.cmd.dlq', 'edge.*.svc.*.status'],
+        subscribe: [inbox, ...statusServed(user)],
+        allow_responses: true,
+      };
     case 'operator':
       // The operator CLI: every command, and the JetStream API including purge and delete
       // (the only user that may) — also of another domain reached over a leaf link (the site's
