@@ -74,7 +74,8 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
     passwords[s.user] = identities[s.user].password;
   }
   passwords[operator] = cfg.nats.password ?? randomBytes(24).toString('base64url');
-  const operatorIdentity = { user: operator, password: passwords[operator] };
+  // Without a configured password the operator is the no-credentials identity (no password).
+  const operatorIdentity = { user: operator, password: cfg.nats.password ? passwords[operator] : '' };
   // Only bcrypt hashes reach the file; the clear passwords live in the processes' environment.
   const auth = renderAuthorization(specs, { passwords, noAuthUser: cfg.nats.password ? undefined : operator });
   const confFile = join(storeDir, 'nats-server.conf');

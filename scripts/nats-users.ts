@@ -85,7 +85,10 @@ export function renderAuthorization(specs: NatsUserSpec[], o: RenderOptions): st
     if (pw === undefined) continue;
     checkNatsPassword(s.user, pw);
     const perms = permissionsFor(s.role, s.user, s.vendor);
-    lines.push(`    { user: ${q(s.user)}, password: ${q(hashSync(pw, o.cost ?? 10))}, permissions: ${renderPermissions(perms)} }`);
+    // The no-credentials identity has no password: nats-server (2.9) checks a no_auth_user's
+    // password against the empty one the client sent, so a hashed one would refuse every client.
+    const password = s.user === o.noAuthUser ? '' : `password: ${q(hashSync(pw, o.cost ?? 10))}, `;
+    lines.push(`    { user: ${q(s.user)}, ${password}permissions: ${renderPermissions(perms)} }`);
   }
   if (lines.length === 0) throw new Error('no NATS user has a password');
   // A top-level option (https://docs.nats.io/running-a-nats-service/configuration#connectivity).

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { connectNats, createLogger, describeError, requestCommand, type NatsConnection } from '@edge/platform';
+import { connectNats, createLogger, describeError, OPERATOR_USER, requestCommand, type NatsConnection } from '@edge/platform';
 import { EXIT, UsageError, type CliCommand, type CliContext, type CliIo, type CliTarget, type OptionValues } from './command';
 import { COMMANDS } from './commands';
 import { resolveTarget } from './target';
@@ -80,7 +80,8 @@ export async function runCli(argv: string[], io: CliIo = stdio, env: NodeJS.Proc
       const log = createLogger({ service: 'edge-cli', level: 'error', destination: { write: (s: string) => void io.err(s.trimEnd()) } });
       let timer: NodeJS.Timeout | undefined;
       const connecting = connectNats(
-        { url: t.nats.url, name: 'edge-cli', user: t.nats.user, password: t.nats.password, token: t.nats.token, credsFile: t.nats.creds_file, caFile: t.nats.ca_file },
+        // Without credentials the local server takes the CLI as its operator (no_auth_user).
+        { url: t.nats.url, name: 'edge-cli', user: t.nats.user, password: t.nats.password, token: t.nats.token, credsFile: t.nats.creds_file, caFile: t.nats.ca_file, anonymousAs: OPERATOR_USER },
         log,
       );
       try {

@@ -27,6 +27,11 @@ export interface NatsConnectOptions {
   token?: string;
   credsFile?: string;
   caFile?: string;
+  /**
+   * Whose reply prefix to use when connecting without a user: the identity the server gives an
+   * anonymous client (the local server maps one to the operator with `no_auth_user`).
+   */
+  anonymousAs?: string;
 }
 
 /**
@@ -73,7 +78,7 @@ export async function connectNats(opts: NatsConnectOptions, log: Logger): Promis
     token: opts.token,
     // Replies (requests, JetStream acks and deliveries, KV reads) arrive under the user's own
     // prefix, the only inbox its NATS permissions let it subscribe to.
-    ...(opts.user ? { inboxPrefix: inboxPrefixFor(opts.user) } : {}),
+    ...(opts.user || opts.anonymousAs ? { inboxPrefix: inboxPrefixFor(opts.user ?? opts.anonymousAs!) } : {}),
   };
   if (opts.credsFile) o.authenticator = credsAuthenticator(readFileSync(opts.credsFile));
   if (opts.caFile) o.tls = { caFile: opts.caFile };
