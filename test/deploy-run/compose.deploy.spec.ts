@@ -116,7 +116,7 @@ const arrivedOffline = (deviceId: string) =>
   });
 
 beforeAll(async () => {
-  for (const k of ['EDGE_NATS_PORT', 'EDGE_PORT_COLLECTOR_ONGUARD', 'EDGE_PORT_COLLECTOR_MILESTONE', 'EDGE_PORT_NORMALIZER', 'EDGE_PORT_FORWARDER', 'DEMO_CLOUD_PORT']) ports[k] = await freePort();
+  for (const k of ['EDGE_NATS_PORT', 'EDGE_PORT_COLLECTOR_ONGUARD', 'EDGE_PORT_COLLECTOR_MILESTONE', 'EDGE_PORT_NORMALIZER', 'EDGE_PORT_FORWARDER', 'EDGE_PORT_CONSOLE', 'DEMO_CLOUD_PORT']) ports[k] = await freePort();
   for (const p of ['docker-compose.yml', 'deploy', 'config', 'certs']) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
   await ok(sh('bash', ['deploy/make-secrets.sh']));
   const env = { EDGE_IMAGE: image, EDGE_CONFIG_FILE: '/app/config/demo.yaml', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
@@ -154,7 +154,7 @@ describe('docker compose deployment (real engine)', () => {
   });
 
   it('status ports published by compose answer, and /status needs the bearer token', async () => {
-    for (const k of ['EDGE_PORT_COLLECTOR_ONGUARD', 'EDGE_PORT_COLLECTOR_MILESTONE', 'EDGE_PORT_NORMALIZER', 'EDGE_PORT_FORWARDER']) {
+    for (const k of ['EDGE_PORT_COLLECTOR_ONGUARD', 'EDGE_PORT_COLLECTOR_MILESTONE', 'EDGE_PORT_NORMALIZER', 'EDGE_PORT_FORWARDER', 'EDGE_PORT_CONSOLE']) {
       expect((await fetch(`http://127.0.0.1:${ports[k]}/healthz`)).status, k).toBe(200);
       expect((await fetch(`http://127.0.0.1:${ports[k]}/status`)).status, k).toBe(401);
       expect((await fetch(`http://127.0.0.1:${ports[k]}/status`, { headers: { authorization: `Bearer ${secret('edge_http_token')}` } })).status, k).toBe(200);
