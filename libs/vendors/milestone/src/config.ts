@@ -47,7 +47,7 @@ export const MilestoneExtras = z
     reconnect_cap: Duration.default(60_000).describe('events socket reconnect backoff cap'),
     auth_retry_after: Duration.default(300_000).describe('after the IDP refused the password, wait this long before trying again'),
     account_problem_retry_after: Duration.default(1_800_000).describe('same after LockedOut / ChangePassword'),
-    baseline_inventory_wait: Duration.default(300_000).describe('the first getState baseline waits this long at most for the first inventory (which knows the disabled devices)'),
+    baseline_inventory_wait: Duration.default(30_000).describe('the first getState baseline waits this long at most for the first inventory (which knows the disabled devices); Communication Stopped rows are left to it after that, the others published'),
     state_chunk_rows: z.number().int().min(1).max(5_000).default(500).describe('getState rows per RAW status message'),
     recording_server_event_types: z
       .object({
