@@ -21,7 +21,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
 import { inboxPrefixFor } from '@edge/platform';
-import { freePort } from '@edge/platform/testing';
+import { freePort, waitUntil } from '@edge/platform/testing';
 
 const ROOT = resolve(__dirname, '../..');
 const SOCKET = process.env.EDGE_PODMAN_SOCKET ?? '/run/edge-podman/podman.sock';
@@ -56,20 +56,8 @@ async function ok(r: Promise<Run>): Promise<string> {
   return x.out;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 240_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`${what}: not met in ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
+/** The platform's wait, polling every 1000 ms. */
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 240_000) => waitUntil(what, fn, timeoutMs, 1000) as Promise<T>;
 
 const json = async <T>(url: string, init?: RequestInit): Promise<T> => {
   const r = await fetch(url, init);

@@ -11,6 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { STREAMS } from '@edge/contracts';
 import { serveCommand, createLogger } from '@edge/platform';
+import { waitUntil } from '@edge/platform/testing';
 import { startHubRig, type EdgeBox, type HubRig } from './hub-rig';
 
 const SITES = 10;
@@ -18,20 +19,8 @@ const OUTAGE_MS = Number(process.env.EDGE_TEST_HUB_OUTAGE_MS ?? 60_000);
 const log = createLogger({ service: 'hub-test', level: 'fatal', destination: { write: () => undefined } });
 let rig: HubRig;
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`${what}: not met in ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The platform's wait, polling every 250 ms. */
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000) => waitUntil(what, fn, timeoutMs, 250) as Promise<T>;
 
 /** Subjects and their message counts in a stream of a box. */
 async function subjectsOf(nc: NatsConnection, stream: string, domain?: string): Promise<Record<string, number>> {

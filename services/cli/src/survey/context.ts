@@ -44,3 +44,16 @@ export function versionBelow(v: number[], floor: number[]): boolean {
   }
   return false;
 }
+
+/** Findings before any check ran: every vendor survey starts from these. */
+export function emptyFindings(): VendorFindings {
+  return {
+    checks: [],
+    product: null,
+    inventory: null,
+    refused: [],
+    events: { state: 'skipped', detail: 'not reached', first_sign_ms: null },
+    cost: null,
+    timings: { calls: [], page_ms_avg: null, inventory_walk_ms: null, estimated_full_sync_s: null },
+  };
+}

@@ -18,7 +18,7 @@ import {
   type HttpTransportOptions,
   type MilestoneConfig,
 } from '@edge/vendor-milestone';
-import { perHour, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '../context';
+import { emptyFindings, perHour, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '../context';
 import { callKind, callsSince, type CallMeter } from '../meter';
 import { InventoryTally } from '../tally';
 
@@ -69,15 +69,7 @@ function clients(cfg: MilestoneConfig, ctx: SurveyContext) {
 export async function surveyMilestone(ctx: SurveyContext): Promise<VendorFindings> {
   const cfg = parseMilestoneConfig(ctx.system);
   const c = clients(cfg, ctx);
-  const f: VendorFindings = {
-    checks: [],
-    product: null,
-    inventory: null,
-    refused: [],
-    events: { state: 'skipped', detail: 'not reached', first_sign_ms: null },
-    cost: null,
-    timings: { calls: [], page_ms_avg: null, inventory_walk_ms: null, estimated_full_sync_s: null },
-  };
+  const f = emptyFindings();
   ctx.progress('reading the version');
   const known = await c.http.request('GET', `${c.urls.root}/api/.well-known/uris`, { timeoutMs: ctx.timeoutMs }).catch(() => null);
   const wk = WellKnown.safeParse(known && known.status === 200 ? safeJson(known.text) : {});

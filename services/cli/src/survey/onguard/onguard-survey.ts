@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeError, errorKind } from '@edge/platform';
 import { parseOnGuardSystem, type OnGuardSystemConfig, type OpenAccessClient } from '@edge/vendor-onguard';
-import { versionBelow, versionParts, type SurveyContext, type VendorFindings } from '../context';
+import { emptyFindings, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '../context';
 import type { Check } from '../report';
 import { callsSince } from '../meter';
 import { MeteredOpenAccessClient } from './metered-client';
@@ -60,15 +60,7 @@ function clientFor(cfg: OnGuardSystemConfig, ctx: SurveyContext): OpenAccessClie
 export async function surveyOnGuard(ctx: SurveyContext): Promise<VendorFindings> {
   const cfg = parseOnGuardSystem(ctx.system);
   const client = clientFor(cfg, ctx);
-  const f: VendorFindings = {
-    checks: [],
-    product: null,
-    inventory: null,
-    refused: [],
-    events: { state: 'skipped', detail: 'not reached', first_sign_ms: null },
-    cost: null,
-    timings: { calls: [], page_ms_avg: null, inventory_walk_ms: null, estimated_full_sync_s: null },
-  };
+  const f = emptyFindings();
   try {
     await versionStep(client, f, ctx);
     if (!(await loginStep(client, f, ctx))) return f;
