@@ -131,10 +131,11 @@ describe('collector kit against a real nats-server', () => {
     const svc: RunningService = await startService({ service: 'collector-onguard', module, config: cfg, httpPort: 0 });
     try {
       expect(made.map((c) => c.systemId)).toEqual(['og-1']);
-      // The startup sync (jittered ≤ 2 s) first.
-      await waitUntil('the startup sync', async () => {
-        const st = (await (await fetch(`http://127.0.0.1:${svc.httpPort}/status`)).json()) as { systems?: Array<{ last_sync: unknown }> };
-        return st.systems?.[0]?.last_sync ?? null;
+      // The startup sync (jittered ≤ 2 s) first, to its end: last_sync is set when a sync starts, and a
+      // sync requested while one runs joins it (single flight), which would make this count 2.
+      await waitUntil('the startup sync to finish', async () => {
+        const st = (await (await fetch(`http://127.0.0.1:${svc.httpPort}/status`)).json()) as { systems?: Array<{ last_sync: { finished_at: string | null } | null }> };
+        return st.systems?.[0]?.last_sync?.finished_at ?? null;
       });
       const res = await fetch(`http://127.0.0.1:${svc.httpPort}/sync`, { method: 'POST', body: JSON.stringify({ system: 'og-1', wait: true }) });
       expect(res.status).toBe(200);
