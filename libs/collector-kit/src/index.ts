@@ -6,3 +6,4 @@ export * from './event-stream';
 export * from './status-repair';
 export * from './state-cache';
 export * from './type-isolation';
+export * from './status-queue';
