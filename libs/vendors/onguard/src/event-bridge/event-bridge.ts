@@ -105,6 +105,7 @@ export class EventBridge implements EventSource {
       onClose: (reason) => ctx.lost(reason),
     });
     this.conn = conn;
+    // A stop while connecting abandons the connect; once subscribed, close(true) unsubscribes first.
     const abort = () => void conn.stop();
     ctx.signal.addEventListener('abort', abort, { once: true });
     const session: StreamSession = {
@@ -113,7 +114,6 @@ export class EventBridge implements EventSource {
         this.counters.inc('heartbeats');
       },
       close: async (stopping) => {
-        ctx.signal.removeEventListener('abort', abort);
         if (this.busLostTimer) clearTimeout(this.busLostTimer);
         this.busLostTimer = null;
         if (stopping) await conn.invoke(this.o.cfg.hub, 'StopSubscription', [], 2_000).catch(() => undefined);
@@ -127,6 +127,8 @@ export class EventBridge implements EventSource {
     } catch (e) {
       await session.close(false);
       throw e;
+    } finally {
+      ctx.signal.removeEventListener('abort', abort);
     }
     this.o.log.info({ transport: conn.transport, subscription_id: this.keeper?.id ?? null }, ctx.reconnect ? 'event bridge re-subscribed' : 'event bridge subscribed');
     await this.o.onSubscribed?.().catch(() => undefined);
