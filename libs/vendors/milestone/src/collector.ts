@@ -11,9 +11,9 @@ import { milestoneClients } from './client/clients';
 import { parseMilestoneConfig, type MilestoneConfig } from './config';
 import { sourceKey } from './constants';
 import { EventStream, oneShotState } from './events-ws/event-stream';
-import { streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
+import { configDisabled, streamInventory, type InventoryDevice, type InventoryStats } from './inventory';
 import { RecordingServer, itemId, type EssEvent, type MilestoneDevicePayloadInput } from './raw-schema';
-import { flagFalse, RecordingServerProbes } from './rs-probes';
+import { RecordingServerProbes } from './rs-probes';
 import { LiveStateGate } from './live-state';
 import { collectorState } from './collector-state';
 import { DriverSettingsCache } from './driver-settings-cache';
@@ -80,7 +80,7 @@ export class MilestoneCollector implements VendorCollector {
     this.stream = new EventStream({
       ...this.socketOptions(),
       resumeWindowMs: cfg.resume_window,
-      reconnect: retryPolicyFor(cfg),
+      reconnect: retryPolicy('eventStreamReconnect', { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap }),
       onEvents: (events) => this.hooks && this.known.publishEvents(events, this.hooks.raw),
       onBaseline: (rows, reason) => this.onBaseline(rows, reason),
       onGap: (reason) => this.hooks?.requestReconcile(reason),
@@ -158,7 +158,7 @@ export class MilestoneCollector implements VendorCollector {
     const unavailable: string[] = [];
     const emit = async (d: InventoryDevice) => {
       const key = sourceKey(d.resourceType, itemId(d.item as { id?: string }));
-      if (isConfigDisabled(d)) disabled.add(key);
+      if (configDisabled(d)) disabled.add(key);
       if (this.live.unsupported && d.resourceType !== 'recordingServers') unavailable.push(key);
       this.known.fallback.note(d.resourceType, key, d.hardware ? itemId(d.hardware) : null, this.stream.refusedGroups());
       const rs = d.resourceType === 'recordingServers' ? RecordingServer.safeParse(d.item) : null;
@@ -236,17 +236,6 @@ export class MilestoneCollector implements VendorCollector {
     const authError = await this.rs.discover();
     if (authError) this.lastError = authError;
   }
-}
-
-/** The platform's reconnect policy with this system's `reconnect_base`/`reconnect_cap`. */
-function retryPolicyFor(cfg: MilestoneConfig) {
-  return retryPolicy('eventStreamReconnect', { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap });
-}
-
-function isConfigDisabled(d: InventoryDevice): boolean {
-  if (flagFalse((d.item as { enabled?: unknown }).enabled)) return true;
-  if (d.resourceType === 'hardware' || d.resourceType === 'recordingServers') return false;
-  return flagFalse((d.hardware as { enabled?: unknown } | null | undefined)?.enabled);
 }
 
 /** Validates a system's config and builds its collector (the service's `create`). */

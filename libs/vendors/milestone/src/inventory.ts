@@ -5,6 +5,7 @@ import { idOf, type ConfigApiClient } from './client/config-api-client';
 import { CHILD_RESOURCE_TYPES, deviceResourceType, type ChildResourceType } from './constants';
 import { ConfigItem, Hardware, RecordingServer, type MilestoneDevicePayloadInput, type Site } from './raw-schema';
 import type { DriverSettingsCache } from './driver-settings-cache';
+import { flagFalse } from './rs-probes';
 
 export interface InventoryOptions {
   pageSize: number;
@@ -62,6 +63,13 @@ export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item:
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failure !== null) throw failure;
+}
+
+/** The item (or, for a channel, its hardware) is disabled in configuration. */
+export function configDisabled(d: InventoryDevice): boolean {
+  if (flagFalse((d.item as { enabled?: unknown }).enabled)) return true;
+  if (d.resourceType === 'hardware' || d.resourceType === 'recordingServers') return false;
+  return flagFalse((d.hardware as { enabled?: unknown } | null | undefined)?.enabled);
 }
 
 /** The join tables of one inventory: what every child item is composed with. */
