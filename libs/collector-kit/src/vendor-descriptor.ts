@@ -109,6 +109,8 @@ export interface RunningSimulator {
   ledger(afterSeq?: number): SimulatedChange[];
   /** Faults the chaos suite injects, each in the vendor's own way. */
   readonly faults: SimulatorFaults;
+  /** The simulator object itself, for tests of that vendor's own behaviour. */
+  readonly native: unknown;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,8 @@ export interface SimulatorFaults {
   restart(): void;
   /** End every fault. */
   clear(): void;
+  /** The event stream goes silent: no close, no data, no keep-alive (optional; `clear` ends it). */
+  silenceEvents?(): void;
   /** Make the next inventory sync slow enough to interrupt (optional). */
   slowNextSync?(): void;
 }
