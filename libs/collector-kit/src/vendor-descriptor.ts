@@ -70,6 +70,8 @@ export interface SimulatorEntry {
   readonly args?: readonly string[];
   /** A GET that answers 200 once the simulator serves (compose healthcheck). */
   readonly readyPath: string;
+  /** Its harness can make the event stream go silent (`faults.silenceEvents`): the chaos suite's 40 s silence runs for it. */
+  readonly silentStream?: boolean;
   /**
    * Its system in config/demo.yaml (compose's demo profile): the id, and the fields beside
    * `base_url` (`${DEMO_<ID>_URL:-…}`), e.g. the simulator's demo account as `${VAR:-default}`.

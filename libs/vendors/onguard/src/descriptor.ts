@@ -22,6 +22,7 @@ export const onguardVendor = defineVendor({
     harness: 'services/simulators/onguard/src/harness.ts',
     port: 18081,
     readyPath: '/_sim/devices',
+    silentStream: true,
     demo: {
       system_id: 'og-demo',
       fields: {
