@@ -2,7 +2,8 @@
  * The files that enumerate vendors, derived from the vendor list (`@edge/vendors`): the process
  * list (scripts/services.json: a collector and a simulator per vendor), docker-compose.yml (a
  * collector service, its secrets and NATS user, a demo simulator per vendor) and the demo config
- * (config/demo.yaml: a system per vendor's simulator). The hand-written rest of each file stays as
+ * (config/demo.yaml: a system per vendor's simulator) and the collectors' published ports in
+ * .env.example. The hand-written rest of each file stays as
  * it is: in YAML the derived parts sit between `# >>> vendors: <part>` and `# <<< vendors: <part>`
  * lines; in services.json they are the entries with a `vendor`.
  *
@@ -16,7 +17,7 @@ import { VENDORS, type VendorDescriptor } from '@edge/vendors';
 import { natsUserSpecs } from './nats-users';
 import { REPO_ROOT } from './services';
 
-export const VENDOR_FILES = ['scripts/services.json', 'docker-compose.yml', 'config/demo.yaml'] as const;
+export const VENDOR_FILES = ['scripts/services.json', 'docker-compose.yml', 'config/demo.yaml', '.env.example'] as const;
 export type VendorFile = (typeof VENDOR_FILES)[number];
 
 const snake = (name: string) => name.replace(/-/g, '_');
@@ -139,5 +140,6 @@ function renderDemoConfig(current: string): string {
 export function renderVendorFile(file: VendorFile, current: string): string {
   if (file === 'scripts/services.json') return renderServicesJson(current);
   if (file === 'docker-compose.yml') return renderCompose(current);
+  if (file === '.env.example') return fillRegions(current, file, { 'collector ports': VENDORS.map((v) => `# EDGE_PORT_${ENV(v.service.name)}=${v.service.port}`) });
   return renderDemoConfig(current);
 }
