@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@edge/platform';
+import { VENDORS } from '@edge/vendors';
 import { fieldRows, renderConfigReference } from '../../scripts/config-reference';
 import { REPO_ROOT, servicesFor } from '../../scripts/services';
 
@@ -39,7 +40,7 @@ describe('example configs', () => {
 
   it('config/demo.yaml is valid with no environment at all', () => {
     const cfg = loadConfig(join(REPO_ROOT, 'config/demo.yaml'), {});
-    expect(cfg.systems.map((s) => s.id).sort()).toEqual(['og-demo', 'xp-demo']);
+    expect(cfg.systems.map((s) => s.id).sort()).toEqual(VENDORS.map((v) => v.simulator.demo.system_id).sort());
     expect(cfg.nats.url).toBeUndefined();
   });
 });
