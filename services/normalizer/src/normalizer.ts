@@ -65,6 +65,7 @@ export class Normalizer {
   private sampledAt = 0;
   private sampler: NodeJS.Timeout | null = null;
   private pendingSample: NodeJS.Timeout | null = null;
+  private countsCache: { at: number; processed: number; size: ReturnType<DeviceRegistry['size']>; systems: ReturnType<DeviceRegistry['systemsStatus']> } | null = null;
 
   constructor(
     private readonly rt: EdgeRuntime,
@@ -108,8 +109,22 @@ export class Normalizer {
     this.rt.log.debug({ devices: r.entries.length, systems: r.systems.length, invalid: r.invalid, ms: Date.now() - t0 }, 'registry read from KV');
   }
 
+  /**
+   * Registry size and per-system counts: passes over every device, so while messages flow at
+   * most every 2 s (status pages poll); at rest always current.
+   */
+  private registryCounts(): { size: ReturnType<DeviceRegistry['size']>; systems: ReturnType<DeviceRegistry['systemsStatus']> } {
+    const now = Date.now();
+    const processed = this.counters.get('processed');
+    const c = this.countsCache;
+    const fresh = c !== null && now - c.at < 2_000 && (this.inflight > 0 || c.processed === processed);
+    if (!fresh) this.countsCache = { at: now, processed, size: this.registry.size(), systems: this.registry.systemsStatus() };
+    return this.countsCache!;
+  }
+
   status() {
     const c = this.counters.snapshot();
+    const counts = this.registryCounts();
     const pick = (prefix: string) =>
       Object.fromEntries(
         Object.entries(c)
@@ -127,8 +142,8 @@ export class Normalizer {
       in_flight: this.inflight,
       recovering: this.recovering !== null,
       vendors: this.mappers.vendors(),
-      registry: { ...this.registry.size(), store: this.store.status() },
-      systems: this.registry.systemsStatus(),
+      registry: { ...counts.size, store: this.store.status() },
+      systems: counts.systems,
     };
   }
 
