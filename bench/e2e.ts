@@ -9,15 +9,19 @@
  *    first change to the last event at the cloud.
  *  - inventory: a 50 000-device site (≈25 000 per system); wall time of a commanded full sync
  *    of both systems (trigger → both final batches at the cloud), and of the first sync from
- *    process start; peak RSS (VmHWM) of every service process.
+ *    process start; peak RSS (VmHWM) of every service process and their total with nats-server.
+ *  - the same for a 100 000-device site (≈50 000 per system).
  * `npx tsx bench/e2e.ts` prints the JSON. BENCH_E2E_QUICK=1 runs small sizes.
+ * BENCH_PROFILE_DIR=<dir>: CPU profiles of every service, per-stage queue depths over time,
+ * every change's latency, and heap snapshots at 50 000 devices (see bench/README.md).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '@edge/platform';
 import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
 import { PIPELINE_SERVICES } from '../scripts/services';
+import { probeDir, profileEnv, StageSampler } from './probe';
 
 const ROOT = join(__dirname, '..');
 const QUICK = process.env.BENCH_E2E_QUICK === '1';
@@ -36,7 +40,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 /** Peak resident set (VmHWM) of a process, MB. */
-function peakRssMb(pid: number | null): number {
+export function peakRssMb(pid: number | null): number {
   if (!pid) return NaN;
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -51,12 +55,12 @@ function peakRssMb(pid: number | null): number {
  * device toggles (offline, then online, …); devices are used round-robin so one device changes
  * again only after the whole list went round.
  */
-class ChangeDriver {
+export class ChangeDriver {
   private readonly targets: Array<{ vendor: 'onguard' | 'milestone'; deviceId: string; flip: (online: boolean) => void; online: boolean }> = [];
   private next = 0;
   private readonly pending = new Map<string, Change[]>();
   private cursor = 0;
-  readonly latencies: Array<{ vendor: string; ms: number }> = [];
+  readonly latencies: Array<{ vendor: string; ms: number; at: number }> = [];
   made = 0;
   lastArrival = 0;
 
@@ -110,7 +114,7 @@ class ChangeDriver {
       if (i < 0) continue;
       const [c] = q.splice(0, i + 1);
       const at = Date.parse(e.received_at);
-      this.latencies.push({ vendor: c.vendor, ms: at - c.at });
+      this.latencies.push({ vendor: c.vendor, ms: at - c.at, at: c.at });
       this.lastArrival = Math.max(this.lastArrival, at);
     }
   }
@@ -151,8 +155,12 @@ async function atRate(driver: ChangeDriver, rate: number, seconds: number): Prom
   }
 }
 
+const NATS_USER = { user: 'edge', pass: 'e2e-nats-password' };
+
 async function latencyAndThroughput(out: Record<string, number>): Promise<void> {
+  const dir = probeDir('latency');
   const stack = await startStack({
+    serviceEnv: dir ? profileEnv(join(dir, 'cpu')) : {},
     onguard: { site: QUICK ? { panels: 20, readersPerPanel: 20 } : { panels: 100, readersPerPanel: 25, alarmPanelsPerPanel: 1, recorders: 4, camerasPerRecorder: 8 } },
     milestone: { hardware: QUICK ? 200 : 1200, recordingServers: 4 },
     config: { log: { level: 'warn' } },
@@ -161,9 +169,15 @@ async function latencyAndThroughput(out: Record<string, number>): Promise<void> 
     await waitFor('both inventories', () => stack.cloud.store.syncList().filter((s) => s.final).length >= 2, { timeoutMs: 180_000, logs: stack.logs });
     const driver = new ChangeDriver(stack);
     out.e2e_change_devices = driver.devices;
+    const sampler = dir ? await StageSampler.start({ natsUrl: stack.natsUrl, ...NATS_USER, file: join(dir, 'stages.jsonl'), normalizerStatus: stack.statusUrl('normalizer'), forwarderStatus: stack.statusUrl('forwarder'), everyMs: 250 }) : null;
+    const keep = (phase: string) => {
+      if (!dir) return;
+      appendFileSync(join(dir, 'latencies.jsonl'), driver.latencies.map((l) => JSON.stringify({ phase, ...l })).join('\n') + '\n');
+    };
     await sleep(2_000);
     for (const rate of [10, 100, 1000]) {
       driver.reset();
+      sampler?.mark(`rate ${rate} start`);
       const seconds = QUICK ? 3 : rate === 1000 ? 5 : 10;
       await atRate(driver, rate, seconds);
       await drain(driver, 30_000);
@@ -175,12 +189,14 @@ async function latencyAndThroughput(out: Record<string, number>): Promise<void> 
         out[`e2e_latency_ms_p50_at_${rate}_${v}`] = percentile(xs, 50);
         out[`e2e_latency_ms_p99_at_${rate}_${v}`] = percentile(xs, 99);
       }
+      keep(`at_${rate}`);
       out[`e2e_changes_at_${rate}`] = driver.made;
       out[`e2e_unmatched_at_${rate}`] = driver.outstanding;
       await sleep(1_500);
     }
     // Sustained throughput: a burst as fast as the simulators take the changes.
     driver.reset();
+    sampler?.mark('burst start');
     const burst = QUICK ? 2_000 : Math.min(20_000, driver.devices * 4);
     const t0 = Date.now();
     while (driver.made < burst) {
@@ -189,6 +205,9 @@ async function latencyAndThroughput(out: Record<string, number>): Promise<void> 
       await sleep(0);
     }
     await drain(driver, 120_000);
+    sampler?.mark('burst drained');
+    keep('burst');
+    await sampler?.stop();
     const matched = driver.latencies.length;
     out.e2e_per_s = Math.round(matched / Math.max(0.001, (driver.lastArrival - t0) / 1000));
     out.e2e_burst_changes = burst;
@@ -202,24 +221,58 @@ async function latencyAndThroughput(out: Record<string, number>): Promise<void> 
   }
 }
 
-async function inventory50k(out: Record<string, number>): Promise<void> {
+/** Sites of the inventory runs: ≈ half the devices in each system. */
+export const SITES = {
+  '50k': {
+    onguard: { panels: 500, readersPerPanel: 40, alarmPanelsPerPanel: 4, intrusionPanels: 10, recorders: 50, camerasPerRecorder: 48 },
+    milestone: { hardware: 6500, recordingServers: 8 },
+  },
+  '100k': {
+    onguard: { panels: 1000, readersPerPanel: 40, alarmPanelsPerPanel: 4, intrusionPanels: 20, recorders: 100, camerasPerRecorder: 48 },
+    milestone: { hardware: 13000, recordingServers: 16 },
+  },
+} as const;
+
+/** Every process of the site: the services and nats-server (their peak RSS, VmHWM). */
+function rssOfSite(stack: Stack, out: Record<string, number>, size: string): void {
+  let max = 0;
+  let total = 0;
+  for (const s of PIPELINE_SERVICES) {
+    const mb = peakRssMb(stack.supervisor.pid(s.name));
+    out[`rss_mb_${s.name}${size === '50k' ? '' : `_${size}`}`] = mb;
+    if (!Number.isFinite(mb)) continue;
+    max = Math.max(max, mb);
+    total += mb;
+  }
+  const nats = peakRssMb(stack.supervisor.pid('nats'));
+  if (Number.isFinite(nats)) total += nats;
+  if (size === '50k') {
+    out.rss_mb_max = max;
+    out.rss_mb_nats_server = nats;
+    out.rss_mb_total_at_50k = total;
+  } else {
+    out[`rss_mb_max_${size}`] = max;
+    out[`rss_mb_nats_server_${size}`] = nats;
+    out[`rss_mb_total_at_${size}`] = total;
+  }
+}
+
+async function inventory(out: Record<string, number>, size: keyof typeof SITES): Promise<void> {
   const started = Date.now();
+  const dir = probeDir(`inventory_${size}`);
   const stack = await startStack({
-    onguard: {
-      site: QUICK
-        ? { panels: 50, readersPerPanel: 40 }
-        : { panels: 500, readersPerPanel: 40, alarmPanelsPerPanel: 4, intrusionPanels: 10, recorders: 50, camerasPerRecorder: 48 },
-    },
-    milestone: { hardware: QUICK ? 500 : 6500, recordingServers: 8 },
+    onguard: { site: QUICK ? { panels: 50, readersPerPanel: 40 } : SITES[size].onguard },
+    milestone: QUICK ? { hardware: 500, recordingServers: 8 } : SITES[size].milestone,
     cloudRetain: 'ids',
     config: { log: { level: 'warn' } },
+    serviceEnv: dir ? profileEnv(dir) : {},
   });
   try {
     const total = stack.onguard.control.devices().length + stack.milestone.control.devices().length;
-    out.inventory_devices = total;
+    out[`inventory_${size}_devices`] = total;
     const finals = () => stack.cloud.store.syncList().filter((s) => s.final);
     await waitFor('the first full inventory of both systems', () => finals().length >= 2 && stack.cloud.store.devices.size >= total, { timeoutMs: 600_000, logs: stack.logs });
-    out.inventory_50k_first_seconds = Math.round((Date.now() - started) / 100) / 10;
+    out[`inventory_${size}_first_seconds`] = Math.round((Date.now() - started) / 100) / 10;
     await sleep(3_000);
     // A commanded full sync of both systems: trigger → both final batches at the cloud.
     const before = new Set(finals().map((s) => s.id));
@@ -227,16 +280,17 @@ async function inventory50k(out: Record<string, number>): Promise<void> {
     for (const svc of ['collector-onguard', 'collector-milestone'])
       await fetch(stack.statusUrl(svc).replace('/status', '/sync'), { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     await waitFor('the commanded syncs at the cloud', () => finals().filter((s) => !before.has(s.id)).length >= 2, { timeoutMs: 600_000, logs: stack.logs });
-    out.inventory_50k_seconds = Math.round((Date.now() - t0) / 100) / 10;
-    out.inventory_50k_devices_per_s = Math.round(total / out.inventory_50k_seconds);
-    let max = 0;
-    for (const s of PIPELINE_SERVICES) {
-      const mb = peakRssMb(stack.supervisor.pid(s.name));
-      out[`rss_mb_${s.name}`] = mb;
-      if (Number.isFinite(mb)) max = Math.max(max, mb);
+    out[`inventory_${size}_seconds`] = Math.round((Date.now() - t0) / 100) / 10;
+    out[`inventory_${size}_devices_per_s`] = Math.round(total / out[`inventory_${size}_seconds`]);
+    rssOfSite(stack, out, size);
+    if (dir && size === '50k') {
+      // Heap snapshots of every service at 50 000 devices (--heapsnapshot-signal).
+      for (const s of PIPELINE_SERVICES) {
+        const pid = stack.supervisor.pid(s.name);
+        if (pid) process.kill(pid, 'SIGUSR2');
+      }
+      await sleep(20_000);
     }
-    out.rss_mb_max = max;
-    out.rss_mb_nats_server = peakRssMb(stack.supervisor.pid('nats'));
   } finally {
     await stack.stop();
   }
@@ -244,13 +298,15 @@ async function inventory50k(out: Record<string, number>): Promise<void> {
 
 export async function run(): Promise<Record<string, number>> {
   // Production-like processes: the esbuild bundles the Docker image runs.
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
+  // BENCH_NO_BUILD=1: use the bundles already in dist/ (comparing builds of two commits).
+  if (process.env.BENCH_NO_BUILD !== '1') execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
   process.env.EDGE_USE_DIST = '1';
   const out: Record<string, number> = {};
-  // BENCH_E2E_ONLY=latency|inventory runs one part (investigations); the report runs both.
+  // BENCH_E2E_ONLY=latency|inventory|inventory_100k runs one part (investigations); the report runs all.
   const only = process.env.BENCH_E2E_ONLY;
-  if (only !== 'inventory') await latencyAndThroughput(out);
-  if (only !== 'latency') await inventory50k(out);
+  if (!only || only === 'latency') await latencyAndThroughput(out);
+  if (!only || only === 'inventory') await inventory(out, '50k');
+  if (!only || only === 'inventory_100k') await inventory(out, '100k');
   // The names bench/report.ts reads for its headline rows.
   out.per_s = out.e2e_per_s;
   out.latency_ms_p50_at_1000 = out.e2e_latency_ms_p50_at_1000;

@@ -24,7 +24,9 @@ fi
 if [ -f "/app/dist/${name}.js" ]; then
   shift || true
   export EDGE_SERVICE="${EDGE_SERVICE:-$name}"
-  exec node --enable-source-maps "/app/dist/${name}.js" "$@"
+  # Source-mapped stack traces cost ≈ 40 MB per process once parsed: only on request.
+  if [ "${EDGE_SOURCE_MAPS:-}" = "1" ]; then exec node --enable-source-maps "/app/dist/${name}.js" "$@"; fi
+  exec node "/app/dist/${name}.js" "$@"
 fi
 if [ "$name" = "--help" ] || [ "$name" = "help" ]; then
   echo "usage: <image> <process> [args]; processes: nats $(cd /app/dist && ls *.js | sed 's/\.js$//' | tr '\n' ' ')"

@@ -204,6 +204,8 @@ export const ENV_VARS: Array<[string, string]> = [
   ['EDGE_LOG_FORMAT', '`json` or `pretty` output of `npm start` (default: pretty on a terminal)'],
   ['OTEL_EXPORTER_OTLP_ENDPOINT', 'turns trace export on (OTLP/HTTP protobuf), e.g. `http://127.0.0.1:4318`'],
   ['OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES', 'set per service by `npm start` and docker compose (service name; site, customer, vendor, systems)'],
+  ['EDGE_TRACE_STATUS_SHARE', 'share of status-observation (health) traces recorded, 0–1 (default 0.1); every inventory sync and command is always traced'],
+  ['EDGE_SOURCE_MAPS', '`1`: source-mapped stack traces for the `dist/` bundles (costs ≈ 40 MB per process)'],
   ['DEMO_SECONDS', '`npm run demo` only: how long the demo runs (default 60)'],
 ];
 

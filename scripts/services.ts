@@ -74,10 +74,15 @@ export interface LaunchCommand {
   mode: 'dist' | 'tsx';
 }
 
-/** Dist bundle when EDGE_USE_DIST=1 and it was built; otherwise the TypeScript entry under tsx. */
+/**
+ * Dist bundle when EDGE_USE_DIST=1 and it was built; otherwise the TypeScript entry under tsx.
+ * Source-mapped stack traces only with EDGE_SOURCE_MAPS=1: Node parses a bundle's whole map
+ * (9 MB) at the first formatted stack and keeps it, ≈ 40 MB of heap per process (bench/README.md).
+ */
 export function launchCommand(s: ServiceSpec, env: NodeJS.ProcessEnv = process.env, root = REPO_ROOT): LaunchCommand {
   const dist = join(root, s.dist);
-  if (env.EDGE_USE_DIST === '1' && existsSync(dist)) return { command: process.execPath, args: ['--enable-source-maps', dist], mode: 'dist' };
+  const maps = env.EDGE_SOURCE_MAPS === '1' ? ['--enable-source-maps'] : [];
+  if (env.EDGE_USE_DIST === '1' && existsSync(dist)) return { command: process.execPath, args: [...maps, dist], mode: 'dist' };
   return { command: process.execPath, args: ['--import', 'tsx', join(root, s.entry)], mode: 'tsx' };
 }
 

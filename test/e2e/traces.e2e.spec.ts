@@ -15,6 +15,8 @@ beforeAll(async () => {
     onguard: { site: { panels: 2, readersPerPanel: 3, alarmPanelsPerPanel: 1, recorders: 1, camerasPerRecorder: 2 } },
     milestone: { hardware: 4 },
     otlp: true,
+    // Every status trace (the product keeps a share of them): this test follows one change.
+    serviceEnv: { EDGE_TRACE_STATUS_SHARE: '1' },
   });
 }, 600_000);
 

@@ -4,7 +4,7 @@ import { consumerBacklog, Counters, describeError, EDGE_RUNTIME, type ConsumerBa
 import { Batcher } from './batch';
 import { Circuit, type CircuitState } from './circuit';
 import { CloudClient } from './cloud-client';
-import { Deliverer, type LaneState } from './delivery';
+import { CloudSender, type LaneState } from './cloud-sender';
 import { Heartbeat } from './heartbeat';
 import { laneOf, toItem } from './items';
 
@@ -51,7 +51,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly abort = new AbortController();
   private readonly client: CloudClient;
   readonly circuit: Circuit;
-  private readonly deliverer: Deliverer;
+  private readonly sender: CloudSender;
   private readonly health: Lane[] = [];
   private readonly inventory: Lane;
   private readonly heartbeat: Heartbeat;
@@ -64,7 +64,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
       onOpen: (state, reason) => this.onOpen(state, reason),
       onClose: (downMs) => this.onClose(downMs),
     });
-    this.deliverer = new Deliverer(
+    this.sender = new CloudSender(
       this.client,
       this.circuit,
       {
@@ -91,10 +91,10 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
         if (!b) return;
         state.sending = true;
         try {
-          await this.deliverer.deliver(b, state);
+          await this.sender.send(b, state);
         } catch (e) {
           // A bug must not strand the lane; the batch's items stay unacked and come back after a restart.
-          this.rt.log.error({ lane: name, err: describeError(e) }, 'lane failed to deliver a batch');
+          this.rt.log.error({ lane: name, err: describeError(e) }, 'lane failed to send a batch');
         } finally {
           state.sending = false;
         }
@@ -161,7 +161,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
       this.rt.log.error({ since: c.since }, 'cloud still refuses the credentials: delivery paused');
     }
     const [backlog, dlq] = await Promise.all([this.backlog(), this.rt.dlq.size().catch(() => null)]);
-    const d = this.deliverer.counters;
+    const d = this.sender.counters;
     return {
       alert:
         c.state === 'auth_failed'
@@ -189,7 +189,7 @@ export class Forwarder implements OnApplicationBootstrap, OnApplicationShutdown 
       dlq,
       lanes: lanes.map((l) => ({ ...l.state, waiting: l.batcher.depth })),
       heartbeat: this.heartbeat.status(),
-      last_delivered_at: this.deliverer.lastDeliveredAt,
+      last_delivered_at: this.sender.lastDeliveredAt,
       counters: { ...this.counters.snapshot(), ...d.snapshot() },
     };
   }

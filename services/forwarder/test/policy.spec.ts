@@ -4,7 +4,7 @@ import { sleep, type Delivery } from '@edge/platform';
 import { sampleDevice, sampleEvent } from '@edge/sim-cloud';
 import { Batch, Batcher, requestOf } from '../src/batch';
 import { Circuit } from '../src/circuit';
-import { classify } from '../src/delivery';
+import { classify } from '../src/cloud-sender';
 import { laneOf, toItem, type OutItem } from '../src/items';
 import { RETRY_AFTER_CAP_MS as MAX_RETRY_AFTER_MS, parseRetryAfter } from '@edge/platform';
 

@@ -14,7 +14,7 @@ import {
   subjects,
 } from '@edge/contracts';
 import type { DevicesCommandRequest, RegistryDeviceView } from '@edge/contracts';
-import { deviceKey, systemKey, type PendingEmission, type RegistryEntry, type SystemRecord } from './registry-entry';
+import { deviceKey, documentKey, fingerprintOf, sourceOf, systemKey, type PendingEmission, type RegistryEntry, type SystemRecord } from './registry-entry';
 import { guardRemovals, heldNotice, type RemovalGuardSettings } from './removal-guard';
 
 /** Defaults of config `removal_guard`. */
@@ -29,19 +29,27 @@ export interface Owner {
   value: RegistryEntry | SystemRecord;
 }
 
+/** A device document to keep in KV `doc.<id>` (its content changed). */
+export interface DocumentWrite {
+  key: string;
+  value: string;
+}
+
 /** Everything one raw message decided: the records it changed and the messages it emits. */
 export interface Decision {
-  /** Records to persist, in first-touched order. */
-  touched: Owner[];
+  /** Records to persist, in first-changed order. */
+  changed: Owner[];
+  /** Device documents whose content changed (persisted with the records). */
+  documents: DocumentWrite[];
   emissions: Array<{ emission: Emission; owner: Owner }>;
   /** What happened, for the status counters (`repeat`, `stale`, `change`, ...). */
   outcomes: string[];
-  /** `touched` by record (a sync end may touch thousands). */
+  /** `changed` by record (a sync end may change thousands). */
   byValue: Map<RegistryEntry | SystemRecord, Owner>;
 }
 
 export function emptyDecision(): Decision {
-  return { emissions: [], touched: [], outcomes: [], byValue: new Map() };
+  return { emissions: [], changed: [], documents: [], outcomes: [], byValue: new Map() };
 }
 
 export type SiteSubjects = (siteId: string) => { inventory: string; health: string };
@@ -51,6 +59,24 @@ const defaultSubjects: SiteSubjects = (siteId) => ({ inventory: subjects.canonic
 const NOT_ALIVE_PARENT: ReadonlySet<DeviceStatus> = new Set(['offline', 'unknown']);
 const ALIVE: ReadonlySet<DeviceStatus> = new Set(['online', 'degraded']);
 const MAX_PARENT_DEPTH = 8;
+
+/**
+ * One copy of strings that repeat across devices — vendor, system, site, customer, native type,
+ * device type, status, a sync's id and its observed_at — instead of one per device (each message
+ * is parsed anew). Bounded: forgotten wholesale past `max` (copies already shared stay shared).
+ */
+class Interner {
+  private readonly m = new Map<string, string>();
+  constructor(private readonly max = 4_096) {}
+  of<T extends string | null>(s: T): T {
+    if (s === null) return s;
+    const found = this.m.get(s);
+    if (found !== undefined) return found as T;
+    if (this.m.size >= this.max) this.m.clear();
+    this.m.set(s, s);
+    return s;
+  }
+}
 
 function ms(iso: string | null | undefined): number {
   if (!iso) return Number.NEGATIVE_INFINITY;
@@ -70,7 +96,7 @@ function laterOf(a: string | null, b: string | null | undefined): string | null 
  */
 export function keptByPartialSync(e: RegistryEntry, end: SyncEndPayload): boolean {
   if (!end.failed_types?.length) return false;
-  const t = e.source.native_type;
+  const t = e.native_type;
   return end.failed_types.some((f) => f.type === t);
 }
 
@@ -84,12 +110,14 @@ export function healthEventId(deviceId: string, status: DeviceStatus, timestamp:
  * synchronous — it decides from the current state and updates it before returning — so
  * decisions happen in delivery order even when the IO of several messages overlaps. Decided
  * messages wait in their record's `outbox` until the stream confirmed them; persistence is the
- * caller's job (Normalizer.commit writes the touched records before publishing).
+ * caller's job (Normalizer.commit writes the changed records before publishing).
+ * Entries are compact (registry-entry.ts): the device documents are not held here.
  */
 export class DeviceRegistry {
   private readonly devices = new Map<string, RegistryEntry>();
   private readonly bySystem = new Map<string, Set<string>>();
   private readonly systems = new Map<string, SystemRecord>();
+  private readonly shared = new Interner();
 
   constructor(
     private readonly subjectsOf: SiteSubjects = defaultSubjects,
@@ -118,12 +146,15 @@ export class DeviceRegistry {
     let statusOnly = 0;
     for (const e of this.devices.values()) {
       if (e.removed_at) removed++;
-      else if (!e.device) statusOnly++;
+      else if (e.fingerprint === null) statusOnly++;
     }
     return { devices: this.devices.size, listed: this.devices.size - removed - statusOnly, removed, status_only: statusOnly, systems: this.systems.size };
   }
 
-  /** Entries matching a `cmd.devices` query, sorted by system then name; `total` is before the limit. */
+  /**
+   * Entries matching a `cmd.devices` query, sorted by system then name; `total` is before the
+   * limit. `device` is null here: the documents are in KV (Normalizer.queryDevices reads them).
+   */
   query(q: DevicesCommandRequest): { total: number; counts: Record<string, number>; devices: RegistryDeviceView[] } {
     const counts: Record<string, number> = {};
     const matched: RegistryEntry[] = [];
@@ -131,14 +162,14 @@ export class DeviceRegistry {
     for (const e of this.devices.values()) {
       if (e.removed_at && !q.removed) continue;
       if (q.system && e.system_id !== q.system) continue;
-      if (q.type && e.device?.type !== q.type) continue;
-      if (needle && !`${e.device?.name ?? ''}\u0000${e.id}`.toLowerCase().includes(needle)) continue;
+      if (q.type && e.type !== q.type) continue;
+      if (needle && !`${e.name ?? ''}\u0000${e.id}`.toLowerCase().includes(needle)) continue;
       counts[e.status] = (counts[e.status] ?? 0) + 1;
       if (q.status && e.status !== q.status) continue;
       matched.push(e);
     }
     if (q.counts_only) return { total: matched.length, counts, devices: [] };
-    matched.sort((a, b) => a.system_id.localeCompare(b.system_id) || (a.device?.name ?? a.id).localeCompare(b.device?.name ?? b.id));
+    matched.sort((a, b) => a.system_id.localeCompare(b.system_id) || (a.name ?? a.id).localeCompare(b.name ?? b.id));
     const devices = matched.slice(0, q.limit ?? matched.length).map((e) => ({
       id: e.id,
       vendor: e.vendor,
@@ -148,12 +179,30 @@ export class DeviceRegistry {
       last_seen: e.last_seen,
       reason: e.reason,
       removed_at: e.removed_at,
-      device: e.device,
+      device: null,
     }));
     return { total: matched.length, counts, devices };
   }
 
+  /** Shares the strings that repeat across entries (see Interner). */
+  private compact(e: RegistryEntry): void {
+    const i = this.shared;
+    e.vendor = i.of(e.vendor);
+    e.system_id = i.of(e.system_id);
+    e.customer_id = i.of(e.customer_id);
+    e.site_id = i.of(e.site_id);
+    e.native_type = i.of(e.native_type);
+    e.type = i.of(e.type);
+    e.status = i.of(e.status);
+    e.status_at = i.of(e.status_at);
+    e.status_changed_at = i.of(e.status_changed_at);
+    e.last_seen = i.of(e.last_seen);
+    e.last_sync_id = i.of(e.last_sync_id);
+    e.removed_at = i.of(e.removed_at);
+  }
+
   private put(e: RegistryEntry): void {
+    this.compact(e);
     this.devices.set(e.id, e);
     const k = systemKey(e.vendor, e.system_id);
     let set = this.bySystem.get(k);
@@ -161,25 +210,19 @@ export class DeviceRegistry {
     set.add(e.id);
   }
 
-  private owner(value: RegistryEntry | SystemRecord, out: Decision): Owner {
+  /** Notes that this decision changed the record: the commit persists it (once per decision). */
+  private changed(value: RegistryEntry | SystemRecord, out: Decision): Owner {
     const found = out.byValue.get(value);
     if (found) return found;
+    if ('id' in value) this.compact(value);
     const o: Owner = { key: 'id' in value ? deviceKey(value.id) : systemKey(value.vendor, value.system_id), value };
-    out.touched.push(o);
+    out.changed.push(o);
     out.byValue.set(value, o);
     return o;
   }
 
-  private write(e: RegistryEntry, out: Decision): void {
-    this.owner(e, out);
-  }
-
-  private writeSystem(s: SystemRecord, out: Decision): void {
-    this.owner(s, out);
-  }
-
   private emit(value: RegistryEntry | SystemRecord, emission: Emission, out: Decision): void {
-    const owner = this.owner(value, out);
+    const owner = this.changed(value, out);
     value.outbox.push(emission);
     out.emissions.push({ emission, owner });
   }
@@ -205,30 +248,30 @@ export class DeviceRegistry {
   }
 
   /** Listed in the cloud's inventory: health events only make sense for those. */
-  private listed(e: RegistryEntry): boolean {
-    return e.device !== null && e.removed_at === null;
+  listed(e: RegistryEntry): boolean {
+    return e.fingerprint !== null && e.removed_at === null;
   }
 
   /**
    * When a device goes offline/unknown while an ancestor is offline/unknown, the ancestor is
    * the likely cause; say so instead of leaving the cloud to guess.
    */
-  private parentReason(e: RegistryEntry, status: DeviceStatus): string | null {
+  private parentReason(id: string, parentOf: string | null, status: DeviceStatus): string | null {
     if (!NOT_ALIVE_PARENT.has(status)) return null;
-    let parentId = e.device?.parent_id ?? null;
-    const seen = new Set<string>([e.id]);
+    let parentId = parentOf;
+    const seen = new Set<string>([id]);
     for (let depth = 0; parentId && depth < MAX_PARENT_DEPTH && !seen.has(parentId); depth++) {
       seen.add(parentId);
       const p = this.devices.get(parentId);
       if (!p) return null;
       if (p.removed_at === null && NOT_ALIVE_PARENT.has(p.status)) return `parent ${p.id} is ${p.status}`;
-      parentId = p.device?.parent_id ?? null;
+      parentId = p.parent_id;
     }
     return null;
   }
 
-  private composeReason(own: string | null, e: RegistryEntry, status: DeviceStatus): string | null {
-    const parent = this.parentReason(e, status);
+  private composeReason(own: string | null, e: RegistryEntry, parentId: string | null, status: DeviceStatus): string | null {
+    const parent = this.parentReason(e.id, parentId, status);
     if (own && parent) return `${own}; ${parent}`;
     return own ?? parent;
   }
@@ -248,7 +291,7 @@ export class DeviceRegistry {
       observed_via: change.via,
       customer_id: ctx.customer_id,
       site_id: ctx.site_id,
-      source: e.source,
+      source: sourceOf(e),
       schema_version: 1,
       edge_seq: change.rawSeq,
     };
@@ -263,15 +306,19 @@ export class DeviceRegistry {
     if (!e) {
       // Known only from status so far: recorded, no event — its first inventory entry carries it.
       e = {
-        v: 1,
+        v: 2,
         id: obs.device_id,
         vendor: ctx.vendor,
         system_id: ctx.system_id,
         customer_id: ctx.customer_id,
         site_id: ctx.site_id,
-        source: { vendor: ctx.vendor, system_id: ctx.system_id, native_type: obs.native_type, native_id: obs.native_id },
+        native_type: obs.native_type,
+        native_id: obs.native_id,
+        fingerprint: null,
+        name: null,
+        type: null,
+        parent_id: null,
         outbox: [],
-        device: null,
         status: obs.status,
         status_at: obs.timestamp,
         status_changed_at: obs.timestamp,
@@ -283,7 +330,7 @@ export class DeviceRegistry {
         removed_at: null,
       };
       this.put(e);
-      this.write(e, out);
+      this.changed(e, out);
       out.outcomes.push('unlisted');
       return;
     }
@@ -294,38 +341,30 @@ export class DeviceRegistry {
       out.outcomes.push('stale');
       if (seen !== e.last_seen) {
         e.last_seen = seen;
-        if (e.device) e.device.last_seen = seen;
-        this.write(e, out);
+        this.changed(e, out);
       }
       return;
     }
-    if (alive) {
-      e.last_seen = laterOf(e.last_seen, ctx.observed_at);
-      if (e.device) e.device.last_seen = e.last_seen;
-    }
+    if (alive) e.last_seen = laterOf(e.last_seen, ctx.observed_at);
     if (obs.status === e.status) {
       e.status_at = obs.timestamp;
       // "Unknown, and why" (e.g. the server has no live state): the why is kept for `edge devices`.
       if (obs.status === 'unknown' && obs.reason) e.reason = obs.reason;
-      this.write(e, out);
+      this.changed(e, out);
       out.outcomes.push('repeat');
       return;
     }
     const previous = e.status;
-    const reason = this.composeReason(obs.reason, e, obs.status);
+    const reason = this.composeReason(obs.reason, e, e.parent_id, obs.status);
     e.status = obs.status;
     e.status_at = obs.timestamp;
     e.status_changed_at = obs.timestamp;
     e.reason = reason;
-    if (e.device) {
-      e.device.status = obs.status;
-      e.device.status_changed_at = obs.timestamp;
-    }
     if (this.listed(e)) {
       this.emit(e, this.healthEmission(e, ctx, { status: obs.status, previous, timestamp: obs.timestamp, reason, via: obs.observed_via, nativeEventId: obs.native_event_id, rawSeq }), out);
       out.outcomes.push('change');
     } else out.outcomes.push('unlisted');
-    this.write(e, out);
+    this.changed(e, out);
   }
 
   /**
@@ -336,18 +375,22 @@ export class DeviceRegistry {
   applyDevice(ctx: MapContext, mapped: Device, rawSeq: number, out: Decision): void {
     const syncId = ctx.sync_id ?? null;
     const prev = this.devices.get(mapped.id);
-    const firstAppearance = !prev || !prev.device || prev.removed_at !== null;
-    const contentBefore = prev?.device ? stableContent(prev.device) : null;
+    const firstAppearance = !prev || prev.fingerprint === null || prev.removed_at !== null;
+    const fingerprintBefore = prev?.fingerprint ?? null;
     const e: RegistryEntry = prev ?? {
-      v: 1,
+      v: 2,
       id: mapped.id,
       vendor: ctx.vendor,
       system_id: ctx.system_id,
       customer_id: ctx.customer_id,
       site_id: ctx.site_id,
-      source: mapped.source,
+      native_type: mapped.source.native_type,
+      native_id: mapped.source.native_id,
+      fingerprint: null,
+      name: null,
+      type: null,
+      parent_id: null,
       outbox: [],
-      device: null,
       status: 'unknown',
       status_at: null,
       status_changed_at: null,
@@ -358,7 +401,8 @@ export class DeviceRegistry {
       last_device_seq: null,
       removed_at: null,
     };
-    e.source = mapped.source;
+    e.native_type = mapped.source.native_type;
+    e.native_id = mapped.source.native_id;
     e.customer_id = ctx.customer_id;
     e.site_id = ctx.site_id;
     const asOf = ctx.observed_at;
@@ -371,7 +415,7 @@ export class DeviceRegistry {
         e.status_changed_at = ts;
         e.status_at = asOf;
         // The device's own parent link may be new in this message: use it for the reason.
-        const reason = this.composeReason(null, { ...e, device: mapped }, mapped.status);
+        const reason = this.composeReason(null, e, mapped.parent_id, mapped.status);
         e.reason = reason;
         if (!firstAppearance) {
           this.emit(e, this.healthEmission(e, ctx, { status: e.status, previous, timestamp: ts, reason, via, nativeEventId: syncId ? `sync:${syncId}` : `raw:${rawSeq}`, rawSeq }), out);
@@ -383,7 +427,12 @@ export class DeviceRegistry {
     if (e.status_changed_at === null) e.status_changed_at = mapped.status_changed_at;
     e.last_seen = laterOf(e.last_seen, mapped.last_seen);
     const device: Device = { ...mapped, status: e.status, status_changed_at: e.status_changed_at, last_seen: e.last_seen };
-    e.device = device;
+    const fingerprint = fingerprintOf(device);
+    if (fingerprint !== fingerprintBefore) out.documents.push({ key: documentKey(e.id), value: JSON.stringify(device) });
+    e.fingerprint = fingerprint;
+    e.name = device.name;
+    e.type = device.type;
+    e.parent_id = device.parent_id;
     e.removed_at = null;
     e.last_device_seq = Math.max(e.last_device_seq ?? 0, rawSeq);
     if (syncId && (e.last_sync_seq === null || rawSeq >= e.last_sync_seq)) {
@@ -396,12 +445,12 @@ export class DeviceRegistry {
       const msg: CanonicalDeviceMessage = { kind: 'device', sync_id: syncId, device };
       this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'device', msgId: `canonical:inv:${stableHash('sync', syncId, device.id)}`, body: JSON.stringify(msg) }, out);
       out.outcomes.push(firstAppearance ? 'new' : 'listed');
-    } else if (firstAppearance || stableContent(device) !== contentBefore) {
+    } else if (firstAppearance || fingerprint !== fingerprintBefore) {
       const msg: CanonicalDeviceMessage = { kind: 'device', sync_id: null, device };
       this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'device', msgId: `canonical:inv:${stableHash('update', device.id, rawSeq)}`, body: JSON.stringify(msg) }, out);
       out.outcomes.push(firstAppearance ? 'new' : 'updated');
     } else out.outcomes.push('unchanged');
-    this.write(e, out);
+    this.changed(e, out);
   }
 
   applySyncBegin(ctx: MapContext, rawSeq: number, out: Decision): void {
@@ -415,7 +464,7 @@ export class DeviceRegistry {
     s.current_sync_id = ctx.sync_id;
     s.current_sync_begin_seq = rawSeq;
     s.current_sync_started_at = ctx.observed_at;
-    this.writeSystem(s, out);
+    this.changed(s, out);
     out.outcomes.push('sync_begin');
   }
 
@@ -468,7 +517,7 @@ export class DeviceRegistry {
     const body = JSON.stringify(msg);
     this.emit(s, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'sync.end', msgId: syncEndMsgId(ctx, syncId), body }, out);
     s.last_end = { sync_id: syncId, count: end.count, received, removed_count: removedCount, complete, finished_at: ctx.observed_at, ...(end.failed_types?.length ? { failed_types: end.failed_types } : {}), body };
-    this.writeSystem(s, out);
+    this.changed(s, out);
     out.outcomes.push(complete ? 'sync_complete' : 'sync_incomplete');
   }
 
@@ -496,7 +545,6 @@ export class DeviceRegistry {
       removed_at: ctx.observed_at,
     };
     this.emit(e, { subject: this.subjectsOf(ctx.site_id).inventory, kind: 'removed', msgId: `canonical:rm:${stableHash(syncId, e.id)}`, body: JSON.stringify(msg) }, out);
-    this.write(e, out);
   }
 
   /** `edge sync --confirm-removals <system>`: the held removals happen now. Null when none are held. */
@@ -509,7 +557,7 @@ export class DeviceRegistry {
     const candidates = this.removalCandidates(this.bySystem.get(systemKey(s.vendor, s.system_id)) ?? [], h.sync_id, h.begin_seq, end);
     for (const e of candidates) this.remove(e, { system_id: s.system_id, site_id: e.site_id, observed_at: at }, h.sync_id, out);
     s.held_removals = null;
-    this.writeSystem(s, out);
+    this.changed(s, out);
     out.outcomes.push('removals_confirmed');
     return { vendor: s.vendor, removed: candidates.length };
   }
@@ -564,10 +612,4 @@ export class DeviceRegistry {
 
 function syncEndMsgId(ctx: MapContext, syncId: string): string {
   return `canonical:se:${stableHash(ctx.vendor, ctx.system_id, syncId)}`;
-}
-
-/** A device's content without the fields that move with health (status, last_seen, ...). */
-function stableContent(d: Device): string {
-  const { status: _s, last_seen: _l, status_changed_at: _c, ...rest } = d;
-  return JSON.stringify(rest);
 }

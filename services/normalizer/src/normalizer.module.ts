@@ -49,10 +49,10 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
 
     /** `edge.<site>.cmd.devices`: the registry owner answers `edge devices`. */
     @MessagePattern('cmd.devices')
-    devices(@Payload() body: unknown): DevicesCommandReply {
+    async devices(@Payload() body: unknown): Promise<DevicesCommandReply> {
       const q = DevicesCommandRequest.safeParse(body ?? {});
       if (!q.success) return { ok: false, service: 'normalizer', error: q.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ') };
-      return { ok: true, service: 'normalizer', ...this.normalizer.registry.query(q.data) };
+      return { ok: true, service: 'normalizer', ...(await this.normalizer.queryDevices(q.data)) };
     }
 
     /** `edge.<site>.cmd.health`: recent health events and the outage timeline (the status page). */

@@ -9,6 +9,8 @@ import {
   type MapContext,
   type MapperRegistry,
   type CanonicalHealthMessage,
+  type DevicesCommandRequest,
+  type RegistryDeviceView,
   StatusObservation,
   type VendorMapper,
 } from '@edge/contracts';
@@ -16,6 +18,7 @@ import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable,
 import { DeviceRegistry, emptyDecision, type Decision, type Owner } from './device-registry';
 import { heldNotice } from './removal-guard';
 import type { RegistryStore, RegistryWrite } from './registry-store';
+import { documentKey } from './registry-entry';
 import { HealthTimeline } from './health-timeline';
 
 /** Validates what a mapper returns for a status payload (mappers are code, but code has bugs). */
@@ -33,12 +36,18 @@ function issues(e: z.ZodError): string {
 }
 
 /**
- * Raw vendor messages → canonical inventory and health messages. Per message: validate the
- * envelope, find the vendor's mapper (by `vendor`, never by branching on names), validate the
- * payload with the mapper's schema, map, and let the registry decide — synchronously, so
- * decisions follow delivery order. Then (see `commit`) the new state is written to KV with the
- * decided messages in an outbox, the messages are published (pipelined, deterministic msg-ids,
- * in decision order), the outbox is cleared, and only then is the input acked.
+ * Raw vendor messages → canonical inventory and health messages. The path of one message, in
+ * `handle`, top to bottom:
+ *  1. decide (synchronous, so decisions follow delivery order): validate the envelope, find the
+ *     vendor's mapper (by `vendor`, never by branching on names), validate the payload with the
+ *     mapper's schema, map, and let the registry decide — it updates its state and puts the
+ *     decided messages in the changed records' outboxes;
+ *  2. persist: the changed records (with their outboxes) join the registry journal in KV
+ *     (write-ahead; one journal record per burst of decisions);
+ *  3. publish the decided messages (pipelined, deterministic msg-ids, in decision order);
+ *  4. confirm: the stream stored them, so they leave the outboxes (made durable with the next
+ *     journal record or compaction: a crash before that publishes them again, deduplicated);
+ *  5. return: the consume loop acks the input.
  * Bad input is a permanent error (dead-lettered with the reason); IO failures are retryable,
  * and trigger a reload of the registry from KV so no decision rests on state that never landed.
  */
@@ -56,6 +65,7 @@ export class Normalizer {
   private sampledAt = 0;
   private sampler: NodeJS.Timeout | null = null;
   private pendingSample: NodeJS.Timeout | null = null;
+  private countsCache: { at: number; processed: number; size: ReturnType<DeviceRegistry['size']>; systems: ReturnType<DeviceRegistry['systemsStatus']> } | null = null;
 
   constructor(
     private readonly rt: EdgeRuntime,
@@ -99,8 +109,22 @@ export class Normalizer {
     this.rt.log.debug({ devices: r.entries.length, systems: r.systems.length, invalid: r.invalid, ms: Date.now() - t0 }, 'registry read from KV');
   }
 
+  /**
+   * Registry size and per-system counts: passes over every device, so while messages flow at
+   * most every 2 s (status pages poll); at rest always current.
+   */
+  private registryCounts(): { size: ReturnType<DeviceRegistry['size']>; systems: ReturnType<DeviceRegistry['systemsStatus']> } {
+    const now = Date.now();
+    const processed = this.counters.get('processed');
+    const c = this.countsCache;
+    const fresh = c !== null && now - c.at < 2_000 && (this.inflight > 0 || c.processed === processed);
+    if (!fresh) this.countsCache = { at: now, processed, size: this.registry.size(), systems: this.registry.systemsStatus() };
+    return this.countsCache!;
+  }
+
   status() {
     const c = this.counters.snapshot();
+    const counts = this.registryCounts();
     const pick = (prefix: string) =>
       Object.fromEntries(
         Object.entries(c)
@@ -118,8 +142,8 @@ export class Normalizer {
       in_flight: this.inflight,
       recovering: this.recovering !== null,
       vendors: this.mappers.vendors(),
-      registry: { ...this.registry.size(), store: this.store.status() },
-      systems: this.registry.systemsStatus(),
+      registry: { ...counts.size, store: this.store.status() },
+      systems: counts.systems,
     };
   }
 
@@ -127,9 +151,22 @@ export class Normalizer {
     for (const { emission } of emissions) {
       if (emission.kind !== 'health') continue;
       const msg = JSON.parse(emission.body) as CanonicalHealthMessage;
-      this.timeline.record(msg.event, this.registry.get(msg.event.device_id)?.device?.name ?? null);
+      this.timeline.record(msg.event, this.registry.get(msg.event.device_id)?.name ?? null);
     }
     this.sampleTimeline(false);
+  }
+
+  /** `cmd.devices`: the registry's answer, with each listed device's document read from KV. */
+  async queryDevices(q: DevicesCommandRequest): Promise<{ total: number; counts: Record<string, number>; devices: RegistryDeviceView[] }> {
+    const r = this.registry.query(q);
+    const listed = r.devices.filter((v) => this.registry.get(v.id)?.fingerprint);
+    const docs = await this.store.read(listed.map((v) => documentKey(v.id)));
+    for (const v of listed) {
+      const doc = docs.get(documentKey(v.id)) as Device | undefined;
+      // The document is the device as last listed; status and times are the registry's, current.
+      if (doc) v.device = { ...doc, status: v.status, status_changed_at: v.status_changed_at, last_seen: v.last_seen };
+    }
+    return r;
   }
 
   /** Counts are a pass over the registry: at most every 2 s after changes, else once a minute. */
@@ -158,7 +195,7 @@ export class Normalizer {
     return { ok: true, removed: r.removed };
   }
 
-  /** The consume loop's handler for one raw message. */
+  /** The consume loop's handler for one raw message: decide, then commit (persist → publish → confirm). */
   handle(d: Delivery): Promise<void> {
     if (this.recovering) {
       this.counters.inc('deferred_while_recovering');
@@ -176,6 +213,47 @@ export class Normalizer {
       return Promise.reject(permanent('internal_error', `normalizer failed on this message: ${describeError(e)}`, { cause: e }));
     }
     return this.commit(decision);
+  }
+
+  /**
+   * Write-ahead: the decided state, with its messages in the records' outboxes, is persisted
+   * first; then the messages are published; then they leave the outboxes. A crash at any point
+   * leaves KV either before the decision (the redelivered input decides again) or with the
+   * messages in an outbox (published again at start-up, deduplicated by msg-id) — never a state
+   * whose messages are lost.
+   */
+  private commit(decision: Decision): Promise<void> {
+    this.inflight++;
+    const persisted = this.store.persist(this.serialize(decision.changed, decision.documents));
+    let done: Promise<PublishResult[]>;
+    if (decision.emissions.length === 0) done = persisted.then(() => [] as PublishResult[]);
+    else {
+      // Publishes go out in decision order (journal records may land out of order): each
+      // decision's publishes are issued after its own persist and the previous decision's publishes.
+      const ready = Promise.all([this.publishGate, persisted]);
+      done = ready.then(() => this.publish(decision.emissions)).then((acks) => (this.confirm(decision.emissions), acks));
+      this.publishGate = ready.then(noop);
+      this.publishGate.catch(noop);
+    }
+    return done.then(
+      (acks) => {
+        this.inflight--;
+        this.count(decision, acks);
+      },
+      (e: unknown) => {
+        this.inflight--;
+        this.counters.inc('failed');
+        this.beginRecovery(e);
+        throw e instanceof EdgeError ? e : retryable('commit_failed', describeError(e), { cause: e });
+      },
+    );
+  }
+
+  private count(decision: Decision, acks: PublishResult[]): void {
+    this.counters.inc('processed');
+    for (const o of decision.outcomes) this.counters.inc(`outcome.${o}`);
+    decision.emissions.forEach(({ emission }, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${emission.kind}`));
+    if (decision.emissions.some(({ emission }) => emission.kind === 'health')) this.recordHealth(decision.emissions);
   }
 
   private drop(reason: string, message: string, cause?: unknown): EdgeError {
@@ -258,56 +336,27 @@ export class Normalizer {
     return obs.data;
   }
 
-  private snapshot(o: Owner): RegistryWrite {
-    return { key: o.key, value: JSON.stringify(o.value) };
+  /** The records as journal items: each serialized now (the state at this moment), and the changed documents. */
+  private serialize(changed: Owner[], documents: Decision['documents']): RegistryWrite[] {
+    const writes: RegistryWrite[] = changed.map((o) => ({ key: o.key, value: JSON.stringify(o.value) }));
+    for (const d of documents) writes.push(d);
+    return writes;
   }
 
-  private publishAll(emissions: Decision['emissions']): Promise<PublishResult[]> {
+  private publish(emissions: Decision['emissions']): Promise<PublishResult[]> {
     return Promise.all(emissions.map(({ emission: em }) => this.rt.publisher.publish(em.subject, em.body, { msgId: em.msgId, headers: JSON_HEADERS })));
   }
 
-  /** The stream stored them: drop them from the outboxes and persist that. */
-  private confirmed(emissions: Decision['emissions']): Promise<void> {
-    this.registry.confirm(emissions);
-    const owners = [...new Set(emissions.map((e) => e.owner))];
-    return this.store.persist(owners.map((o) => this.snapshot(o)));
-  }
-
   /**
-   * Write-ahead: the decided state, with its messages in the records' outboxes, is written to
-   * KV first; then the messages are published (pipelined, deterministic msg-ids); then the
-   * outboxes are cleared. A crash at any point leaves KV either before the decision (the
-   * redelivered input decides again) or with the messages in an outbox (published again at
-   * start-up, deduplicated by msg-id) — never a state whose messages are lost.
+   * The stream stored them: they leave the outboxes. No journal record waits for that: the
+   * records' new values go to KV with their next change or the next compaction. Until then a
+   * crash publishes them once more at start-up (same msg-ids and event ids: deduplicated).
    */
-  private commit(decision: Decision): Promise<void> {
-    this.inflight++;
-    const written = this.store.persist(decision.touched.map((o) => this.snapshot(o)));
-    let done: Promise<PublishResult[]>;
-    if (decision.emissions.length === 0) done = written.then(() => [] as PublishResult[]);
-    else {
-      // Publishes go out in decision order (writes of different keys may land out of order):
-      // each decision's publishes are issued after its own writes and the previous decision's publishes.
-      const ready = Promise.all([this.publishGate, written]);
-      done = ready.then(() => this.publishAll(decision.emissions)).then((acks) => this.confirmed(decision.emissions).then(() => acks));
-      this.publishGate = ready.then(noop);
-      this.publishGate.catch(noop);
-    }
-    return done.then(
-      (acks) => {
-        this.inflight--;
-        this.counters.inc('processed');
-        for (const o of decision.outcomes) this.counters.inc(`outcome.${o}`);
-        decision.emissions.forEach(({ emission }, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${emission.kind}`));
-        if (decision.emissions.some(({ emission }) => emission.kind === 'health')) this.recordHealth(decision.emissions);
-      },
-      (e: unknown) => {
-        this.inflight--;
-        this.counters.inc('failed');
-        this.beginRecovery(e);
-        throw e instanceof EdgeError ? e : retryable('commit_failed', describeError(e), { cause: e });
-      },
-    );
+  private confirm(emissions: Decision['emissions']): void {
+    this.registry.confirm(emissions);
+    const owners = new Set<Owner>();
+    for (const e of emissions) owners.add(e.owner);
+    this.store.persistLater(this.serialize([...owners], []));
   }
 
   /** Publishes what earlier runs decided but never saw stored (start-up and recovery). */
@@ -315,8 +364,8 @@ export class Normalizer {
     const pending = this.registry.pendingEmissions();
     if (pending.length === 0) return;
     this.rt.log.info({ messages: pending.length }, 'publishing canonical messages left in the registry outbox');
-    const acks = await this.publishAll(pending);
-    await this.confirmed(pending);
+    const acks = await this.publish(pending);
+    this.confirm(pending);
     this.counters.inc('outbox_republished', pending.length);
     this.counters.inc('outbox_republished_duplicate', acks.filter((a) => a.duplicate).length);
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { Counters, describeError, retry, retryable, sleep, type openDevicesBucket } from '@edge/platform';
-import { RegistryEntry, SystemRecord } from './registry-entry';
+import { documentKey, fromV1, RegistryEntry, RegistryEntryV1, SystemRecord } from './registry-entry';
 
 /** The KV bucket `devices`, as the platform opens it. */
 export type DevicesKv = Awaited<ReturnType<typeof openDevicesBucket>>;
@@ -17,6 +17,8 @@ export interface LoadedRegistry {
   systems: SystemRecord[];
   /** Values that failed validation (skipped; logged). */
   invalid: number;
+  /** Entries of the first format (with the device document inside), converted; compaction rewrites them. */
+  converted: number;
 }
 
 export interface RegistryStoreOptions {
@@ -56,8 +58,9 @@ interface Batch {
 }
 
 /**
- * Durable side of the device registry, in KV `devices`: one key per device (`dev.<id>`), one
- * per system (`sys.<vendor>.<system>`), and a journal.
+ * Durable side of the device registry, in KV `devices`: one key per device (`dev.<id>`: what
+ * the registry decides by), one per device document (`doc.<id>`: read only to answer queries,
+ * never held in memory), one per system (`sys.<vendor>.<system>`), and a journal.
  *
  * A decision is durable when the journal record holding it is stored: the records changed by
  * all decisions of one burst go out as one KV write (`wal.<slot>`, ≤ maxRecordBytes), so the
@@ -111,7 +114,7 @@ export class RegistryStore {
     if (this.dirty.size > 0) await this.compact().catch(noop);
   }
 
-  /** Reads the bucket: device and system keys, then the journal above the floor. */
+  /** Reads the bucket: device and system keys, then the journal above the floor (documents stay in KV). */
   async load(): Promise<LoadedRegistry> {
     const base = new Map<string, unknown>();
     const journal: Array<z.infer<typeof WalRecord>> = [];
@@ -121,7 +124,7 @@ export class RegistryStore {
       const it = await this.kv.watch({ key: '>' });
       try {
         for await (const e of it) {
-          if (e.operation === 'PUT') {
+          if (e.operation === 'PUT' && !e.key.startsWith('doc.')) {
             let value: unknown;
             try {
               value = e.json<unknown>();
@@ -149,7 +152,7 @@ export class RegistryStore {
     this.dirty = new Map();
     for (const r of live)
       for (const [key, value] of Object.entries(r.items)) {
-        base.set(key, value);
+        if (!key.startsWith('doc.')) base.set(key, value);
         this.dirty.set(key, JSON.stringify(value));
       }
     const maxSeq = journal.reduce((m, r) => Math.max(m, r.seq), floor);
@@ -160,8 +163,20 @@ export class RegistryStore {
     this.walBytes = 0;
     this.oldestUncompactedAt = live.length > 0 ? Date.now() : null;
 
-    const out: LoadedRegistry = { entries: [], systems: [], invalid: 0 };
+    const out: LoadedRegistry = { entries: [], systems: [], invalid: 0, converted: 0 };
     for (const [key, value] of base) {
+      if (key.startsWith('dev.') && (value as { v?: unknown } | null)?.v === 1) {
+        const old = RegistryEntryV1.safeParse(value);
+        if (old.success) {
+          // The first format held the whole device: keep the document in its own key, the entry compact.
+          const { entry, document } = fromV1(old.data);
+          out.entries.push(entry);
+          out.converted++;
+          this.dirty.set(key, JSON.stringify(entry));
+          if (document) this.dirty.set(documentKey(entry.id), JSON.stringify(document));
+          continue;
+        }
+      }
       const r = key.startsWith('dev.') ? RegistryEntry.safeParse(value) : SystemRecord.safeParse(value);
       if (!r.success) {
         out.invalid++;
@@ -170,6 +185,33 @@ export class RegistryStore {
       else out.systems.push(r.data as SystemRecord);
     }
     this.counters.inc('journal_records_replayed', live.length);
+    if (out.converted > 0) this.oldestUncompactedAt ??= Date.now();
+    return out;
+  }
+
+  /**
+   * Values that need not be durable before anything else happens (an outbox emptied after the
+   * stream stored its messages): no journal record; written with the next compaction. Losing
+   * them in a crash only repeats deduplicated publishes.
+   */
+  persistLater(writes: RegistryWrite[]): void {
+    for (const w of writes) this.dirty.set(w.key, w.value);
+    if (writes.length > 0) this.oldestUncompactedAt ??= Date.now();
+  }
+
+  /** Current values of `keys` (parsed JSON; absent keys are missing from the map): newest pending value, else KV. */
+  async read(keys: string[]): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    const fromKv: string[] = [];
+    for (const k of keys) {
+      const pending = this.dirty.get(k);
+      if (pending !== undefined) out.set(k, JSON.parse(pending));
+      else fromKv.push(k);
+    }
+    await pipelined(fromKv, 64, async (k) => {
+      const e = await this.kv.get(k);
+      if (e && e.operation === 'PUT' && e.length > 0) out.set(k, e.json<unknown>());
+    });
     return out;
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createLogger, openDevicesBucket } from '@edge/platform';
 import { startNatsServer, type TestNatsServer } from '@edge/platform/testing';
-import { deviceKey, type RegistryEntry } from '../src/registry-entry';
+import { deviceKey, documentKey, type RegistryEntry } from '../src/registry-entry';
 import { RegistryStore, type DevicesKv } from '../src/registry-store';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -10,14 +10,18 @@ const log = createLogger({ service: 'test', level: 'silent' });
 function entry(i: number, n: number): RegistryEntry {
   const id = `testvendor:store:dev-${i}`;
   return {
-    v: 1,
+    v: 2,
     id,
     vendor: 'testvendor',
     system_id: 'store',
     customer_id: 'cust-test',
     site_id: 'site-test',
-    source: { vendor: 'testvendor', system_id: 'store', native_type: 'test', native_id: `dev-${i}` },
-    device: null,
+    native_type: 'test',
+    native_id: `dev-${i}`,
+    fingerprint: null,
+    name: null,
+    type: null,
+    parent_id: null,
     status: n % 2 ? 'offline' : 'online',
     status_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString(),
     status_changed_at: null,
@@ -88,5 +92,57 @@ describe('registry store: journal + compaction in KV (real nats-server)', () => 
     expect((await kv.get(deviceKey('testvendor:store:dev-99')))?.json<RegistryEntry>().reason).not.toBe('write 1003');
     await store.close();
     expect((await kv.get(deviceKey('testvendor:store:dev-99')))?.json<RegistryEntry>().reason).toBe('write 1003');
+  });
+
+  it('an entry of the first format (device document inside) loads compact; its document moves to doc.<id>', async () => {
+    const id = 'testvendor:v1:cam-1';
+    const device = {
+      id,
+      name: 'Lobby',
+      type: 'camera',
+      customer_id: 'cust-test',
+      site_id: 'site-test',
+      status: 'online',
+      mac_address: null,
+      ip: '10.0.0.5',
+      hostname: null,
+      location: null,
+      last_seen: '2024-01-01T00:00:00Z',
+      status_changed_at: null,
+      parent_id: 'testvendor:v1:rec-1',
+      manufacturer: null,
+      model: 'M1',
+      firmware: null,
+      serial: null,
+      source: { vendor: 'testvendor', system_id: 'v1', native_type: 'camera', native_id: 'cam-1' },
+      schema_version: 1,
+    };
+    const v1 = {
+      ...entry(1, 1),
+      v: 1,
+      id,
+      system_id: 'v1',
+      source: device.source,
+      device,
+      fingerprint: undefined,
+      name: undefined,
+      type: undefined,
+      parent_id: undefined,
+      native_type: undefined,
+      native_id: undefined,
+    };
+    await kv.put(deviceKey(id), JSON.stringify(v1));
+    const store = new RegistryStore(kv, log);
+    const loaded = await store.load();
+    expect(loaded.converted).toBeGreaterThanOrEqual(1);
+    const e = loaded.entries.find((x) => x.id === id)!;
+    expect(e).toMatchObject({ v: 2, name: 'Lobby', type: 'camera', parent_id: 'testvendor:v1:rec-1', native_type: 'camera', native_id: 'cam-1' });
+    expect(e.fingerprint).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect('device' in e).toBe(false);
+    // Readable before the compaction wrote it, and from KV after.
+    expect((await store.read([documentKey(id)])).get(documentKey(id))).toMatchObject({ ip: '10.0.0.5', model: 'M1' });
+    await store.close();
+    expect((await kv.get(documentKey(id)))?.json<{ ip: string }>().ip).toBe('10.0.0.5');
+    expect((await kv.get(deviceKey(id)))?.json<{ v: number }>().v).toBe(2);
   });
 });

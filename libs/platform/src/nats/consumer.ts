@@ -25,7 +25,23 @@ export interface Delivery {
   json<T = unknown>(): T;
 }
 
-const FETCH_EXPIRES_MS = 1_000;
+/**
+ * A pull waits this long for messages, with the server's idle heartbeat every FETCH_HEARTBEAT_MS.
+ * The client ends a pull as dead after two missed heartbeats (nats.js IdleHeartbeatMonitor);
+ * with a 1 s pull (heartbeat 500 ms) that race was lost now and then — the server's expiry and
+ * the client's heartbeat check land together — and the loop then slept a backoff: a 1–1.5 s
+ * stall of the whole pipeline at low rates (bench/README.md, "the tail stall"). A heartbeat well
+ * inside the pull makes a miss mean a real silence.
+ */
+const FETCH_EXPIRES_MS = 3_000;
+const FETCH_HEARTBEAT_MS = 1_000;
+
+/** Backoff of the consume loop after a failed pull (server or connection trouble). */
+
+/** A pull the client gave up on for missed heartbeats: nothing is wrong with the server; pull again at once. */
+function heartbeatsMissed(e: unknown): boolean {
+  return /heartbeats missed/i.test(String((e as Error)?.message ?? e));
+}
 
 export type DeliveryHandler = (d: Delivery) => Promise<void>;
 
@@ -273,7 +289,7 @@ export class DurableConsumer {
         continue;
       }
       try {
-        const iter = await this.consumer!.fetch({ max_messages: Math.min(free, this.fetchBatch), expires: FETCH_EXPIRES_MS });
+        const iter = await this.consumer!.fetch({ max_messages: Math.min(free, this.fetchBatch), expires: FETCH_EXPIRES_MS, idle_heartbeat: FETCH_HEARTBEAT_MS });
         for await (const m of iter) {
           if (this.stopped || this.paused) {
             // Not started: hand it straight back for redelivery.
@@ -285,6 +301,10 @@ export class DurableConsumer {
         failures = 0;
       } catch (e) {
         if (this.stopped) break;
+        if (heartbeatsMissed(e)) {
+          this.counters.inc('pull_heartbeats_missed');
+          continue;
+        }
         failures++;
         this.lastError = describeError(e);
         this.counters.inc('fetch_errors');

@@ -40,7 +40,7 @@ export function classify(a: CloudAnswer): Outcome {
   return { kind: 'rejected', reason: why, answer: p.success ? p.data : null };
 }
 
-export interface DeliveryPolicy {
+export interface SendPolicy {
   retry: BackoffPolicy;
   /**
    * Cap of the backoff while the circuit is open. Then only one request (the probe) goes out for
@@ -62,13 +62,13 @@ export interface LaneState {
 }
 
 /**
- * Delivers one batch and never gives up on it while the forwarder runs: retryable answers wait
+ * Sends one batch to the cloud and never gives up on it while the forwarder runs: retryable answers wait
  * (Retry-After, else exponential backoff with full jitter) and go again; 401/403 wait slowly;
  * 413 splits; a 4xx about the data dead-letters only the items the cloud named (bisecting when
  * it named none) and sends the rest. Items settle only on a final answer, so a message is acked
  * exactly when the cloud has it.
  */
-export class Deliverer {
+export class CloudSender {
   readonly counters = new Counters();
   /** When the cloud last accepted a batch (the status page shows it). */
   lastDeliveredAt: string | null = null;
@@ -77,7 +77,7 @@ export class Deliverer {
   constructor(
     private readonly client: CloudClient,
     private readonly circuit: Circuit,
-    private readonly policy: DeliveryPolicy,
+    private readonly policy: SendPolicy,
     private readonly log: Logger,
     private readonly signal: AbortSignal,
     private readonly random: () => number = Math.random,
@@ -102,7 +102,7 @@ export class Deliverer {
     );
   }
 
-  async deliver(batch: Batch, lane: LaneState): Promise<void> {
+  async send(batch: Batch, lane: LaneState): Promise<void> {
     const work: Batch[] = [batch];
     lane.attempt = 0;
     while (work.length > 0 && !this.signal.aborted) {

@@ -1,0 +1,133 @@
+/**
+ * `npm run soak`: the whole product (as `npm start` runs it, from the build bundles) under a
+ * steady load for a long time, to show that no process grows: steady status changes (half
+ * OnGuard readers, half XProtect cameras) and periodic full syncs of both systems. The RSS of
+ * every process (services and nats-server) is sampled every 10 s; after the warm-up, the
+ * least-squares slope of each process's RSS (MB per hour) is the leak signal.
+ *
+ * Options (or environment): `--minutes N` (SOAK_MINUTES, default 30), `--sync-every <duration>`
+ * (SOAK_SYNC_EVERY, default 1h: the product's inventory interval; a short soak needs a shorter
+ * one to see syncs), `--rate N` changes/s (SOAK_RATE, default 20), `--site 50k|100k|small`
+ * (SOAK_SITE, default 50k), `--no-write`. Writes `soak.*` into bench/results.json (the other keys
+ * are kept) and prints the JSON.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from '@edge/platform';
+import { startStack } from '../test/e2e/stack';
+import { PIPELINE_SERVICES } from '../scripts/services';
+import { ChangeDriver, SITES } from './e2e';
+
+const ROOT = join(__dirname, '..');
+
+function option(name: string, env: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return (i >= 0 ? process.argv[i + 1] : undefined) ?? process.env[env] ?? dflt;
+}
+
+function rssMb(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Least-squares slope of y over x. */
+export function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+async function main(): Promise<void> {
+  const minutes = Number(option('minutes', 'SOAK_MINUTES', '30'));
+  const syncEvery = option('sync-every', 'SOAK_SYNC_EVERY', '1h');
+  const rate = Number(option('rate', 'SOAK_RATE', '20'));
+  const site = option('site', 'SOAK_SITE', '50k');
+  const sizes = site === 'small' ? { onguard: { panels: 20, readersPerPanel: 20 }, milestone: { hardware: 200, recordingServers: 2 } } : SITES[site as keyof typeof SITES];
+  if (!sizes) throw new Error(`unknown site ${site} (50k, 100k, small)`);
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
+  process.env.EDGE_USE_DIST = '1';
+  const stack = await startStack({
+    onguard: { site: sizes.onguard },
+    milestone: sizes.milestone,
+    cloudRetain: 'ids',
+    config: { log: { level: 'warn' } },
+    systemExtras: { inventory_interval: syncEvery },
+  });
+  const series = new Map<string, Array<[number, number]>>();
+  const started = Date.now();
+  const end = started + minutes * 60_000;
+  const warmUpMs = Math.min(5 * 60_000, (minutes * 60_000) / 5);
+  const sample = () => {
+    const t = (Date.now() - started) / 3_600_000;
+    for (const name of [...PIPELINE_SERVICES.map((s) => s.name), 'nats']) {
+      const mb = rssMb(stack.supervisor.pid(name));
+      if (mb === null) continue;
+      const key = name === 'nats' ? 'nats-server' : name;
+      if (!series.has(key)) series.set(key, []);
+      series.get(key)!.push([t, mb]);
+    }
+  };
+  const sampler = setInterval(sample, 10_000);
+  let syncs = 0;
+  let driver: ChangeDriver | null = null;
+  try {
+    const finals = () => stack.cloud.store.syncList().filter((s) => s.final).length;
+    while (finals() < 2 && Date.now() < end) await sleep(1_000);
+    driver = new ChangeDriver(stack);
+    const t0 = Date.now();
+    while (Date.now() < end) {
+      const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+      while (driver.made < due) driver.change();
+      driver.collect();
+      // Keep the driver's memory flat: matched latencies are not needed here.
+      driver.latencies.length = 0;
+      await sleep(100);
+    }
+    syncs = Math.max(0, finals() - 2);
+  } finally {
+    clearInterval(sampler);
+    sample();
+    await stack.stop();
+  }
+  const out: Record<string, number> = { minutes: Math.round(((Date.now() - started) / 60_000) * 10) / 10, syncs_after_start: syncs, changes: driver?.made ?? 0, load_avg_1m_at_end: Math.round(loadavg()[0] * 100) / 100 };
+  const slopes: Record<string, number> = {};
+  const lastMb: Record<string, number> = {};
+  for (const [name, pts] of series) {
+    const after = pts.filter(([t]) => t * 3_600_000 >= warmUpMs);
+    slopes[name] = Math.round(slope(after) * 10) / 10;
+    lastMb[name] = Math.round(pts[pts.length - 1][1]);
+  }
+  const result = { ...out, rss_mb_slope_per_hour: slopes, rss_mb_at_end: lastMb };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (!process.argv.includes('--no-write')) {
+    const file = join(__dirname, 'results.json');
+    const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    results.soak = result;
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
