@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { backoffDelay, PARENT_WATCH_ENV, sleep, type BackoffPolicy } from '@edge/platform';
+import { backoffDelay, PARENT_WATCH_ENV, RETRY_POLICIES, sleep, type BackoffPolicy } from '@edge/platform';
 import { entryFor, reapLeftovers, removeRunFile, writeRunFile } from './leftovers';
 
 export interface ProcessSpec {
@@ -80,7 +80,7 @@ export class Supervisor {
       output: o.output,
       log: o.log ?? ((m) => process.stdout.write(`${'supervisor'.padEnd(this.width)} | ${m}\n`)),
       graceMs: o.graceMs ?? 20_000,
-      backoff: o.backoff ?? { baseMs: 500, capMs: 30_000, floorMs: 250 },
+      backoff: o.backoff ?? RETRY_POLICIES.processRestart,
       stableAfterMs: o.stableAfterMs ?? 60_000,
       runFile: o.runFile,
     };

@@ -40,8 +40,10 @@ export const RETRY_POLICIES = Object.freeze({
   cloudDelivery: policy('delivering a batch to the cloud', 500, 60_000, 100),
   /** Normalizer: writing the device registry. */
   registryWrite: policy('a device registry write (normalizer)', 100, 2_000, 50),
-  /** Normalizer: publishing canonical output. */
-  canonicalPublish: policy('publishing canonical messages (normalizer)', 500, 15_000, 200),
+  /** Supervisor (`npm start`): restarting a service process that exited unexpectedly. */
+  processRestart: policy('restarting a crashed service process (supervisor)', 500, 30_000, 250),
+  /** Normalizer: reloading the registry (and flushing its outboxes) after NATS came back. */
+  registryReload: policy('reloading the device registry after a failure (normalizer)', 500, 15_000, 200),
 } satisfies Record<string, NamedRetryPolicy>);
 
 export type RetryPolicyName = keyof typeof RETRY_POLICIES;

@@ -14,7 +14,7 @@ import {
   StatusObservation,
   type VendorMapper,
 } from '@edge/contracts';
-import { backoffDelay, Counters, describeError, EdgeError, permanent, retryable, sleep, type Delivery, type EdgeRuntime, type PublishResult } from '@edge/platform';
+import { backoffDelay, Counters, describeError, EdgeError, permanent, RETRY_POLICIES, retryable, sleep, type Delivery, type EdgeRuntime, type PublishResult } from '@edge/platform';
 import { DeviceRegistry, emptyDecision, type Decision, type Owner } from './device-registry';
 import { heldNotice } from './removal-guard';
 import type { RegistryStore, RegistryWrite } from './registry-store';
@@ -404,7 +404,7 @@ export class Normalizer {
           break;
         } catch (e) {
           if (attempt === 0 || attempt % 10 === 0) this.rt.log.warn({ err: describeError(e), attempt }, 'registry reload failed; retrying');
-          await sleep(backoffDelay(attempt, { baseMs: 500, capMs: 15_000, floorMs: 200 }));
+          await sleep(backoffDelay(attempt, RETRY_POLICIES.registryReload));
         }
       }
       this.rt.log.info({ registry: this.registry.size() }, 'registry reloaded; resuming');

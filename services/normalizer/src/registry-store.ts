@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { Counters, describeError, retry, retryable, sleep, type openDevicesBucket } from '@edge/platform';
+import { Counters, describeError, retry, RETRY_POLICIES, retryable, sleep, type openDevicesBucket } from '@edge/platform';
 import { documentKey, fromV1, RegistryEntry, RegistryEntryV1, SystemRecord } from './registry-entry';
 
 /** The KV bucket `devices`, as the platform opens it. */
@@ -332,7 +332,7 @@ export class RegistryStore {
     try {
       await retry(() => this.kv.put(key, value), {
         maxElapsedMs: this.o.retryForMs,
-        policy: { baseMs: 100, capMs: 2_000, floorMs: 50 },
+        policy: RETRY_POLICIES.registryWrite,
         onRetry: (e, attempt) => {
           this.counters.inc('kv_put_retries');
           if (attempt === 0) this.log.warn({ key, err: describeError(e) }, 'registry write failed; retrying');
