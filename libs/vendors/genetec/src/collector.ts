@@ -1,0 +1,169 @@
+import type { Logger } from 'pino';
+import { describeError, type SystemConfig } from '@edge/platform';
+import type { CollectorHooks, CollectorState, RawPublisher, SyncWriter, VendorCollector } from '@edge/collector-kit';
+import { tlsAgentOptions } from './client/tls';
+import { normalizeGuid, webSdkBase } from './client/urls';
+import { WebSdkClient } from './client/web-sdk-client';
+import { parseGenetecConfig, type GenetecConfig } from './config';
+import { VENDOR } from './constants';
+import { EventPublisher } from './event-publisher';
+import { EventStream } from './events/event-stream';
+import { subscriptionQuery } from './events/subscriptions';
+import { walkInventory, type InventoryStats } from './inventory';
+import { LastKnownState } from './last-known';
+import { Projector } from './projection';
+import type { GenetecDevicePayload } from './raw-schema';
+import { pollStates } from './status';
+
+/**
+ * The Security Center collector of one system: inventory through the EntityConfiguration report
+ * and projections, live state through the `/events` stream of connection events, status polls
+ * as the reconcile and safety-net path. Each part is its own module (client, inventory, status,
+ * event stream, event publisher, last-known state); this class only wires them.
+ */
+export class GenetecCollector implements VendorCollector {
+  readonly vendor = VENDOR;
+  readonly systemId: string;
+  readonly client: WebSdkClient;
+  readonly stream: EventStream | null;
+  readonly lastKnown = new LastKnownState();
+  readonly events: EventPublisher;
+  private readonly projector: Projector;
+  private readonly refusedExtras = new Set<string>();
+  private hooks: CollectorHooks | null = null;
+  /** GUID → entity type, from the last inventory (types that failed keep their previous entries). */
+  private known: Map<string, string> | null = null;
+  private lastInventory: InventoryStats | null = null;
+  private lastError: string | null = null;
+
+  constructor(
+    readonly cfg: GenetecConfig,
+    private readonly log: Logger,
+  ) {
+    this.systemId = cfg.id;
+    this.client = new WebSdkClient({
+      base: webSdkBase(cfg.base_url, cfg.web_sdk_path),
+      username: cfg.username,
+      applicationId: cfg.application_id,
+      password: cfg.password,
+      tls: tlsAgentOptions(cfg.tls),
+      timeoutMs: cfg.request_timeout,
+      retryForMs: cfg.retry_for,
+      refusedRetryAfterMs: cfg.refused_retry_after,
+      log,
+    });
+    this.projector = new Projector(this.client, { batch: cfg.projection_batch, concurrency: cfg.concurrency, log });
+    this.events = new EventPublisher({
+      eventTypes: cfg.event_types,
+      lastKnown: this.lastKnown,
+      entityTypeOf: (guid) => this.known?.get(guid) ?? null,
+      raw: () => this.hooks?.raw ?? null,
+      requestReconcile: (reason) => this.hooks?.requestReconcile(reason),
+      log,
+    });
+    this.stream = cfg.events
+      ? new EventStream({
+          client: this.client,
+          query: subscriptionQuery(cfg.event_types),
+          silenceMs: cfg.stream_silence,
+          gapMs: cfg.reconcile_after_gap,
+          reconnect: { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap, floorMs: Math.min(250, cfg.reconnect_base) },
+          log,
+          onEvents: (evs) => this.events.accept(evs),
+          onGap: (reason) => this.hooks?.requestReconcile(reason),
+        })
+      : null;
+    // A new session has no subscriptions: the stream resubscribes.
+    this.client.onNewSession = () => this.stream?.restart('Web SDK session renewed');
+  }
+
+  async start(hooks: CollectorHooks): Promise<void> {
+    this.hooks = hooks;
+    if (this.cfg.tls.insecure) this.log.warn({ base: this.client.base }, 'TLS certificate verification is OFF for this Security Center system (tls.insecure: true)');
+    this.client.startKeepalive(this.cfg.session_keepalive);
+    this.stream?.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.stream?.stop();
+    await this.events.drain(5_000);
+    this.client.close();
+  }
+
+  async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
+    const known = new Map<string, string>();
+    try {
+      const stats = await walkInventory(
+        this.client,
+        this.projector,
+        { entityTypes: this.cfg.entity_types, extraFields: this.cfg.extra_fields, pageSize: this.cfg.page_size, signal, log: this.log },
+        this.refusedExtras,
+        async (entity, parent) => {
+          const readAt = new Date().toISOString();
+          const guid = normalizeGuid(entity.Guid) ?? entity.Guid;
+          known.set(guid, entity.EntityType);
+          this.lastKnown.noteRead(entity, readAt);
+          await writer.device({ entity, parent } satisfies GenetecDevicePayload, readAt);
+        },
+      );
+      for (const f of stats.failed) writer.failType(f.type, f.reason);
+      if (signal.aborted) return;
+      const failed = new Set(stats.failed.map((f) => f.type));
+      for (const [g, t] of this.known ?? []) if (failed.has(t) && !known.has(g)) known.set(g, t);
+      this.known = known;
+      this.lastInventory = stats;
+      this.lastError = stats.failed.length ? `partial: ${stats.failed.map((f) => f.type).join(', ')}` : null;
+    } catch (e) {
+      this.lastError = describeError(e);
+      throw e;
+    }
+  }
+
+  async pollStatus(raw: RawPublisher, signal: AbortSignal, reason: string): Promise<{ devices: number }> {
+    try {
+      const devices = await pollStates(
+        this.client,
+        this.projector,
+        raw,
+        this.known,
+        { entityTypes: this.cfg.entity_types, pageSize: this.cfg.page_size, chunkRows: this.cfg.state_chunk_rows, signal },
+        reason,
+        (row, readAt) => {
+          this.lastKnown.noteRead(row, readAt);
+          return true;
+        },
+      );
+      return { devices };
+    } catch (e) {
+      this.lastError = describeError(e);
+      throw e;
+    }
+  }
+
+  state(): CollectorState {
+    const refused = this.client.refused;
+    const s = this.stream?.state ?? 'disabled';
+    const connection = refused || s === 'refused' ? 'auth_failed' : s === 'subscribed' || (s === 'disabled' && !this.lastError) ? 'connected' : s === 'stopped' ? 'disconnected' : 'connecting';
+    return {
+      connection,
+      events: s,
+      last_error: refused ? `${refused.code}: ${refused.message}` : (this.stream?.lastError ?? this.lastError),
+      notices: this.refusedExtras.size ? [`the Web SDK refused extra fields for ${[...this.refusedExtras].join(', ')}: no IP/MAC for them`] : [],
+      details: {
+        web_sdk: this.client.base,
+        known_entities: this.known?.size ?? 0,
+        last_inventory: this.lastInventory,
+        stream: this.stream?.counters ?? null,
+        client: this.client.counters.snapshot(),
+        events: this.events.counters.snapshot(),
+        publish_queue: this.events.pending,
+        invalid_rows: this.projector.invalidRows,
+      },
+    };
+  }
+}
+
+/** Validates a system's config and builds its collector (the service's `create`). */
+export function createGenetecCollector(system: SystemConfig, log: Logger): GenetecCollector {
+  return new GenetecCollector(parseGenetecConfig(system), log.child({ vendor: VENDOR, system_id: system.id }));
+}
