@@ -47,7 +47,7 @@ function eventFamily(e: SimEntity): string | null {
   return /unit$/i.test(e.EntityType) ? 'unit' : null;
 }
 
-function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth: AuthSettings, stats: SimStats, flags: { refuseUnknownFields: boolean }) {
+function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth: AuthSettings, stats: SimStats, flags: { refuseUnknownFields: boolean; failingReports: Set<string> }) {
   const entity = (guid: string) => {
     const e = model.get(guid);
     if (!e) throw new Error(`no entity ${guid}`);
@@ -99,6 +99,11 @@ function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth:
     setRefuseUnknownFields(on: boolean): void {
       flags.refuseUnknownFields = on;
     },
+    /** The EntityConfiguration report of this entity type answers 503 until unset. */
+    failReport(type: string, on: boolean): void {
+      if (on) flags.failingReports.add(type);
+      else flags.failingReports.delete(type);
+    },
     openStreams: () => sessions.all().reduce((n, s) => n + s.streams.size, 0),
     stats: () => ({ ...stats, sessions_created: sessions.created, sessions_expired: sessions.expiredCount, events_sent: hub.sent, events_lost: hub.lost, entities: model.size }),
   };
@@ -113,9 +118,9 @@ export async function startGenetecSimulator(o: GenetecSimulatorOptions = {}): Pr
   const sessions = new Sessions(o.sessionIdleMs ?? 300_000, o.answerExpiredSession ?? true);
   const hub = new EventsHub(sessions, o.heartbeatMs ?? 20_000);
   const stats: SimStats = { requests: {}, accept: {} };
-  const flags = { refuseUnknownFields: false };
+  const flags = { refuseUnknownFields: false, failingReports: new Set<string>() };
   const basePath = `/${(o.basePath ?? '/WebSdk/').replace(/^\/+|\/+$/g, '')}/`;
-  const deps = { model, sessions, auth, stats, basePath, refuseUnknownFields: () => flags.refuseUnknownFields };
+  const deps = { model, sessions, auth, stats, basePath, refuseUnknownFields: () => flags.refuseUnknownFields, failingReports: flags.failingReports };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, deps);
   const server = o.tls ? https.createServer({ key: o.tls.key, cert: o.tls.cert }, onRequest) : http.createServer(onRequest);
   const sockets = new Set<Socket>();

@@ -94,6 +94,8 @@ export interface HandlerDeps {
   stats: SimStats;
   basePath: string;
   refuseUnknownFields: () => boolean;
+  /** Entity types whose report answers 503 (a listing that fails for one type only). */
+  failingReports: Set<string>;
 }
 
 /** The Web SDK routes under `basePath` (`/WebSdk/`). */
@@ -113,6 +115,7 @@ export function handle(req: IncomingMessage, res: ServerResponse, d: HandlerDeps
     case '/':
       return send(res, 200, ok(null));
     case '/report/entityconfiguration':
+      if ([...d.failingReports].some((t) => new RegExp(`EntityTypes@([^,]*@)?${t}(@|,|$)`, 'i').test(q))) return send(res, 503, 'Service Unavailable');
       return send(res, 200, entityConfiguration(d.model, q));
     case '/entity':
       return send(res, 200, projection(d.model, q, d.refuseUnknownFields()));

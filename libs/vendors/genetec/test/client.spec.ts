@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from '@edge/platform/testing';
+import { EdgeError } from '@edge/platform';
+import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
+import { GENETEC_ERRORS, parseGenetecConfig, type WebSdkClient } from '../src';
+import { clientFor } from './helpers';
+
+let sim: GenetecSimulator | null = null;
+let client: WebSdkClient | null = null;
+afterEach(async () => {
+  client?.close();
+  await sim?.close();
+  sim = null;
+  client = null;
+});
+
+async function refusal(p: Promise<unknown>): Promise<EdgeError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(EdgeError);
+  return e as EdgeError;
+}
+
+describe('Web SDK client against the simulator', () => {
+  it('signs in with user;ApplicationId and asks for text/json', async () => {
+    sim = await startGenetecSimulator();
+    client = clientFor(sim);
+    const r = await client.get('report/EntityConfiguration?q=EntityTypes@Camera');
+    expect(Array.isArray(r.result)).toBe(true);
+    expect((r.result as unknown[]).length).toBe(6);
+    expect(sim.control.stats().accept).toEqual({ 'text/json': 1 });
+  });
+
+  it('a licence refusal (403) is its own error kind, with what to fix, and is not asked again at once', async () => {
+    sim = await startGenetecSimulator();
+    sim.control.setLicenceRefused(true);
+    client = clientFor(sim);
+    const e = await refusal(client.get(''));
+    expect([e.kind, e.code]).toEqual(['auth', GENETEC_ERRORS.licence]);
+    expect(e.message).toMatch(/licence needs the Web SDK option/);
+    const before = sim.control.stats().requests['/'];
+    const again = await refusal(client.get(''));
+    expect(again.code).toBe(GENETEC_ERRORS.licence);
+    expect(sim.control.stats().requests['/']).toBe(before);
+  });
+
+  it('a missing privilege is told apart from a licence refusal and from a wrong password', async () => {
+    sim = await startGenetecSimulator();
+    sim.control.setPrivilegeMissing(true);
+    client = clientFor(sim);
+    const priv = await refusal(client.get(''));
+    expect([priv.kind, priv.code]).toEqual(['auth', GENETEC_ERRORS.privilege]);
+    expect(priv.message).toMatch(/Log on using the SDK/);
+    sim.control.setPrivilegeMissing(false);
+    const wrong = clientFor(sim, { password: 'not-the-password' });
+    const cred = await refusal(wrong.get(''));
+    wrong.close();
+    expect([cred.kind, cred.code]).toEqual(['auth', GENETEC_ERRORS.credentials]);
+    expect(cred.message).not.toContain('not-the-password');
+  });
+
+  it('an idle session that expired is signed in again once, and the new session is announced', async () => {
+    sim = await startGenetecSimulator({ sessionIdleMs: 300 });
+    client = clientFor(sim);
+    let renewed = 0;
+    client.onNewSession = () => renewed++;
+    await client.get('');
+    await waitUntil('the idle session expired', () => sim!.control.stats().sessions_expired >= 1);
+    const r = await client.get('report/EntityConfiguration?q=EntityTypes@Door');
+    expect((r.result as unknown[]).length).toBe(4);
+    expect(client.counters.snapshot().relogins).toBe(1);
+    expect(renewed).toBe(1);
+    expect(sim.control.stats().sessions_created).toBe(2);
+  });
+
+  it('validates its config: application_id is required, an AD user and a pinned certificate are refused with the field named', () => {
+    const base = { id: 'sc-main', vendor: 'genetec', base_url: 'https://sc.local:4590', username: 'svc', password: 'x', enabled: true, inventory_interval: 0, status_interval: 0, tls: { insecure: false } };
+    expect(() => parseGenetecConfig(base as never)).toThrow(/systems\[sc-main\]\.application_id/);
+    expect(() => parseGenetecConfig({ ...base, application_id: 'a', username: 'CORP\\svc' } as never)).toThrow(/Active Directory users cannot sign in/);
+    expect(() => parseGenetecConfig({ ...base, application_id: 'a', tls: { insecure: false, fingerprint_sha256: 'AA'.repeat(32) } } as never)).toThrow(/fingerprint_sha256/);
+    const ok = parseGenetecConfig({ ...base, application_id: 'a', page_size: 250 } as never);
+    expect([ok.web_sdk_path, ok.page_size, ok.entity_types[0]]).toEqual(['/WebSdk/', 250, 'Server']);
+  });
+});
