@@ -49,8 +49,12 @@ export class EventStream {
     this.loop ??= this.run();
   }
 
-  /** Drops the current stream (e.g. the session was renewed): the loop resubscribes. */
+  /**
+   * Drops the stream being held (e.g. its session was renewed): the loop resubscribes. A
+   * subscription under way already runs on the new session and is left alone.
+   */
   restart(reason: string): void {
+    if (this.state !== 'subscribed') return;
     this.o.log.info({ reason }, 'event stream restarting');
     this.current?.abort(new Error(reason));
   }
