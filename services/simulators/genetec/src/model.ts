@@ -24,9 +24,19 @@ export interface SiteShape {
   doors: number;
 }
 
-/** A site of about `size` entities (40 % cameras and as many video units, 12 % doors, …). */
+/** How many entities a shape makes (servers, roles, video units, cameras, access control units, doors). */
+export function entityCount(shape: SiteShape): number {
+  const archivers = Math.ceil(shape.cameras / 1000);
+  const acUnits = Math.ceil(shape.doors / 4);
+  const managers = Math.ceil(acUnits / 250);
+  return Math.ceil((archivers + managers) / 2) + archivers + managers + 2 * shape.cameras + acUnits + shape.doors;
+}
+
+/** A site of `size` entities (±1): about 42 % cameras and as many video units, doors for the rest. */
 export function shapeForSize(size: number): SiteShape {
-  return { cameras: Math.max(1, Math.floor(size * 0.4)), doors: Math.max(1, Math.floor(size * 0.12)) };
+  const shape = { cameras: Math.max(1, Math.floor(size * 0.42)), doors: 1 };
+  while (entityCount(shape) < size) shape.doors++;
+  return shape;
 }
 
 const TYPE_CODE: Record<string, number> = { Server: 0x25, Role: 0x0d, VideoUnit: 0x27, Unit: 0x13, Camera: 0x06, Door: 0x0b };
