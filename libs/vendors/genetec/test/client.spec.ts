@@ -1,9 +1,21 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '@edge/platform/testing';
 import { EdgeError } from '@edge/platform';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
-import { GENETEC_ERRORS, parseGenetecConfig, type WebSdkClient } from '../src';
-import { clientFor } from './helpers';
+import { GENETEC_ERRORS, parseGenetecConfig, tlsAgentOptions, WebSdkClient, webSdkBase } from '../src';
+import { clientFor, quietLog } from './helpers';
+
+/** A self-signed certificate for 127.0.0.1, as the Web SDK role presents with SSL on (made with openssl). */
+function selfSigned(): { key: Buffer; cert: Buffer; file: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gen-tls-'));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { key: readFileSync(key), cert: readFileSync(cert), file: cert, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 let sim: GenetecSimulator | null = null;
 let client: WebSdkClient | null = null;
@@ -73,6 +85,33 @@ describe('Web SDK client against the simulator', () => {
     expect(client.counters.snapshot().relogins).toBe(1);
     expect(renewed).toBe(1);
     expect(sim.control.stats().sessions_created).toBe(2);
+  });
+
+  it('speaks HTTPS to a role with a self-signed certificate only when told to trust it', async () => {
+    const c = selfSigned();
+    try {
+      sim = await startGenetecSimulator({ tls: { key: c.key, cert: c.cert } });
+      const make = (tls: { ca_file?: string; insecure: boolean }) =>
+        new WebSdkClient({ base: webSdkBase(sim!.url, '/WebSdk/'), username: sim!.credentials.username, applicationId: sim!.credentials.applicationId, password: sim!.credentials.password, tls: tlsAgentOptions(tls), timeoutMs: 10_000, retryForMs: 0, refusedRetryAfterMs: 1_000, log: quietLog });
+      const untrusted = make({ insecure: false });
+      const e = await refusal(untrusted.get(''));
+      untrusted.close();
+      expect([e.kind, e.code]).toEqual(['permanent', 'tls']);
+      client = make({ ca_file: c.file, insecure: false });
+      expect((await client.get('')).tooManyResults).toBe(false);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('keeps its session from idling out while nothing else is asked', async () => {
+    sim = await startGenetecSimulator({ sessionIdleMs: 2_000 });
+    client = clientFor(sim);
+    await client.get('');
+    client.startKeepalive(300);
+    await waitUntil('several keep-alives', () => (client!.counters.snapshot().keepalives ?? 0) >= 8);
+    expect(sim.control.stats().sessions_expired).toBe(0);
+    expect(client.counters.snapshot().relogins).toBeUndefined();
   });
 
   it('validates its config: application_id is required, an AD user and a pinned certificate are refused with the field named', () => {

@@ -11,7 +11,11 @@ export interface EventStreamOptions {
   client: WebSdkClient;
   /** `q` of `/events/subscribe`. */
   query: string;
-  /** No byte for this long → the stream is dead: reopen it. */
+  /**
+   * No byte for this long → the stream is dead: reopen it, and reconcile from the last byte.
+   * Third-party Web SDK clients treat 5–10 s without a line as a dead stream (public C# event
+   * readers found by code search), which suggests the server writes regularly; unconfirmed.
+   */
   silenceMs: number;
   /** A stream down for longer than this asks for a reconcile poll when it is back. */
   gapMs: number;
@@ -112,10 +116,13 @@ export class EventStream {
     return new Promise((resolve) => {
       let buf = '';
       let timer: NodeJS.Timeout;
+      let lastByteAt = Date.now();
       const arm = () => {
         clearTimeout(timer);
         timer = setTimeout(() => {
           this.counters.silences++;
+          // Events may have been lost since the last byte, not since the silence was noticed.
+          this.downSince = lastByteAt;
           this.o.log.warn({ silence_ms: this.o.silenceMs }, 'event stream silent; reopening it');
           ac.abort(new Error('silent'));
         }, this.o.silenceMs);
@@ -129,6 +136,7 @@ export class EventStream {
       ac.signal.addEventListener('abort', done, { once: true });
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
+        lastByteAt = Date.now();
         arm();
         buf += chunk;
         const lines = buf.split('\n');
