@@ -71,6 +71,10 @@ export class GenetecCollector implements VendorCollector {
           log,
           onEvents: (evs) => this.events.accept(evs),
           onGap: (reason) => this.hooks?.requestReconcile(reason),
+          // Subscribed after an inventory already read states: what changed in between is polled.
+          onFirstSubscribed: () => {
+            if (this.known) this.hooks?.requestReconcile('event stream subscribed after the first inventory');
+          },
         })
       : null;
     // A new session has no subscriptions: the stream resubscribes.

@@ -25,6 +25,8 @@ export interface EventStreamOptions {
   onEvents(events: GenetecEvent[]): void;
   /** The stream was down long enough that events may be missing. */
   onGap(reason: string): void;
+  /** The first subscription of this stream is in place (events before it were not seen). */
+  onFirstSubscribed?(): void;
 }
 
 /**
@@ -107,6 +109,7 @@ export class EventStream {
       this.counters.gaps++;
       this.o.onGap(`event stream was down ${Math.round((Date.now() - this.downSince) / 1000)} s`);
     }
+    if (!this.connectedOnce) this.o.onFirstSubscribed?.();
     this.connectedOnce = true;
     this.downSince = null;
     await this.read(res, ac);
