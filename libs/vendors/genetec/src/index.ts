@@ -9,5 +9,6 @@ export * from './status';
 export * from './last-known';
 export * from './event-publisher';
 export * from './collector';
+export * from './probe';
 export { genetecMapper, mapDevice, mapStatus, genetecDeviceId, canonicalType, eventKey, entityStatus } from './mapper';
 export * from './raw-schema';

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '@edge/platform/testing';
 import { EdgeError } from '@edge/platform';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
-import { GENETEC_ERRORS, parseGenetecConfig, tlsAgentOptions, WebSdkClient, webSdkBase } from '../src';
-import { clientFor, quietLog } from './helpers';
+import { checkGenetecSignIn, genetecProbe, GENETEC_ERRORS, parseGenetecConfig, tlsAgentOptions, WebSdkClient, webSdkBase } from '../src';
+import { clientFor, configFor, quietLog, systemFor } from './helpers';
 
 /** A self-signed certificate for 127.0.0.1, as the Web SDK role presents with SSL on (made with openssl). */
 function selfSigned(): { key: Buffer; cert: Buffer; file: string; dispose(): void } {
@@ -121,5 +121,15 @@ describe('Web SDK client against the simulator', () => {
     expect(() => parseGenetecConfig({ ...base, application_id: 'a', tls: { insecure: false, fingerprint_sha256: 'AA'.repeat(32) } } as never)).toThrow(/fingerprint_sha256/);
     const ok = parseGenetecConfig({ ...base, application_id: 'a', page_size: 250 } as never);
     expect([ok.web_sdk_path, ok.page_size, ok.entity_types[0]]).toEqual(['/WebSdk/', 250, 'Server']);
+  });
+
+  it('config check: the probe URL answers 401 without credentials; a sign-in check names a licence refusal', async () => {
+    sim = await startGenetecSimulator();
+    const probe = genetecProbe(systemFor(sim));
+    expect(probe.url).toBe(`${sim.url}/WebSdk/`);
+    expect((await fetch(probe.url)).status).toBe(401);
+    expect(await checkGenetecSignIn(configFor(sim), quietLog)).toMatchObject({ ok: true, code: null });
+    sim.control.setLicenceRefused(true);
+    expect(await checkGenetecSignIn(configFor(sim), quietLog)).toMatchObject({ ok: false, code: GENETEC_ERRORS.licence });
   });
 });
