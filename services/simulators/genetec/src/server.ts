@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { dotnetTime, EventsHub, type SimEvent } from './events-hub';
 import { SiteModel, shapeForSize, type RunState, type SimEntity, type SiteShape } from './model';
 import { Sessions } from './sessions';
+import { controlRoute } from './control-routes';
 import { handle, type AuthSettings, type SimStats } from './web-sdk';
 
 export interface GenetecSimulatorOptions extends Partial<SiteShape> {
@@ -33,7 +34,7 @@ export interface GenetecSimulator {
   readonly port: number;
   readonly credentials: { username: string; password: string; applicationId: string };
   readonly model: SiteModel;
-  readonly control: ReturnType<typeof makeControl>;
+  readonly control: SimControl;
   close(): Promise<void>;
 }
 
@@ -41,6 +42,8 @@ const CONNECTION_EVENTS: Record<string, Partial<Record<`${RunState}>${RunState}`
   camera: { 'online>offline': 'CameraSignalLost', 'warning>offline': 'CameraSignalLost', 'offline>online': 'CameraSignalRecovered', 'online>warning': 'CameraTransmissionLost', 'warning>online': 'CameraTransmissionRecovered', 'offline>warning': 'CameraSignalRecovered' },
   unit: { 'online>offline': 'UnitDisconnected', 'warning>offline': 'UnitDisconnected', 'offline>online': 'UnitConnected', 'offline>warning': 'UnitConnected' },
 };
+
+export type SimControl = ReturnType<typeof makeControl>;
 
 function eventFamily(e: SimEntity): string | null {
   if (e.EntityType === 'Camera') return 'camera';
@@ -121,7 +124,12 @@ export async function startGenetecSimulator(o: GenetecSimulatorOptions = {}): Pr
   const flags = { refuseUnknownFields: false, failingReports: new Set<string>() };
   const basePath = `/${(o.basePath ?? '/WebSdk/').replace(/^\/+|\/+$/g, '')}/`;
   const deps = { model, sessions, auth, stats, basePath, refuseUnknownFields: () => flags.refuseUnknownFields, failingReports: flags.failingReports };
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, deps);
+  const control = makeControl(model, hub, sessions, auth, stats, flags);
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path.toLowerCase().startsWith('/_sim/')) void controlRoute(req, res, path.slice('/_sim'.length), control, model);
+    else handle(req, res, deps);
+  };
   const server = o.tls ? https.createServer({ key: o.tls.key, cert: o.tls.cert }, onRequest) : http.createServer(onRequest);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
@@ -136,7 +144,7 @@ export async function startGenetecSimulator(o: GenetecSimulatorOptions = {}): Pr
     port,
     credentials,
     model,
-    control: makeControl(model, hub, sessions, auth, stats, flags),
+    control,
     async close() {
       hub.close();
       sessions.close();

@@ -29,4 +29,22 @@ describe('Genetec Web SDK simulator', () => {
     const res = await fetch(`${sim.url}/WebSdk/`, { headers: { authorization: auth(sim).authorization } });
     expect(await res.text()).toMatch(/^<rsp/);
   });
+
+  it('is driven over HTTP under /_sim/ as well (state, maintenance, licence, stats)', async () => {
+    sim = await startGenetecSimulator({ cameras: 2, doors: 1 });
+    const post = (path: string, b: unknown) => fetch(`${sim!.url}/_sim${path}`, { method: 'POST', body: JSON.stringify(b) });
+    const cams = (await (await fetch(`${sim.url}/_sim/entities?type=Camera`)).json()) as Array<{ guid: string }>;
+    expect(cams.length).toBe(2);
+    expect((await post(`/entities/${cams[0].guid}/state`, { state: 'warning' })).status).toBe(200);
+    expect((await post(`/entities/${cams[1].guid}/maintenance`, { reason: 'cleaning' })).status).toBe(200);
+    expect(sim.model.list('Camera').map((c) => [c.state, c.maintenance?.reason ?? null])).toEqual([
+      ['warning', null],
+      ['online', 'cleaning'],
+    ]);
+    expect((await post('/entities/not-a-guid/state', { state: 'offline' })).status).toBe(400);
+    expect((await post('/licence', { refused: true })).status).toBe(200);
+    expect((await fetch(`${sim.url}/WebSdk/`, { headers: auth(sim) })).status).toBe(403);
+    const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { entities: number };
+    expect(stats.entities).toBe(sim.model.size);
+  });
 });
