@@ -147,7 +147,9 @@ export class GenetecCollector implements VendorCollector {
   state(): CollectorState {
     const refused = this.client.refused;
     const s = this.stream?.state ?? 'disabled';
-    const connection = refused || s === 'refused' ? 'auth_failed' : s === 'subscribed' || (s === 'disabled' && !this.lastError) ? 'connected' : s === 'stopped' ? 'disconnected' : 'connecting';
+    const c = this.client;
+    const byRequests = c.lastOkAt > 0 && c.lastOkAt >= c.lastFailAt ? 'connected' : c.lastFailAt > 0 ? 'disconnected' : 'connecting';
+    const connection = refused || s === 'refused' ? 'auth_failed' : s === 'disabled' ? byRequests : s === 'subscribed' ? 'connected' : s === 'stopped' ? 'disconnected' : 'connecting';
     return {
       connection,
       events: s,

@@ -40,6 +40,9 @@ export class WebSdkClient {
   private refusal: { error: EdgeError; until: number } | null = null;
   private keepalive: NodeJS.Timeout | null = null;
   lastActivityAt = 0;
+  /** Last answer that was OK / last request that failed (ms; 0 = none yet): the connection as seen by requests. */
+  lastOkAt = 0;
+  lastFailAt = 0;
   /** Called after the client signed in again because the server dropped the session. */
   onNewSession: (() => void) | null = null;
 
@@ -63,7 +66,7 @@ export class WebSdkClient {
 
   /** GET `path` (relative to the base, query included) → the envelope's Result; retries what is retryable. */
   async get(path: string, signal?: AbortSignal): Promise<WebSdkResult> {
-    return retry(() => this.getOnce(path, signal), {
+    return retry(() => this.getOnce(path, signal).then(this.ok, this.failed), {
       shouldRetry: (e) => errorKind(e) === 'retryable' && !signal?.aborted,
       maxElapsedMs: this.o.retryForMs,
       signal,
@@ -71,6 +74,16 @@ export class WebSdkClient {
       onRetry: (e, attempt) => this.o.log.debug({ err: describeError(e), attempt, path: path.split('?')[0] }, 'Web SDK request retried'),
     });
   }
+
+  private readonly ok = <T>(v: T): T => {
+    this.lastOkAt = Date.now();
+    return v;
+  };
+
+  private readonly failed = (e: unknown): never => {
+    this.lastFailAt = Date.now();
+    throw e;
+  };
 
   private async getOnce(path: string, signal?: AbortSignal, relogin = false): Promise<WebSdkResult> {
     const held = this.refused;
