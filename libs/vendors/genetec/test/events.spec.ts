@@ -63,10 +63,14 @@ describe('event stream against the simulator', () => {
     const p = eventPath(sim);
     await subscribed();
     const unit = sim.model.list('VideoUnit')[1];
-    sim.control.reconnectWithLateOffline(unit.Guid, Date.now() - 60_000);
-    await waitUntil('both events were judged', () => p.publisher.counters.snapshot().events_superseded_late === 1);
-    await waitUntil('the connected event was published', () => p.raw.events().length === 1);
-    expect(p.raw.events()[0]).toMatchObject({ meaning: 'online', event: { EventType: 'UnitConnected' } });
+    const wentOffline = Date.now() - 60_000;
+    sim.control.setState(unit.Guid, 'offline', wentOffline - 30_000);
+    sim.control.setState(unit.Guid, 'online', wentOffline + 30_000);
+    await waitUntil('offline then online published', () => p.raw.events().length === 2);
+    // Raised while the unit could not report, delivered only now, with its own (older) time.
+    sim.control.raise(unit.Guid, { EventType: 'UnitDisconnected', at: wentOffline, IsOffline: true });
+    await waitUntil('the late event was judged', () => p.publisher.counters.snapshot().events_superseded_late === 1);
+    expect(p.raw.events().map((e) => e.meaning)).toEqual(['offline', 'online']);
     expect(p.lastKnown.statusOf(unit.Guid)).toBe('online');
   });
 
