@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from '@edge/platform/testing';
 import { EdgeError } from '@edge/platform';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
 import { checkGenetecSignIn, genetecProbe, GENETEC_ERRORS, parseGenetecConfig, tlsAgentOptions, WebSdkClient, webSdkBase } from '../src';
-import { clientFor, configFor, quietLog, systemFor } from './helpers';
+import { clientFor, configFor, lifecycle, quietLog, systemFor } from './helpers';
 
 /** A self-signed certificate for 127.0.0.1, as the Web SDK role presents with SSL on (made with openssl). */
 function selfSigned(): { key: Buffer; cert: Buffer; file: string; dispose(): void } {
@@ -17,14 +17,9 @@ function selfSigned(): { key: Buffer; cert: Buffer; file: string; dispose(): voi
   return { key: readFileSync(key), cert: readFileSync(cert), file: cert, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-let sim: GenetecSimulator | null = null;
-let client: WebSdkClient | null = null;
-afterEach(async () => {
-  client?.close();
-  await sim?.close();
-  sim = null;
-  client = null;
-});
+const keep = lifecycle();
+let sim: GenetecSimulator;
+let client: WebSdkClient;
 
 async function refusal(p: Promise<unknown>): Promise<EdgeError> {
   const e = await p.then(
@@ -37,8 +32,8 @@ async function refusal(p: Promise<unknown>): Promise<EdgeError> {
 
 describe('Web SDK client against the simulator', () => {
   it('signs in with user;ApplicationId and asks for text/json', async () => {
-    sim = await startGenetecSimulator();
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator());
+    client = keep(clientFor(sim));
     const r = await client.get('report/EntityConfiguration?q=EntityTypes@Camera');
     expect(Array.isArray(r.result)).toBe(true);
     expect((r.result as unknown[]).length).toBe(6);
@@ -46,9 +41,9 @@ describe('Web SDK client against the simulator', () => {
   });
 
   it('a licence refusal (403) is its own error kind, with what to fix, and is not asked again at once', async () => {
-    sim = await startGenetecSimulator();
+    sim = keep(await startGenetecSimulator());
     sim.control.setLicenceRefused(true);
-    client = clientFor(sim);
+    client = keep(clientFor(sim));
     const e = await refusal(client.get(''));
     expect([e.kind, e.code]).toEqual(['auth', GENETEC_ERRORS.licence]);
     expect(e.message).toMatch(/licence needs the Web SDK option/);
@@ -59,9 +54,9 @@ describe('Web SDK client against the simulator', () => {
   });
 
   it('a missing privilege is told apart from a licence refusal and from a wrong password', async () => {
-    sim = await startGenetecSimulator();
+    sim = keep(await startGenetecSimulator());
     sim.control.setPrivilegeMissing(true);
-    client = clientFor(sim);
+    client = keep(clientFor(sim));
     const priv = await refusal(client.get(''));
     expect([priv.kind, priv.code]).toEqual(['auth', GENETEC_ERRORS.privilege]);
     expect(priv.message).toMatch(/Log on using the SDK/);
@@ -74,12 +69,12 @@ describe('Web SDK client against the simulator', () => {
   });
 
   it('an idle session that expired is signed in again once, and the new session is announced', async () => {
-    sim = await startGenetecSimulator({ sessionIdleMs: 300 });
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator({ sessionIdleMs: 300 }));
+    client = keep(clientFor(sim));
     let renewed = 0;
     client.onNewSession = () => renewed++;
     await client.get('');
-    await waitUntil('the idle session expired', () => sim!.control.stats().sessions_expired >= 1);
+    await waitUntil('the idle session expired', () => sim.control.stats().sessions_expired >= 1);
     const r = await client.get('report/EntityConfiguration?q=EntityTypes@Door');
     expect((r.result as unknown[]).length).toBe(4);
     expect(client.counters.snapshot().relogins).toBe(1);
@@ -90,14 +85,14 @@ describe('Web SDK client against the simulator', () => {
   it('speaks HTTPS to a role with a self-signed certificate only when told to trust it', async () => {
     const c = selfSigned();
     try {
-      sim = await startGenetecSimulator({ tls: { key: c.key, cert: c.cert } });
+      sim = keep(await startGenetecSimulator({ tls: { key: c.key, cert: c.cert } }));
       const make = (tls: { ca_file?: string; insecure: boolean }) =>
-        new WebSdkClient({ base: webSdkBase(sim!.url, '/WebSdk/'), username: sim!.credentials.username, applicationId: sim!.credentials.applicationId, password: sim!.credentials.password, tls: tlsAgentOptions(tls), timeoutMs: 10_000, retryForMs: 0, refusedRetryAfterMs: 1_000, log: quietLog });
+        new WebSdkClient({ base: webSdkBase(sim.url, '/WebSdk/'), username: sim.credentials.username, applicationId: sim.credentials.applicationId, password: sim.credentials.password, tls: tlsAgentOptions(tls), timeoutMs: 10_000, retryForMs: 0, refusedRetryAfterMs: 1_000, log: quietLog });
       const untrusted = make({ insecure: false });
       const e = await refusal(untrusted.get(''));
       untrusted.close();
       expect([e.kind, e.code]).toEqual(['permanent', 'tls']);
-      client = make({ ca_file: c.file, insecure: false });
+      client = keep(make({ ca_file: c.file, insecure: false }));
       expect((await client.get('')).tooManyResults).toBe(false);
     } finally {
       c.dispose();
@@ -105,11 +100,11 @@ describe('Web SDK client against the simulator', () => {
   });
 
   it('keeps its session from idling out while nothing else is asked', async () => {
-    sim = await startGenetecSimulator({ sessionIdleMs: 2_000 });
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator({ sessionIdleMs: 2_000 }));
+    client = keep(clientFor(sim));
     await client.get('');
     client.startKeepalive(300);
-    await waitUntil('several keep-alives', () => (client!.counters.snapshot().keepalives ?? 0) >= 8);
+    await waitUntil('several keep-alives', () => (client.counters.snapshot().keepalives ?? 0) >= 8);
     expect(sim.control.stats().sessions_expired).toBe(0);
     expect(client.counters.snapshot().relogins).toBeUndefined();
   });
@@ -124,7 +119,7 @@ describe('Web SDK client against the simulator', () => {
   });
 
   it('config check: the probe URL answers 401 without credentials; a sign-in check names a licence refusal', async () => {
-    sim = await startGenetecSimulator();
+    sim = keep(await startGenetecSimulator());
     const probe = genetecProbe(systemFor(sim));
     expect(probe.url).toBe(`${sim.url}/WebSdk/`);
     expect((await fetch(probe.url)).status).toBe(401);

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { createLogger, type Logger, type SystemConfig } from '@edge/platform';
 import type { GenetecSimulator } from '@edge/sim-genetec';
 import type { RawPublisher } from '@edge/collector-kit';
@@ -61,4 +62,16 @@ export class RecordingRaw {
   events(): Array<Extract<GenetecStatusPayload, { kind: 'event' }>> {
     return this.published.map((p) => p.payload).filter((p): p is Extract<GenetecStatusPayload, { kind: 'event' }> => p.kind === 'event');
   }
+}
+
+/** Registers an afterEach that closes what a test opened (simulators, clients), newest first. */
+export function lifecycle(): <T extends { close(): unknown }>(x: T) => T {
+  const open: Array<{ close(): unknown }> = [];
+  afterEach(async () => {
+    for (const x of open.splice(0).reverse()) await x.close();
+  });
+  return (x) => {
+    open.push(x);
+    return x;
+  };
 }

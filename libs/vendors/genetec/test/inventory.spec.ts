@@ -1,23 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
 import { listGuids, walkInventory, type GenetecEntity, type ParentRef, type WebSdkClient } from '../src';
-import { clientFor, projectorFor, quietLog } from './helpers';
+import { clientFor, lifecycle, projectorFor, quietLog } from './helpers';
 
-let sim: GenetecSimulator | null = null;
-let client: WebSdkClient | null = null;
-afterEach(async () => {
-  client?.close();
-  await sim?.close();
-  sim = null;
-  client = null;
-});
+const keep = lifecycle();
+let sim: GenetecSimulator;
+let client: WebSdkClient;
 
 const TYPES = ['Server', 'Role', 'VideoUnit', 'Unit', 'Camera', 'Door'];
 const EXTRAS = { VideoUnit: ['IPAddress', 'MacAddress', 'Model'], Unit: ['IPAddress', 'MacAddress'] };
 
 async function walk(pageSize: number, refused = new Set<string>()) {
   const got: Array<{ e: GenetecEntity; parent: ParentRef | null }> = [];
-  const stats = await walkInventory(client!, projectorFor(client!, 7), { entityTypes: TYPES, extraFields: EXTRAS, pageSize, signal: new AbortController().signal, log: quietLog }, refused, async (e, parent) => {
+  const stats = await walkInventory(client, projectorFor(client, 7), { entityTypes: TYPES, extraFields: EXTRAS, pageSize, signal: new AbortController().signal, log: quietLog }, refused, async (e, parent) => {
     got.push({ e, parent });
   });
   return { got, stats };
@@ -25,8 +20,8 @@ async function walk(pageSize: number, refused = new Set<string>()) {
 
 describe('inventory walk against the simulator', () => {
   it('pages the EntityConfiguration report: the extra row opens the next page and is never listed twice', async () => {
-    sim = await startGenetecSimulator({ cameras: 23, doors: 9 });
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator({ cameras: 23, doors: 9 }));
+    client = keep(clientFor(sim));
     const pages: string[][] = [];
     for await (const p of listGuids(client, 'Camera', 5, new AbortController().signal)) pages.push(p);
     expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
@@ -40,8 +35,8 @@ describe('inventory walk against the simulator', () => {
   });
 
   it('lists every entity once with its parent (camera → video unit, door → access control unit) and the unit\'s network data', async () => {
-    sim = await startGenetecSimulator({ cameras: 23, doors: 9 });
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator({ cameras: 23, doors: 9 }));
+    client = keep(clientFor(sim));
     const { got, stats } = await walk(4);
     expect(got.length).toBe(sim.model.size);
     expect(new Set(got.map((g) => g.e.Guid)).size).toBe(sim.model.size);
@@ -58,10 +53,10 @@ describe('inventory walk against the simulator', () => {
   });
 
   it('a server that refuses the extra field names is read with the base fields, and says which types', async () => {
-    sim = await startGenetecSimulator({ cameras: 3, doors: 2 });
+    sim = keep(await startGenetecSimulator({ cameras: 3, doors: 2 }));
     sim.control.setRefuseUnknownFields(true);
     // The simulator's cameras have no Model field: asking for it on cameras is refused.
-    client = clientFor(sim);
+    client = keep(clientFor(sim));
     const refused = new Set<string>();
     const got: GenetecEntity[] = [];
     await walkInventory(client, projectorFor(client), { entityTypes: ['VideoUnit', 'Camera'], extraFields: { ...EXTRAS, Camera: ['Model'] }, pageSize: 100, signal: new AbortController().signal, log: quietLog }, refused, async (e) => {
@@ -73,8 +68,8 @@ describe('inventory walk against the simulator', () => {
   });
 
   it('a type whose listing fails makes the walk partial for that type only; a licence refusal fails the whole walk', async () => {
-    sim = await startGenetecSimulator({ cameras: 3, doors: 2 });
-    client = clientFor(sim, { retryForMs: 0 });
+    sim = keep(await startGenetecSimulator({ cameras: 3, doors: 2 }));
+    client = keep(clientFor(sim, { retryForMs: 0 }));
     sim.control.failReport('Door', true);
     const { got, stats } = await walk(1000);
     expect(stats.failed.map((f) => f.type)).toEqual(['Door']);

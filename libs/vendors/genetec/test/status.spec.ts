@@ -1,24 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MapContext } from '@edge/contracts';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
 import { LastKnownState, mapStatus, pollStates, type WebSdkClient } from '../src';
-import { clientFor, projectorFor, RecordingRaw } from './helpers';
+import { clientFor, lifecycle, projectorFor, RecordingRaw } from './helpers';
 
-let sim: GenetecSimulator | null = null;
-let client: WebSdkClient | null = null;
-afterEach(async () => {
-  client?.close();
-  await sim?.close();
-  sim = null;
-  client = null;
-});
+const keep = lifecycle();
+let sim: GenetecSimulator;
+let client: WebSdkClient;
 
 const ctx: MapContext = { vendor: 'genetec', system_id: 'sc-main', site_id: 's', customer_id: 'c', observed_at: new Date().toISOString() };
 
 async function poll(known: Map<string, string> | null, chunkRows = 4) {
   const raw = new RecordingRaw();
   const cache = new LastKnownState();
-  const n = await pollStates(client!, projectorFor(client!, 3), raw.asRaw(), known, { entityTypes: ['VideoUnit', 'Camera', 'Door'], pageSize: 5, chunkRows, signal: new AbortController().signal }, 'test', (row, at) => {
+  const n = await pollStates(client, projectorFor(client, 3), raw.asRaw(), known, { entityTypes: ['VideoUnit', 'Camera', 'Door'], pageSize: 5, chunkRows, signal: new AbortController().signal }, 'test', (row, at) => {
     cache.noteRead(row, at);
     return true;
   });
@@ -28,8 +23,8 @@ async function poll(known: Map<string, string> | null, chunkRows = 4) {
 
 describe('status poll against the simulator', () => {
   it('reads every entity\'s state in chunks: Warning → degraded, Offline → offline, maintenance → disabled with its reason', async () => {
-    sim = await startGenetecSimulator({ cameras: 5, doors: 3 });
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator({ cameras: 5, doors: 3 }));
+    client = keep(clientFor(sim));
     const [c1, c2, c3] = sim.model.list('Camera');
     const door = sim.model.list('Door')[0];
     sim.control.setState(c1.Guid, 'warning');
@@ -49,8 +44,8 @@ describe('status poll against the simulator', () => {
   });
 
   it('polls only the entities of the last inventory when it has them', async () => {
-    sim = await startGenetecSimulator({ cameras: 5, doors: 3 });
-    client = clientFor(sim);
+    sim = keep(await startGenetecSimulator({ cameras: 5, doors: 3 }));
+    client = keep(clientFor(sim));
     const cams = sim.model.list('Camera').slice(0, 2);
     const { n, byGuid } = await poll(new Map(cams.map((c) => [c.Guid, 'Camera'])));
     expect(n).toBe(2);

@@ -50,21 +50,25 @@ function eventFamily(e: SimEntity): string | null {
   return /unit$/i.test(e.EntityType) ? 'unit' : null;
 }
 
-function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth: AuthSettings, stats: SimStats, flags: { refuseUnknownFields: boolean; failingReports: Set<string> }) {
+type Flags = { refuseUnknownFields: boolean; failingReports: Set<string> };
+
+/** What happens to entities: state changes with their connection events, maintenance, late events. */
+function entityControl(model: SiteModel, hub: EventsHub) {
   const entity = (guid: string) => {
     const e = model.get(guid);
     if (!e) throw new Error(`no entity ${guid}`);
     return e;
   };
+  /** Sets an entity online/offline/warning; raises its connection event unless it is in maintenance (suppressed, as Security Center does). */
+  const setState = (guid: string, state: RunState, at = Date.now()): void => {
+    const e = entity(guid);
+    const family = eventFamily(e);
+    const type = family ? CONNECTION_EVENTS[family][`${e.state}>${state}`] : undefined;
+    e.state = state;
+    if (type && !e.maintenance) hub.emit({ EventType: type, SourceEntity: e.Guid, Timestamp: dotnetTime(at) }, e);
+  };
   return {
-    /** Sets an entity online/offline/warning; raises its connection event unless it is in maintenance (suppressed, as Security Center does). */
-    setState(guid: string, state: RunState, at = Date.now()): void {
-      const e = entity(guid);
-      const family = eventFamily(e);
-      const type = family ? CONNECTION_EVENTS[family][`${e.state}>${state}`] : undefined;
-      e.state = state;
-      if (type && !e.maintenance) hub.emit({ EventType: type, SourceEntity: e.Guid, Timestamp: dotnetTime(at) }, e);
-    },
+    setState,
     /** Maintenance on (reason) or off (null): no event either way. */
     setMaintenance(guid: string, reason: string | null, end: string | null = null): void {
       entity(guid).maintenance = reason === null ? null : { reason, end };
@@ -80,12 +84,17 @@ function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth:
      */
     reconnectWithLateOffline(guid: string, offlineAt: number): void {
       const e = entity(guid);
-      const family = eventFamily(e) ?? 'unit';
       e.state = 'offline';
-      this.setState(guid, 'online');
-      const type = family === 'camera' ? 'CameraSignalLost' : 'UnitDisconnected';
+      setState(guid, 'online');
+      const type = eventFamily(e) === 'camera' ? 'CameraSignalLost' : 'UnitDisconnected';
       hub.emit({ EventType: type, SourceEntity: e.Guid, Timestamp: dotnetTime(offlineAt), IsOffline: true }, e);
     },
+  };
+}
+
+/** What goes wrong with the server: streams, sessions, licence, privileges, listings. */
+function faultControl(hub: EventsHub, sessions: Sessions, auth: AuthSettings, flags: Flags) {
+  return {
     dropStreams: () => hub.dropStreams(),
     /** The stream stays open but carries nothing (no events, no keep-alive) until unset. */
     silence(on: boolean): void {
@@ -108,6 +117,13 @@ function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth:
       else flags.failingReports.delete(type);
     },
     openStreams: () => sessions.all().reduce((n, s) => n + s.streams.size, 0),
+  };
+}
+
+function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth: AuthSettings, stats: SimStats, flags: Flags) {
+  return {
+    ...entityControl(model, hub),
+    ...faultControl(hub, sessions, auth, flags),
     stats: () => ({ ...stats, sessions_created: sessions.created, sessions_expired: sessions.expiredCount, events_sent: hub.sent, events_lost: hub.lost, entities: model.size }),
   };
 }
