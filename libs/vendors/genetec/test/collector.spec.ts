@@ -49,8 +49,9 @@ describe('Genetec collector on the kit runner against a real nats-server', () =>
     const s = await sim({ cameras: 4, doors: 2 });
     const { runner, collector } = await startCollector(rig.pub, s, 'sc-live');
     try {
-      await runner.sync('command');
+      // Subscribed before the first inventory: no reconcile poll of its own to overlap the one under test.
       await waitUntil('subscribed', () => collector.state().connection === 'connected' && s.control.openStreams() === 1);
+      await runner.sync('command');
       const [u1, u2] = s.model.list('VideoUnit');
       s.control.setState(u1.Guid, 'offline');
       s.control.reconnectWithLateOffline(u2.Guid, Date.now() - 120_000);
