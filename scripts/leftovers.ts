@@ -107,6 +107,8 @@ export async function reapLeftovers(file: string, graceMs: number, log: (m: stri
     if (still.length > 0) log(`killed ${still.map((e) => e.name).join(', ')} (still running after the grace period)`);
     const end = Date.now() + 5_000;
     while (still.some(isSameProcess) && Date.now() < end) await sleep(100);
+  } else if (run.supervisor.pid !== process.pid) {
+    log(`the supervisor before (pid ${run.supervisor.pid}) did not stop cleanly; its processes have all ended`);
   }
   removeRunFile(file);
   return left.map((e) => e.name);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { TEST_DEADLINE_MS } from '@edge/platform/testing';
 import { stringify } from 'yaml';
 import { ConfigError, EdgeError, parseConfig, SystemConfig } from '@edge/platform';
 import { parseMilestoneConfig } from '@edge/vendor-milestone';
@@ -129,7 +130,7 @@ describe('a bad config stops processes at once with one clear message', () => {
   writeFileSync(file, VALID.replace('timeout: 10s', 'timeout: soon').replace('id: site-chi-01', 'id: "site chi"'));
 
   it('npm start exits 2 before starting anything, naming the fields', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env: { ...process.env, ...ENV, EDGE_CONFIG: file }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env: { ...process.env, ...ENV, EDGE_CONFIG: file }, encoding: 'utf8', timeout: TEST_DEADLINE_MS });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/site\.id/);
     expect(r.stderr).toMatch(/cloud\.timeout/);
@@ -138,7 +139,7 @@ describe('a bad config stops processes at once with one clear message', () => {
   });
 
   it('a service process exits non-zero with one fatal line and no secret', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'services/normalizer/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...ENV, EDGE_CONFIG: file, OTEL_SDK_DISABLED: 'true' }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'services/normalizer/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...ENV, EDGE_CONFIG: file, OTEL_SDK_DISABLED: 'true' }, encoding: 'utf8', timeout: TEST_DEADLINE_MS });
     expect(r.status).not.toBe(0);
     const out = `${r.stdout}\n${r.stderr}`;
     expect(out).toMatch(/cloud\.timeout/);

@@ -17,6 +17,11 @@ export interface CollectorState {
 export interface CollectorHooks {
   /** Ask the runner for a status poll soon (after an event-stream gap). Debounced. */
   requestReconcile(reason: string): void;
+  /**
+   * Status observations were dropped unpublished (e.g. the collector's own publish queue was full):
+   * the kit schedules a repair poll. Failed `raw.status()` publishes need no call: the kit sees them.
+   */
+  statusDropped(reason: string, count?: number): void;
   /** Publish raw status messages. */
   readonly raw: RawPublisher;
   /** Durable per-system state that survives restarts (null: none configured). */

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { FailedType } from '@edge/contracts';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
-import { backoffDelay, describeError, errorKind, sleep, tracer, Counters, type StateStore, type SystemConfig } from '@edge/platform';
+import { describeError, errorKind, sleep, tracer, Counters, type StateStore, type SystemConfig } from '@edge/platform';
 import type { CollectorState, VendorCollector } from './collector';
 import { RawPublisher, type SyncTrigger } from './raw-publisher';
+import { StatusRepair } from './status-repair';
 
 export interface SyncReport {
   sync_id: string;
@@ -62,25 +63,19 @@ export class CollectorRunner {
     private readonly o: RunnerOptions,
   ) {
     this.raw = raw;
-    raw.onStatusPublishFailed = () => this.repairAfterPublishFailure();
+    this.repair = new StatusRepair(
+      async (reason) => {
+        await this.poll(reason);
+        return this.lastPoll?.error === null;
+      },
+      this.counters,
+      log,
+    );
+    raw.onStatusPublishFailed = (e) => this.repair.publishFailed(e);
   }
 
-  private repairTimer: NodeJS.Timeout | null = null;
-  private repairAttempt = 0;
-
-  /** A lost status publish is repaired by a later poll, retried with backoff until one succeeds. */
-  private repairAfterPublishFailure(): void {
-    this.counters.inc('status_publish_failed');
-    if (this.repairTimer || this.abort.signal.aborted) return;
-    const delay = backoffDelay(this.repairAttempt++, { baseMs: 2_000, capMs: 60_000, floorMs: 1_000 });
-    this.repairTimer = setTimeout(() => {
-      this.repairTimer = null;
-      void this.poll('repair after failed status publish').then(() => {
-        if (this.lastPoll?.error === null) this.repairAttempt = 0;
-      });
-    }, delay);
-    this.repairTimer.unref();
-  }
+  /** The one owner of repair polls after a status publish failed or a status was dropped. */
+  readonly repair: StatusRepair;
 
   get systemId(): string {
     return this.collector.systemId;
@@ -92,6 +87,7 @@ export class CollectorRunner {
       raw: this.raw,
       state: this.o.state ?? null,
       requestReconcile: (reason) => this.requestReconcile(reason),
+      statusDropped: (reason, count) => this.repair.dropped(reason, count),
     });
     if (this.o.syncOnStart !== false) {
       const t = setTimeout(() => void this.sync('startup').catch(() => undefined), jitter);
@@ -229,7 +225,7 @@ export class CollectorRunner {
     this.abort.abort();
     for (const t of this.timers) clearTimeout(t);
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
-    if (this.repairTimer) clearTimeout(this.repairTimer);
+    this.repair.stop();
     await Promise.race([Promise.allSettled([this.running, this.polling]), sleep(10_000)]);
     await this.collector.stop().catch((e) => this.log.warn({ err: describeError(e) }, 'collector stop failed'));
   }

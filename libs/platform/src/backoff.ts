@@ -1,3 +1,5 @@
+import { RETRY_POLICIES } from './retry-policies';
+
 /**
  * The one backoff policy: exponential with full jitter, capped.
  * delay(n) = random(0, min(cap, base * 2^n)), never below `floor`.
@@ -8,7 +10,8 @@ export interface BackoffPolicy {
   floorMs?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 60_000, floorMs: 100 };
+/** `RETRY_POLICIES.default` (retry-policies.ts names every policy with its defaults). */
+export const DEFAULT_BACKOFF: BackoffPolicy = RETRY_POLICIES.default;
 
 export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(attempt, 30)));

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './backoff';
+export * from './retry-policies';
 export * from './secrets';
 export * from './metrics';
 export * from './config/duration';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createLogger, httpPortFor } from '@edge/platform';
+import { TEST_DEADLINE_MS } from '@edge/platform/testing';
 import { getJson, SYSTEMS, startStack, waitFor, type Stack } from '../../../test/e2e/stack';
 import { REPO_ROOT } from '../../../scripts/services';
 import { runCli } from '../../cli/src/cli';
@@ -44,18 +45,18 @@ const reader = (id: string) => `[data-device-id="onguard:${SYSTEMS.onguard}:${id
 
 describe('status page in chromium', () => {
   it('turns a device red within seconds of it going offline, without a reload, and the timeline shows the outage', async () => {
-    await page.locator('[data-live="up"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-live="up"]').waitFor({ timeout: TEST_DEADLINE_MS });
     const row = page.locator(`.tree ${reader('reader:2-2')}`);
-    await row.waitFor({ timeout: 30_000 });
+    await row.waitFor({ timeout: TEST_DEADLINE_MS });
     expect(await row.getAttribute('data-status')).toBe('online');
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
     stack.onguard.control.setOnline('reader:2-2', false);
-    await page.locator(`.tree ${reader('reader:2-2')}[data-status="offline"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`.tree ${reader('reader:2-2')}[data-status="offline"]`).waitFor({ timeout: TEST_DEADLINE_MS });
     const dot = await page.locator(`.tree ${reader('reader:2-2')} .dot`).evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
     expect(dot).toBe('rgb(207, 34, 46)');
-    await page.locator(`[data-offline-count] ${reader('reader:2-2')}`).waitFor({ timeout: 10_000 });
-    await page.locator(`[data-timeline="${SYSTEMS.onguard}"]:not([data-max-offline="0"])`).waitFor({ timeout: 30_000 });
+    await page.locator(`[data-offline-count] ${reader('reader:2-2')}`).waitFor({ timeout: TEST_DEADLINE_MS });
+    await page.locator(`[data-timeline="${SYSTEMS.onguard}"]:not([data-max-offline="0"])`).waitFor({ timeout: TEST_DEADLINE_MS });
     expect(navigations).toBe(0);
     await page.screenshot({ path: join(OUT, 'console-outage.png'), fullPage: true });
   });
@@ -80,19 +81,19 @@ describe('status page in chromium', () => {
   it('refuses "sync now" without the token and starts a sync with it', async () => {
     const button = page.locator(`button[data-action="sync"][data-system-id="${SYSTEMS.milestone}"]`);
     await button.click();
-    await page.locator('[data-msg]', { hasText: 'refused (401)' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-msg]', { hasText: 'refused (401)' }).waitFor({ timeout: TEST_DEADLINE_MS });
     const before = await lastSyncId(SYSTEMS.milestone);
     await page.getByLabel('token').fill(TOKEN);
     await page.getByLabel('token').press('Tab');
     await button.click();
-    await page.locator('[data-msg]', { hasText: 'accepted' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-msg]', { hasText: 'accepted' }).waitFor({ timeout: TEST_DEADLINE_MS });
     await waitFor('a new sync of the system', async () => (await lastSyncId(SYSTEMS.milestone)) !== before, { timeoutMs: 120_000 });
-    await page.locator('[data-service="normalizer"] .st.online', { hasText: 'ready' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-service="normalizer"] .st.online', { hasText: 'ready' }).waitFor({ timeout: TEST_DEADLINE_MS });
     await page.screenshot({ path: join(OUT, 'console.png'), fullPage: true });
   });
 
   it('shows the survey report of each system, viewable and downloadable', async () => {
-    await page.locator(`[data-survey="${SYSTEMS.onguard}"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`[data-survey="${SYSTEMS.onguard}"]`).waitFor({ timeout: TEST_DEADLINE_MS });
     const r = await fetch(`${base}/surveys/${SYSTEMS.onguard}.html?download`);
     expect(r.headers.get('content-disposition')).toMatch(/attachment/);
     expect(await r.text()).toContain('Site survey');

@@ -4,9 +4,8 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosProxyConfig } from 'axios';
 import type { Logger } from 'pino';
-import type { EdgeConfig } from '@edge/platform';
+import { parseRetryAfter, type EdgeConfig } from '@edge/platform';
 import { HttpsProxyAgent } from 'hpagent';
-import { parseRetryAfter } from './retry-after';
 
 export type CloudConfig = EdgeConfig['cloud'];
 

@@ -6,7 +6,7 @@ import { Batch, Batcher, requestOf } from '../src/batch';
 import { Circuit } from '../src/circuit';
 import { classify } from '../src/delivery';
 import { laneOf, toItem, type OutItem } from '../src/items';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../src/retry-after';
+import { RETRY_AFTER_CAP_MS as MAX_RETRY_AFTER_MS, parseRetryAfter } from '@edge/platform';
 
 let seq = 0;
 function delivery(m: CanonicalMessage | string, s = ++seq): Delivery {

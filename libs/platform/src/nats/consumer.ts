@@ -4,6 +4,7 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { HEADERS } from '@edge/contracts';
 import { backoffDelay, sleep, type BackoffPolicy } from '../backoff';
+import { RETRY_POLICIES } from '../retry-policies';
 import { describeError, EdgeError, errorKind } from '../errors';
 import { extractTraceContext } from '../trace-headers';
 import { Counters } from '../metrics';
@@ -288,7 +289,7 @@ export class DurableConsumer {
         this.lastError = describeError(e);
         this.counters.inc('fetch_errors');
         if (failures === 1 || failures % 20 === 0) this.log.warn({ err: this.lastError, stream: this.o.stream, durable: this.o.durable }, 'fetch failed; retrying');
-        await sleep(backoffDelay(failures, { baseMs: 250, capMs: 5_000, floorMs: 100 }));
+        await sleep(backoffDelay(failures, RETRY_POLICIES.consumeFetch));
       }
     }
   }
@@ -369,7 +370,7 @@ export class DurableConsumer {
       m.nak((e as EdgeError).retryAfterMs ?? this.o.authDelayMs ?? 30_000);
       return;
     }
-    const delay = (e instanceof EdgeError ? e.retryAfterMs : undefined) ?? backoffDelay(m.info.deliveryCount - 1, this.o.retryPolicy ?? { baseMs: 500, capMs: 30_000, floorMs: 250 });
+    const delay = (e instanceof EdgeError ? e.retryAfterMs : undefined) ?? backoffDelay(m.info.deliveryCount - 1, this.o.retryPolicy ?? RETRY_POLICIES.consumeRedelivery);
     this.counters.inc('nak_retry');
     if (m.info.deliveryCount === 1 || m.info.deliveryCount % 10 === 0)
       this.log.warn({ subject: m.subject, seq: m.seq, deliveries: m.info.deliveryCount, delay_ms: delay, err: describeError(e) }, 'handler failed; will redeliver');

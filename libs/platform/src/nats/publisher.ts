@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { HEADERS } from '@edge/contracts';
 import { permanent, retryable, EdgeError } from '../errors';
 import { retry } from '../backoff';
+import { RETRY_POLICIES } from '../retry-policies';
 import { injectTraceContext } from '../trace-headers';
 import { Counters } from '../metrics';
 
@@ -62,7 +63,7 @@ export class Publisher {
         () => this.js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? this.defaults.timeoutMs }),
         {
           maxElapsedMs: opts.retryForMs ?? this.defaults.retryForMs,
-          policy: { baseMs: 200, capMs: 5_000, floorMs: 50 },
+          policy: RETRY_POLICIES.natsPublish,
           shouldRetry: (e) => !isTooLarge(e),
           onRetry: (e, attempt) => {
             this.counters.inc('publish_retries');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ByteSize, Duration, formatDuration, formatZodIssues, permanent, SystemConfig, type TlsConfig } from '@edge/platform';
+import { ByteSize, Duration, formatDuration, formatZodIssues, permanent, RETRY_POLICIES, SystemConfig, type TlsConfig } from '@edge/platform';
 import { CHILD_RESOURCE_TYPES } from './constants';
 import { looksLikeWindowsAccount } from './client/ntlm';
 
@@ -43,8 +43,8 @@ export const MilestoneExtras = z
     max_answer: ByteSize.default(64 * 1024 * 1024).describe('largest REST answer accepted (a server ignoring paging answers with everything at once)'),
     ws_ping_interval: Duration.default(30_000).describe('liveness ping of the events socket (paused while a command is outstanding)'),
     resume_window: Duration.default(30_000).describe('reconnect within this window resumes the events session'),
-    reconnect_base: Duration.default(1_000).describe('events socket reconnect backoff base'),
-    reconnect_cap: Duration.default(60_000).describe('events socket reconnect backoff cap'),
+    reconnect_base: Duration.default(RETRY_POLICIES.eventStreamReconnect.baseMs).describe('events socket reconnect backoff base'),
+    reconnect_cap: Duration.default(RETRY_POLICIES.eventStreamReconnect.capMs).describe('events socket reconnect backoff cap'),
     auth_retry_after: Duration.default(300_000).describe('after the IDP refused the password, wait this long before trying again'),
     account_problem_retry_after: Duration.default(1_800_000).describe('same after LockedOut / ChangePassword'),
     baseline_inventory_wait: Duration.default(30_000).describe('the first getState baseline waits this long at most for the first inventory (which knows the disabled devices); Communication Stopped rows are left to it after that, the others published'),

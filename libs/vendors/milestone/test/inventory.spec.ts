@@ -98,6 +98,35 @@ describe('streamInventory against the simulator', () => {
   });
 });
 
+describe('per-type isolation (collector kit TypeIsolation)', () => {
+  it('a child collection that keeps failing makes the sync partial for that type only; a failed publish ends it', async () => {
+    const sim = await startMilestoneSimulator({ seed: 11, hardware: 12 });
+    sim.control.failRequests({ status: 500, count: 1_000, pathPrefix: '/microphones' });
+    const c = clientsFor(sim, { retryForMs: 300 });
+    const out: InventoryDevice[] = [];
+    const failed: Array<[string, string]> = [];
+    const o = { pageSize: 50, driverSettingsConcurrency: 4, fetchDriverSettings: false, cameraGroups: false, childTypes: CHILD_RESOURCE_TYPES, log: quietLog, failedTypes: { failType: (t: string, r: string) => failed.push([t, r]) } };
+    const stats = await streamInventory(c.api, o, async (d) => {
+      out.push(d);
+    });
+    expect(failed.map(([t]) => t)).toEqual(['microphones']);
+    expect(failed[0][1]).toMatch(/500/);
+    expect(out.some((d) => d.resourceType === 'microphones')).toBe(false);
+    const truth = sim.control.devices();
+    for (const type of ['cameras', 'hardware', 'recordingServers'] as const) {
+      expect(out.filter((d) => d.resourceType === type).length, type).toBe(truth.filter((t) => t.resource_type === type).length);
+    }
+    expect(stats.devices.microphones).toBeUndefined();
+    const refused = new Error('publish refused: stream full');
+    await expect(streamInventory(c.api, o, async (d) => {
+      if (d.resourceType === 'cameras') throw refused;
+    })).rejects.toBe(refused);
+    expect(failed).toHaveLength(1);
+    c.close();
+    await sim.close();
+  });
+});
+
 describe('inventory against quirky servers', () => {
   it('no paging, 2023 R2 string numbers, offsets: same truth', async () => {
     const sim = await startMilestoneSimulator({ seed: 7, hardware: 30, ignorePaging: true, numbersAsStrings: true, version: '23.2.0.1' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ByteSize, Duration, EdgeError, formatDuration, formatZodIssues, type SystemConfig } from '@edge/platform';
+import { ByteSize, Duration, EdgeError, formatDuration, formatZodIssues, RETRY_POLICIES, type SystemConfig } from '@edge/platform';
 
 /** The OpenAccess REST root under a server's base URL. */
 export const OPENACCESS_PATH = '/api/access/onguard/openaccess';
@@ -71,8 +71,8 @@ export const EventsConfig = z
     description: z.string().default('edge-collector hardware events').describe('event subscription description'),
     heartbeat_interval: Duration.default(10_000).describe('ConnectionHeartbeat period (the Lenel sample uses 10 s)'),
     invoke_timeout: Duration.default(15_000).describe('hub call without an answer → connection treated as lost'),
-    reconnect_base: Duration.default(1_000).describe('first wait before reconnecting the bridge'),
-    reconnect_cap: Duration.default(60_000).describe('longest wait before reconnecting the bridge'),
+    reconnect_base: Duration.default(RETRY_POLICIES.eventStreamReconnect.baseMs).describe('first wait before reconnecting the bridge'),
+    reconnect_cap: Duration.default(RETRY_POLICIES.eventStreamReconnect.capMs).describe('longest wait before reconnecting the bridge'),
     bus_lost_grace: Duration.default(30_000).describe('restart the bridge when the message bus stays lost this long'),
     fields: EventFieldsConfig.prefault({}),
     class_fields: z
@@ -128,8 +128,8 @@ export const SessionConfig = z
   .object({
     renew_before: Duration.default(5 * 60_000).describe('log in again this long before token_expiration_time'),
     keepalive_interval: Duration.default(5 * 60_000).describe('GET /keepalive when idle this long'),
-    auth_backoff_base: Duration.default(5 * 60_000).describe('first wait after a licence or credential refusal'),
-    auth_backoff_cap: Duration.default(60 * 60_000).describe('longest wait between attempts after refusals'),
+    auth_backoff_base: Duration.default(RETRY_POLICIES.vendorAuthRefused.baseMs).describe('first wait after a licence or credential refusal'),
+    auth_backoff_cap: Duration.default(RETRY_POLICIES.vendorAuthRefused.capMs).describe('longest wait between attempts after refusals'),
     logout_on_stop: z.boolean().default(true).describe('DELETE /authentication on shutdown'),
   })
   .strict();

@@ -1,3 +1,4 @@
+import { LastKnownState } from '@edge/collector-kit';
 import type { HardwareStatusRead } from './raw-schema';
 
 /**
@@ -8,10 +9,11 @@ import type { HardwareStatusRead } from './raw-schema';
  * report", mjt-milestone/XPALenelS2DocSite docs/Troubleshooting/FloodingOnGuardReports.md), and
  * integrations are told to poll rarely (same site, MCConfig/ConnectionProperties.md "States
  * polling interval … 900 seconds"; Genetec OnGuard plugin guide, "given the impact that a refresh
- * has on OpenAccess"). Bounded: one small record per status-capable device.
+ * has on OpenAccess"). Bounded: one small record per status-capable device, kept in the kit's
+ * `LastKnownState`; what is OnGuard's own here is the sweep plan.
  */
 export class StatusMemory {
-  private readonly reads = new Map<string, HardwareStatusRead>();
+  private readonly reads = new LastKnownState<HardwareStatusRead>({ same: (a, b) => a.status === b.status });
   private lastSweepAt: number | null = null;
   private lastPanelPassAt: number | null = null;
 
@@ -21,24 +23,15 @@ export class StatusMemory {
     private readonly now: () => number = Date.now,
   ) {}
 
-  static key(type: string, keyMap: Record<string, unknown>): string {
-    return `${type}:${Object.entries(keyMap)
-      .map(([k, v]) => `${k.toLowerCase()}=${String(v)}`)
-      .sort()
-      .join(',')}`;
-  }
-
   get(type: string, keyMap: Record<string, unknown>): HardwareStatusRead | undefined {
-    return this.reads.get(StatusMemory.key(type, keyMap));
+    return this.reads.get(LastKnownState.key(type, keyMap));
   }
 
-  /** Keeps a read; true when it differs from the last one kept (or there was none). */
+  /** Keeps a read; true when it differs from the last one kept (or there was none). A failed read keeps the last. */
   put(type: string, keyMap: Record<string, unknown>, read: HardwareStatusRead): boolean {
-    const k = StatusMemory.key(type, keyMap);
-    const prev = this.reads.get(k);
-    if (read.status === null) return prev === undefined;
-    this.reads.set(k, read);
-    return prev === undefined || prev.status !== read.status;
+    const k = LastKnownState.key(type, keyMap);
+    if (read.status === null) return !this.reads.has(k);
+    return this.reads.put(k, read);
   }
 
   sweepDue(): boolean {

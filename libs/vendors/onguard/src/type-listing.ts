@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { TypeIsolation, type FailedTypeSink } from '@edge/collector-kit';
 import { OpenAccessError } from './client/errors';
 import type { OpenAccessClient } from './client/openaccess-client';
 import { pagedInstances, type PageOptions } from './inventory';
@@ -10,7 +11,8 @@ import type { PropertyValueMap } from './raw-schema';
  * account sees), 5xx when the service behind one type is down, 400 for an `order_by` they reject
  * (the parameter is "the field(s) to use when sorting", OpenAccess 7.5 swagger, tractionguest/
  * lenel-sdk swagger.yaml `parameters.OrderBy`). One such type must not sink the whole sync: it is
- * retried within the client's budget, then reported failed and the walk goes on (a partial sync).
+ * retried within the client's budget, then reported failed and the walk goes on (a partial sync,
+ * the collector kit's `TypeIsolation`).
  */
 
 /** Errors that end the whole sync: the licence or the session is refused, the client closed, or the walk was aborted. */
@@ -28,43 +30,9 @@ export function failureReason(e: unknown): string {
   return status ? `HTTP ${status}: ${msg}` : msg;
 }
 
-/** The failed types of one walk; every failure is logged once with its reason. */
-export class TypeFailures {
-  readonly failed = new Map<string, string>();
-  private listed = 0;
-  private firstError: unknown = null;
-
-  constructor(
-    private readonly log: Logger,
-    private readonly report: ((type: string, reason: string) => void) | null,
-  ) {}
-
-  /** Runs the listing of one type; a failure that does not end the sync marks the type failed. */
-  async run(type: string, signal: AbortSignal, fn: () => Promise<void>): Promise<boolean> {
-    try {
-      await fn();
-      this.listed++;
-      return true;
-    } catch (e) {
-      if (endsTheSync(e, signal)) throw e;
-      this.add(type, e);
-      return false;
-    }
-  }
-
-  add(type: string, e: unknown): void {
-    const reason = failureReason(e);
-    this.firstError ??= e;
-    if (this.failed.has(type)) return;
-    this.failed.set(type, reason);
-    this.log.warn({ type, reason }, 'could not list this type; the sync goes on without it (partial: its devices are kept as they were)');
-    this.report?.(type, reason);
-  }
-
-  /** Every type failed: nothing was learnt, so the sync failed as a whole. */
-  throwIfNothingListed(): void {
-    if (this.listed === 0 && this.firstError) throw this.firstError;
-  }
+/** Per-type isolation of one OnGuard walk: the kit's helper with OnGuard's "ends the sync" rule. */
+export function typeIsolation(log: Logger, sink: FailedTypeSink | null): TypeIsolation {
+  return new TypeIsolation({ log, sink, endsTheSync, reason: failureReason });
 }
 
 /** `order_by` values to try for a type, best first: every key, the first key, no ordering. */

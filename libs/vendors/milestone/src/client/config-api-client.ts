@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { authError, errorKind, permanent, retry, retryable, type EdgeError } from '@edge/platform';
+import { authError, errorKind, permanent, retry, RETRY_POLICIES, retryable, type EdgeError } from '@edge/platform';
 import { errorForStatus, type HttpResponse, type HttpTransport } from './http';
 import { safeJson, type IdpAuth } from './idp-auth';
 import { queryString } from './urls';
@@ -66,7 +66,7 @@ export class ConfigApiClient {
         maxElapsedMs: this.o.retryForMs,
         shouldRetry: (e) => errorKind(e) === 'retryable' && !signal?.aborted,
         delayFor: (e) => (e as EdgeError).retryAfterMs,
-        policy: { baseMs: 500, capMs: 10_000, floorMs: 200 },
+        policy: RETRY_POLICIES.vendorRequest,
         onRetry: (e, attempt, delay) => {
           if (attempt === 0 || attempt % 5 === 0) this.o.log.warn({ what, err: (e as Error).message, delay_ms: delay }, 'XProtect REST call failed; retrying');
         },

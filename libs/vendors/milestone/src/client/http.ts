@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { authError, permanent, retryable } from '@edge/platform';
+import { authError, parseRetryAfter, permanent, retryable } from '@edge/platform';
 import type { TlsOptions } from './tls';
 
 export interface HttpResponse {
@@ -111,18 +111,9 @@ export class HttpTransport {
   }
 }
 
-/** Retry-After (seconds or HTTP date) → ms. */
-export function retryAfterMs(h: http.IncomingHttpHeaders): number | undefined {
-  const v = h['retry-after'];
-  if (typeof v !== 'string' || v.trim() === '') return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
-}
-
 /** Error kind of an HTTP status from the gateway (for anything that is not 2xx). */
 export function errorForStatus(status: number, code: string, message: string, h: http.IncomingHttpHeaders = {}) {
   if (status === 401) return authError(code, message);
-  if (status === 408 || status === 429 || status >= 500 || status === 0) return retryable(code, message, { retryAfterMs: retryAfterMs(h) });
+  if (status === 408 || status === 429 || status >= 500 || status === 0) return retryable(code, message, { retryAfterMs: parseRetryAfter(h['retry-after']) });
   return permanent(code, message);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { backoffDelay, describeError, errorKind, retryable, sleep, Counters, type BackoffPolicy } from '@edge/platform';
+import { describeError, errorKind, retryable, Counters, type BackoffPolicy } from '@edge/platform';
+import { EventStreamLifecycle, type EventSource, type StreamSession, type StreamSessionContext } from '@edge/collector-kit';
 import type { IdpAuth } from '../client/idp-auth';
 import type { TlsOptions } from '../client/tls';
 import { ZERO_GUID } from '../constants';
@@ -53,21 +54,17 @@ export function parseStates(r: CommandReply, counters?: Counters): EssEvent[] {
  * last event id kept. On a drop it reconnects (fresh token) and, within the resume window,
  * resumes with `sessionId` + last event id: 200 = resumed, missed events are replayed;
  * 201 = new session → re-subscribe and re-baseline. Branches on status, never on intent (§5.4).
+ * Reconnect, backoff and "baseline failed → status poll" are the collector kit's event-stream lifecycle.
  */
-export class EventStream {
+export class EventStream implements EventSource {
   readonly counters = new Counters();
+  private readonly life: EventStreamLifecycle;
   private conn: EssConnection | null = null;
-  private streamState: StreamState = 'idle';
   private sessionId: string | null = null;
   private lastEventId: string | null = null;
   private disconnectedAt: number | null = null;
-  private lastError: string | null = null;
-  private connectedSince: number | null = null;
   private stopped = false;
-  private readonly abort = new AbortController();
-  private loopDone: Promise<void> | null = null;
   private stateInflight: Promise<EssEvent[]> | null = null;
-  private subscribedWaiters: Array<() => void> = [];
   private forceNewSession = false;
   /** Optional groups the server refused on the current session (their devices are polled). */
   private refused: RefusedGroups = new Map();
@@ -75,19 +72,26 @@ export class EventStream {
   private stateSince: { at: number; timeoutMs: number } | null = null;
   private readonly loggedRefusals = new Set<string>();
 
-  constructor(private readonly o: EventStreamOptions) {}
+  constructor(private readonly o: EventStreamOptions) {
+    this.life = new EventStreamLifecycle({
+      name: 'events socket',
+      source: this,
+      reconnect: o.reconnect,
+      // First retry after a drop is quick (the official samples wait 1–2 s) so the session can resume.
+      retryAfterDropMs: Math.min(1_000, o.reconnect.baseMs),
+      requestReconcile: (reason) => o.onGap(reason),
+      log: o.log,
+      counters: this.counters,
+    });
+  }
 
   start(): void {
-    if (this.loopDone) return;
-    this.loopDone = this.loop();
+    this.life.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abort.abort();
-    this.streamState = 'stopped';
-    this.conn?.close(1000, 'collector stopping');
-    await this.loopDone?.catch(() => undefined);
+    await this.life.stop();
   }
 
   state(): {
@@ -100,12 +104,13 @@ export class EventStream {
     get_state_in_progress: { since: string; timeout_ms: number } | null;
     counters: Record<string, number>;
   } {
+    const s = this.life.snapshot();
     return {
-      events: this.streamState,
+      events: this.stopped ? 'stopped' : s.state === 'reconnecting' && this.life.failureKind === 'auth' ? 'auth_failed' : s.state === 'blocked' ? 'reconnecting' : s.state,
       session_id: this.sessionId,
       last_event_id: this.lastEventId,
-      connected_since: this.connectedSince ? new Date(this.connectedSince).toISOString() : null,
-      last_error: this.lastError,
+      connected_since: s.connected_at,
+      last_error: s.last_error,
       subscriptions_refused: Object.fromEntries(this.refused),
       get_state_in_progress: this.stateSince ? { since: new Date(this.stateSince.at).toISOString(), timeout_ms: this.stateSince.timeoutMs } : null,
       counters: this.counters.snapshot(),
@@ -113,19 +118,12 @@ export class EventStream {
   }
 
   get subscribed(): boolean {
-    return this.streamState === 'subscribed' && this.conn !== null && this.conn.isOpen;
+    return this.life.subscribed && this.conn !== null && this.conn.isOpen;
   }
 
   /** Resolves when subscribed (or after `timeoutMs`, returning false). */
   waitSubscribed(timeoutMs: number): Promise<boolean> {
-    if (this.subscribed) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const t = setTimeout(() => resolve(false), timeoutMs);
-      this.subscribedWaiters.push(() => {
-        clearTimeout(t);
-        resolve(true);
-      });
-    });
+    return this.life.waitSubscribed(timeoutMs);
   }
 
   /** Groups the server refused on the current session. */
@@ -160,45 +158,48 @@ export class EventStream {
     return this.stateInflight;
   }
 
-  private async loop(): Promise<void> {
-    let attempt = 0;
-    while (!this.stopped) {
-      let established = false;
-      try {
-        this.streamState = this.sessionId ? 'reconnecting' : 'connecting';
-        const conn = await this.open();
-        this.conn = conn;
-        conn.onEvents = (events) => this.handleEvents(events);
-        await this.establish(conn);
-        established = true;
-        attempt = 0;
-        const info = await conn.closed;
-        this.lastError = `socket closed (${info.code}${info.reason ? `: ${info.reason}` : ''})`;
-      } catch (e) {
-        const previous = this.lastError;
-        this.lastError = describeError(e);
-        this.conn?.terminate();
-        // The same failure again (e.g. a remembered credentials refusal) is not worth a warning each time.
-        if (!this.stopped) this.o.log[this.lastError === previous ? 'debug' : 'warn']({ err: this.lastError, kind: errorKind(e) }, 'events socket failed');
-        if (errorKind(e) === 'auth') this.streamState = 'auth_failed';
-      }
-      const hadSession = this.conn !== null && this.sessionId !== null;
-      this.conn = null;
-      this.o.onLink?.('down');
-      this.connectedSince = null;
-      if (this.stopped) break;
-      if (hadSession && this.disconnectedAt === null) this.disconnectedAt = Date.now();
-      if (this.streamState !== 'auth_failed') this.streamState = 'reconnecting';
-      this.counters.inc('disconnects');
-      // First retry after a drop is quick (the official samples wait 1–2 s) so the session can resume.
-      const delay = established ? Math.min(1_000, this.o.reconnect.baseMs) : backoffDelay(attempt++, this.o.reconnect);
-      await sleep(delay, this.abort.signal);
+  // ------------------------------------------------------------ EventSource (the kit calls these)
+
+  async open(ctx: StreamSessionContext): Promise<StreamSession> {
+    const conn = await this.connect(ctx.signal);
+    this.conn = conn;
+    const abort = () => conn.close(1000, 'collector stopping');
+    ctx.signal.addEventListener('abort', abort, { once: true });
+    conn.onEvents = (events) => {
+      ctx.alive();
+      this.handleEvents(events);
+    };
+    void conn.closed.then((info) => ctx.lost(new Error(`socket closed (${info.code}${info.reason ? `: ${info.reason}` : ''})`)));
+    const close = async (stopping: boolean) => {
+      ctx.signal.removeEventListener('abort', abort);
+      if (stopping) conn.close(1000, 'collector stopping');
+      else conn.terminate();
+    };
+    try {
+      const { resumed, reason } = await this.establish(conn);
+      return { resumed, catchUp: resumed ? undefined : () => this.baseline(reason), close };
+    } catch (e) {
+      await close(false);
+      throw e;
     }
-    this.streamState = 'stopped';
   }
 
+  failed(e: unknown): boolean {
+    // A socket that closed after a session was up is the normal way a drop shows; not worth a warning.
+    return e instanceof Error && e.message.startsWith('socket closed (');
+  }
+
+  ended(): void {
+    const hadSession = this.conn !== null && this.sessionId !== null;
+    this.conn = null;
+    this.o.onLink?.('down');
+    if (!this.stopped && hadSession && this.disconnectedAt === null) this.disconnectedAt = Date.now();
+  }
+
+  // ------------------------------------------------------------ session
+
   /** Connects with a token that is valid for a while yet; on a 401 the token is renewed once. */
-  private async open(): Promise<EssConnection> {
+  private async connect(signal: AbortSignal): Promise<EssConnection> {
     const connect = (token: string) =>
       EssConnection.open({
         url: this.o.wsUrl,
@@ -209,17 +210,18 @@ export class EventStream {
         pingIntervalMs: this.o.pingIntervalMs,
         log: this.o.log,
       });
-    const token = await this.o.auth.getToken(this.abort.signal);
+    const token = await this.o.auth.getToken(signal);
     try {
       return await connect(token);
     } catch (e) {
       if (errorKind(e) !== 'auth') throw e;
       this.o.auth.invalidate(token);
-      return connect(await this.o.auth.getToken(this.abort.signal));
+      return connect(await this.o.auth.getToken(signal));
     }
   }
 
-  private async establish(conn: EssConnection): Promise<void> {
+  /** startSession: resumed (200 on the kept session), or a new session subscribed (its baseline follows). */
+  private async establish(conn: EssConnection): Promise<{ resumed: boolean; reason: string }> {
     const canResume =
       !this.forceNewSession && this.sessionId !== null && this.disconnectedAt !== null && Date.now() - this.disconnectedAt < this.o.resumeWindowMs;
     const reply = await conn.command(
@@ -231,9 +233,9 @@ export class EventStream {
     if (reply.status === 200 && canResume && (reply.sessionId === undefined || reply.sessionId === this.sessionId)) {
       this.counters.inc('sessions_resumed');
       this.o.log.info({ session_id: this.sessionId, last_event_id: this.lastEventId }, 'events session resumed; missed events are replayed');
-      this.markSubscribed();
+      this.disconnectedAt = null;
       this.o.onLink?.('resumed');
-      return;
+      return { resumed: true, reason: 'resumed' };
     }
     if (reply.status !== 200 && reply.status !== 201) throw replyError('startSession', reply);
     const first = this.sessionId === null && this.counters.get('sessions_new') === 0;
@@ -244,21 +246,14 @@ export class EventStream {
     this.forceNewSession = false;
     this.refused = await subscribeGroups(conn, this.o.subscriptions(), this.o.commandTimeoutMs, this.o.log, this.loggedRefusals);
     this.sessionId = reply.sessionId ?? null;
+    this.disconnectedAt = null;
     this.counters.inc('sessions_new');
     const reason = first ? 'initial baseline' : canResume ? 'resume refused: new session' : 'new session after reconnect';
     if (!first) this.o.log.info({ session_id: this.sessionId, reason }, 'events: new session; re-subscribed, re-baselining');
-    this.markSubscribed();
-    await this.baseline(reason);
+    return { resumed: false, reason };
   }
 
-  private markSubscribed(): void {
-    this.streamState = 'subscribed';
-    this.disconnectedAt = null;
-    this.connectedSince = Date.now();
-    const ws = this.subscribedWaiters.splice(0);
-    ws.forEach((w) => w());
-  }
-
+  /** The new session's catch-up: a getState baseline. Failing, the kit asks for a status poll. */
   private async baseline(reason: string): Promise<void> {
     try {
       const rows = await this.getState();
@@ -268,7 +263,7 @@ export class EventStream {
       // The socket stays: events flow; the repair poll fills in what the baseline missed.
       this.counters.inc('baselines_failed');
       this.o.log.warn({ err: describeError(e), reason }, 'events: getState baseline failed; asking for a status poll');
-      this.o.onGap(`baseline failed: ${describeError(e)}`);
+      throw new Error(`baseline failed: ${describeError(e)}`);
     }
   }
 

@@ -1,6 +1,9 @@
 import { DEVICE_COMMUNICATION_STATE_GROUP, EVENT_TYPES, sourceKey, ZERO_GUID, type DeviceResourceType } from '../constants';
 import type { EssEvent } from '../raw-schema';
 
+/** Last-known state rows by source key (the collector's cache). */
+export type StateLookup = { get(key: string): EssEvent | undefined };
+
 /** Hardware communication type → the same meaning for a channel of that hardware. */
 const CHANNEL_TYPE_OF: Readonly<Record<string, string>> = {
   [EVENT_TYPES.hardwareCommunicationStarted]: EVENT_TYPES.deviceCommunicationStarted,
@@ -34,14 +37,14 @@ export class GroupFallback {
   }
 
   /** The state of a refused-group channel: its hardware's row, restated for the channel. */
-  stateOf(resourceType: DeviceResourceType, key: string, hardwareId: string | null, refused: ReadonlySet<string>, states: ReadonlyMap<string, EssEvent>): EssEvent | null {
+  stateOf(resourceType: DeviceResourceType, key: string, hardwareId: string | null, refused: ReadonlySet<string>, states: StateLookup): EssEvent | null {
     if (!hardwareId || !refused.has(resourceType)) return null;
     const hwRow = states.get(sourceKey('hardware', hardwareId));
     return hwRow ? restate(hwRow, key) : null;
   }
 
   /** Rows for every remembered channel whose hardware state is known (for a status poll). */
-  rows(states: ReadonlyMap<string, EssEvent>): EssEvent[] {
+  rows(states: StateLookup): EssEvent[] {
     const out: EssEvent[] = [];
     for (const [hw, keys] of this.children) {
       const row = states.get(hw);

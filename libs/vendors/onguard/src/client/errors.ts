@@ -1,4 +1,4 @@
-import { EdgeError, type ErrorKind } from '@edge/platform';
+import { EdgeError, parseRetryAfter, type ErrorKind } from '@edge/platform';
 import { OpenAccessErrorBody } from '../raw-schema';
 
 /** OpenAccess error codes the reference shows (§1.8). */
@@ -46,14 +46,6 @@ export function parseErrorBody(text: string): { code: string; message: string } 
   }
 }
 
-function retryAfterMs(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const s = Number(header);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const t = Date.parse(header);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
-}
-
 /**
  * Classifies a non-2xx answer. Licence refusals are `auth` (back off hard, alert); an invalid
  * session is retryable once after a new login; 408/429/5xx are retryable; any other 4xx is
@@ -67,7 +59,7 @@ export function classifyHttpError(what: string, status: number, text: string, re
   if (code === OA_CODES.session || (status === 401 && !body))
     return new OpenAccessError('retryable', 'onguard_session', `${what}: session not valid (${body ? code : 'HTTP 401 without a body'})`, { status, oaCode: code, sessionInvalid: true });
   if (status === 408 || status === 429 || status >= 500)
-    return new OpenAccessError('retryable', `onguard_http_${status}`, `${what} failed: ${msg}`, { status, oaCode: code }, { retryAfterMs: retryAfterMs(retryAfter) });
+    return new OpenAccessError('retryable', `onguard_http_${status}`, `${what} failed: ${msg}`, { status, oaCode: code }, { retryAfterMs: parseRetryAfter(retryAfter) });
   if (status === 401 || status === 403) return new OpenAccessError('auth', 'onguard_forbidden', `${what} refused: ${msg}`, { status, oaCode: code });
   return new OpenAccessError('permanent', code ? `onguard_${code.replace(/^openaccess\.general\./, '')}` : `onguard_http_${status}`, `${what} failed: ${msg}`, { status, oaCode: code });
 }

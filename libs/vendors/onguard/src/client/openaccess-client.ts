@@ -5,7 +5,7 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { toUtcIso } from '@edge/contracts';
-import { backoffDelay, Counters, retry, sleep } from '@edge/platform';
+import { backoffDelay, Counters, retry, RETRY_POLICIES, sleep } from '@edge/platform';
 import {
   ExecuteMethodResponse,
   LoginResponse,
@@ -175,7 +175,7 @@ export class OpenAccessClient {
       requestRetries: opts.requestRetries ?? 3,
       renewBeforeMs: opts.renewBeforeMs ?? 5 * 60_000,
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 5 * 60_000,
-      authBackoff: opts.authBackoff ?? { baseMs: 5 * 60_000, capMs: 60 * 60_000 },
+      authBackoff: opts.authBackoff ?? RETRY_POLICIES.vendorAuthRefused,
       // A 100-item page is well under 1 MB; 32 MB leaves room for servers that ignore paging.
       maxAnswerBytes: opts.maxAnswerBytes ?? 32 * 1024 * 1024,
       maxCallsPerSecond: opts.maxCallsPerSecond ?? 0,
@@ -538,7 +538,7 @@ export class OpenAccessClient {
         },
         {
           signal: r.signal,
-          policy: { baseMs: 500, capMs: 10_000, floorMs: 200 },
+          policy: RETRY_POLICIES.vendorRequest,
           shouldRetry: (e) => {
             if (!(e instanceof OpenAccessError) || e.kind !== 'retryable') return false;
             if (e.details.socketReset && !resetRetried) {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { backoffDelay, Counters } from '@edge/platform';
+import { Counters, retryPolicy } from '@edge/platform';
+import { EventStreamLifecycle, type EventSource, type StreamSession, type StreamSessionContext } from '@edge/collector-kit';
 import type { EventsConfig } from '../config';
 import { OA_CODES, OpenAccessError } from '../client/errors';
 import type { OpenAccessClient } from '../client/openaccess-client';
@@ -33,61 +34,116 @@ export interface EventBridgeOptions {
 /**
  * The OnGuard Web Event Bridge subscriber (§5.3), after the Lenel samples: connect, then
  * `ModifySubscription(connectionInfo, subscription)` on hub `Outbound` with the subscription the
- * keeper holds (created once), `ConnectionHeartbeat`
- * every 10 s (a failed heartbeat = a lost connection), one re-login on the HubException
- * `invalidsessiontoken`, a new subscription on `system.not_found`, both spellings of the
- * message-bus-lost callback, `OnExceptionRaised` logged. Any loss restarts the connection with
- * backoff; the owner reconciles after each (re)subscription.
+ * keeper holds (created once), `ConnectionHeartbeat` every 10 s as the kit's keep-alive (a failed
+ * heartbeat = a lost connection), one re-login on the HubException `invalidsessiontoken`, a new
+ * subscription on `system.not_found`, both spellings of the message-bus-lost callback,
+ * `OnExceptionRaised` logged. Reconnect with backoff and the reconcile after every
+ * (re)subscription are the collector kit's event-stream lifecycle.
  */
-export class EventBridge {
+export class EventBridge implements EventSource {
   readonly counters = new Counters();
-  private st: BridgeState = 'stopped';
+  private readonly life: EventStreamLifecycle;
   private conn: SignalRConnection | null = null;
-  private stopped = true;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private lostReason: Error | null = null;
   private keeper: SubscriptionKeeper | null = null;
-  private lastError: string | null = null;
-  private connectedAt: number | null = null;
-  private everConnected = false;
+  private busLost = false;
   private busLostTimer: NodeJS.Timeout | null = null;
   private readonly unknownCallbacks = new Set<string>();
   private lastToken: string | null = null;
 
-  constructor(private readonly o: EventBridgeOptions) {}
+  constructor(private readonly o: EventBridgeOptions) {
+    this.life = new EventStreamLifecycle({
+      name: 'event bridge',
+      source: this,
+      reconnect: retryPolicy('eventStreamReconnect', { baseMs: o.cfg.reconnect_base, capMs: o.cfg.reconnect_cap }),
+      keepAliveMs: o.cfg.heartbeat_interval,
+      requestReconcile: (reason) => o.onConnected(reason),
+      log: o.log,
+      counters: this.counters,
+    });
+  }
 
   state(): { state: BridgeState; transport: string | null; subscription_id: string | null; connected_at: string | null; last_error: string | null } {
-    return {
-      state: this.st,
-      transport: this.conn?.transport ?? null,
-      subscription_id: this.keeper?.id ?? null,
-      connected_at: this.connectedAt ? new Date(this.connectedAt).toISOString() : null,
-      last_error: this.lastError,
-    };
+    const s = this.life.snapshot();
+    const state: BridgeState = s.state === 'idle' ? 'stopped' : s.state === 'blocked' ? 'auth_blocked' : s.state === 'subscribed' && this.busLost ? 'bus_lost' : s.state;
+    return { state, transport: this.conn?.transport ?? null, subscription_id: this.keeper?.id ?? null, connected_at: s.connected_at, last_error: s.last_error };
   }
 
   /** Starts the connect/subscribe loop; `keeper` owns the subscription on the server. */
   start(keeper: SubscriptionKeeper): void {
-    if (!this.stopped) return;
     this.keeper = keeper;
-    this.stopped = false;
-    this.loop = this.run();
+    this.life.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    const c = this.conn;
-    if (c) {
-      await c.invoke(this.o.cfg.hub, 'StopSubscription', [], 2_000).catch(() => undefined);
-      await c.stop();
-    }
-    await this.loop?.catch(() => undefined);
+    await this.life.stop();
     // A clean stop removes the subscription (and its broker queue) from the server.
     await this.keeper?.remove();
-    this.st = 'stopped';
   }
+
+  // ------------------------------------------------------------ EventSource (the kit calls these)
+
+  blockedForMs(): number {
+    // A licence refusal pauses REST calls too; the bridge waits for the pause to end.
+    const until = this.o.client.blockedUntilMs;
+    return until > 0 ? Math.max(1, until - Date.now()) : 0;
+  }
+
+  connecting(): void {
+    this.o.onSubscribing?.();
+  }
+
+  async open(ctx: StreamSessionContext): Promise<StreamSession> {
+    this.busLost = false;
+    const conn = new SignalRConnection({
+      url: this.o.url,
+      hubs: [this.o.cfg.hub],
+      transport: this.o.cfg.transport,
+      tls: this.o.tls,
+      maxMessageBytes: this.o.cfg.max_message,
+      log: this.o.log,
+      onMessage: (_hub, method, args) => this.onMessage(method, args, ctx),
+      onClose: (reason) => ctx.lost(reason),
+    });
+    this.conn = conn;
+    // A stop while connecting abandons the connect; once subscribed, close(true) unsubscribes first.
+    const abort = () => void conn.stop();
+    ctx.signal.addEventListener('abort', abort, { once: true });
+    const session: StreamSession = {
+      keepAlive: async () => {
+        await this.call(conn, 'ConnectionHeartbeat', (t) => [this.connectionInfo(t), this.keeper!.arg()]);
+        this.counters.inc('heartbeats');
+      },
+      close: async (stopping) => {
+        if (this.busLostTimer) clearTimeout(this.busLostTimer);
+        this.busLostTimer = null;
+        if (stopping) await conn.invoke(this.o.cfg.hub, 'StopSubscription', [], 2_000).catch(() => undefined);
+        await conn.stop();
+        if (this.conn === conn) this.conn = null;
+      },
+    };
+    try {
+      await conn.start();
+      await this.attach(conn);
+    } catch (e) {
+      await session.close(false);
+      throw e;
+    } finally {
+      ctx.signal.removeEventListener('abort', abort);
+    }
+    this.o.log.info({ transport: conn.transport, subscription_id: this.keeper?.id ?? null }, ctx.reconnect ? 'event bridge re-subscribed' : 'event bridge subscribed');
+    await this.o.onSubscribed?.().catch(() => undefined);
+    return session;
+  }
+
+  failed(e: unknown): boolean {
+    if (!hubSays(e, OA_CODES.notFound)) return false;
+    // The subscription was deleted on the server: the next connect creates a new one.
+    this.keeper?.forget();
+    this.o.log.warn('event bridge: subscription not found on the server (deleted?); subscribing again');
+    return true;
+  }
+
+  // ------------------------------------------------------------ hub calls
 
   private connectionInfo(token: string): Record<string, string> {
     // PascalCase, as the samples send it (§5.3).
@@ -136,145 +192,34 @@ export class EventBridge {
   private translate(e: unknown): unknown {
     if (hubSays(e, OA_CODES.licence)) {
       const refused = new OpenAccessError('auth', 'onguard_licence', `event bridge refused the Application-Id: ${(e as Error).message}`, { licence: true });
-      // Pauses REST calls too, and this loop waits for the pause before reconnecting.
+      // Pauses REST calls too, and the lifecycle waits for the pause before reconnecting.
       this.o.client.refused(refused);
       return refused;
     }
     return e;
   }
 
-  private async run(): Promise<void> {
-    let attempt = 0;
-    while (!this.stopped) {
-      const blocked = this.o.client.blockedUntilMs;
-      if (blocked > 0) {
-        this.st = 'auth_blocked';
-        await this.pause(blocked - Date.now() + 100);
-        continue;
-      }
-      this.st = this.everConnected ? 'reconnecting' : 'connecting';
-      this.lostReason = null;
-      const conn = new SignalRConnection({
-        url: this.o.url,
-        hubs: [this.o.cfg.hub],
-        transport: this.o.cfg.transport,
-        tls: this.o.tls,
-        maxMessageBytes: this.o.cfg.max_message,
-        log: this.o.log,
-        onMessage: (hub, method, args) => this.onMessage(method, args),
-        onClose: (reason) => {
-          this.lostReason = reason;
-          this.wake?.();
-        },
-      });
-      this.conn = conn;
-      this.o.onSubscribing?.();
-      try {
-        await conn.start();
-        await this.attach(conn);
-        this.st = 'subscribed';
-        this.connectedAt = Date.now();
-        this.lastError = null;
-        attempt = 0;
-        this.counters.inc(this.everConnected ? 'reconnects' : 'connects');
-        this.o.log.info({ transport: conn.transport, subscription_id: this.keeper?.id ?? null }, this.everConnected ? 'event bridge re-subscribed' : 'event bridge subscribed');
-        await this.o.onSubscribed?.().catch(() => undefined);
-        const reason = this.everConnected ? 'event bridge reconnected' : 'event bridge connected';
-        this.everConnected = true;
-        this.o.onConnected(reason);
-        await this.heartbeats(conn);
-      } catch (e) {
-        this.lastError = e instanceof Error ? e.message : String(e);
-        this.counters.inc('failures');
-        if (hubSays(e, OA_CODES.notFound)) {
-          // The subscription was deleted on the server: the next connect creates a new one.
-          this.keeper?.forget();
-          this.o.log.warn('event bridge: subscription not found on the server (deleted?); subscribing again');
-        } else if (!this.stopped) this.o.log.warn({ err: this.lastError, attempt }, 'event bridge connection lost or failed');
-      } finally {
-        if (this.busLostTimer) clearTimeout(this.busLostTimer);
-        this.busLostTimer = null;
-        await conn.stop();
-        if (this.conn === conn) this.conn = null;
-      }
-      if (this.stopped) break;
-      this.st = 'reconnecting';
-      await this.pause(backoffDelay(attempt++, { baseMs: this.o.cfg.reconnect_base, capMs: this.o.cfg.reconnect_cap, floorMs: Math.min(250, this.o.cfg.reconnect_base) }));
-    }
-    this.st = 'stopped';
-  }
+  // ------------------------------------------------------------ hub callbacks
 
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        if (this.wake === done) this.wake = null;
-        resolve();
-      };
-      const t = setTimeout(done, Math.max(0, ms));
-      this.wake = done;
-    });
-  }
-
-  /** Heartbeat every interval until the connection is lost, a heartbeat fails, or stop. */
-  private async heartbeats(conn: SignalRConnection): Promise<void> {
-    for (;;) {
-      await this.pause(this.o.cfg.heartbeat_interval);
-      if (this.stopped) return;
-      if (this.lostReason) throw this.lostReason;
-      await this.call(conn, 'ConnectionHeartbeat', (t) => [this.connectionInfo(t), this.keeper!.arg()]);
-      this.counters.inc('heartbeats');
-      if (this.lostReason) throw this.lostReason;
-    }
-  }
-
-  private onMessage(method: string, args: unknown[]): void {
+  private onMessage(method: string, args: unknown[], ctx: StreamSessionContext): void {
     switch (method.toLowerCase()) {
-      case 'onbusinesseventreceived': {
-        const ev = typeof args[0] === 'string' ? safeJson(args[0]) : args[0];
-        if (ev && typeof ev === 'object' && !Array.isArray(ev)) {
-          this.counters.inc('events');
-          this.o.onEvent(ev as Record<string, unknown>);
-        } else this.o.log.warn('event bridge: OnBusinessEventReceived without a dictionary; ignored');
-        return;
-      }
+      case 'onbusinesseventreceived':
+        return this.onBusinessEvent(args[0], ctx);
       case 'onconnectiontomessagebusestablished':
         this.o.log.info('event bridge: connection to message bus established');
-        if (this.st === 'bus_lost') {
-          this.st = 'subscribed';
+        if (this.busLost) {
+          this.busLost = false;
           if (this.busLostTimer) clearTimeout(this.busLostTimer);
           this.busLostTimer = null;
-          this.o.onConnected('message bus restored');
+          ctx.gap('message bus restored');
         }
         return;
       // The C# and Java samples disagree on the name (§5.3): both mean events stop flowing.
       case 'onconnectiontomessagebuslost':
       case 'onconnectionfrommessagebuslost':
-        this.counters.inc('bus_lost');
-        this.o.log.warn({ callback: method }, 'event bridge: message bus connection lost; events are not flowing');
-        if (this.st === 'subscribed') this.st = 'bus_lost';
-        if (!this.busLostTimer) {
-          this.busLostTimer = setTimeout(() => {
-            this.busLostTimer = null;
-            if (this.st === 'bus_lost') {
-              this.lostReason = new Error(`message bus still lost after ${this.o.cfg.bus_lost_grace} ms`);
-              this.wake?.();
-            }
-          }, this.o.cfg.bus_lost_grace);
-          this.busLostTimer.unref();
-        }
-        return;
-      case 'onexceptionraised': {
-        const raw = args[0];
-        const parsed = typeof raw === 'string' ? safeJson(raw) : raw;
-        const rec = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-        const code = typeof rec.ErrorCode === 'string' ? rec.ErrorCode : null;
-        const text = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
-        this.counters.inc('exceptions_raised');
-        this.o.log.warn({ error_code: code, message: typeof rec.Message === 'string' ? rec.Message : typeof raw === 'string' ? raw.slice(0, 200) : null }, 'event bridge: OnExceptionRaised');
-        if (text.includes(OA_CODES.session)) void this.o.client.reauthenticate(this.lastToken).catch(() => undefined);
-        return;
-      }
+        return this.onBusLost(method, ctx);
+      case 'onexceptionraised':
+        return this.onExceptionRaised(args[0]);
       case 'onmanagementevent':
         this.o.log.debug({ event: typeof args[0] === 'string' ? args[0].slice(0, 200) : null }, 'event bridge: management event');
         return;
@@ -284,6 +229,37 @@ export class EventBridge {
           this.o.log.info({ callback: method }, 'event bridge: unknown hub callback (logged once)');
         }
     }
+  }
+
+  private onBusinessEvent(arg: unknown, ctx: StreamSessionContext): void {
+    const ev = typeof arg === 'string' ? safeJson(arg) : arg;
+    if (ev && typeof ev === 'object' && !Array.isArray(ev)) {
+      ctx.alive();
+      this.counters.inc('events');
+      this.o.onEvent(ev as Record<string, unknown>);
+    } else this.o.log.warn('event bridge: OnBusinessEventReceived without a dictionary; ignored');
+  }
+
+  private onBusLost(method: string, ctx: StreamSessionContext): void {
+    this.counters.inc('bus_lost');
+    this.o.log.warn({ callback: method }, 'event bridge: message bus connection lost; events are not flowing');
+    if (this.life.subscribed) this.busLost = true;
+    if (this.busLostTimer) return;
+    this.busLostTimer = setTimeout(() => {
+      this.busLostTimer = null;
+      if (this.busLost) ctx.lost(new Error(`message bus still lost after ${this.o.cfg.bus_lost_grace} ms`));
+    }, this.o.cfg.bus_lost_grace);
+    this.busLostTimer.unref();
+  }
+
+  private onExceptionRaised(raw: unknown): void {
+    const parsed = typeof raw === 'string' ? safeJson(raw) : raw;
+    const rec = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    const code = typeof rec.ErrorCode === 'string' ? rec.ErrorCode : null;
+    const text = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
+    this.counters.inc('exceptions_raised');
+    this.o.log.warn({ error_code: code, message: typeof rec.Message === 'string' ? rec.Message : typeof raw === 'string' ? raw.slice(0, 200) : null }, 'event bridge: OnExceptionRaised');
+    if (text.includes(OA_CODES.session)) void this.o.client.reauthenticate(this.lastToken).catch(() => undefined);
   }
 }
 
