@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every edge process; the first argument picks it:
-#   docker run … edge collector-onguard | collector-milestone | normalizer | forwarder
+#   docker run … edge collector-<vendor> | normalizer | forwarder   (a collector per vendor of the vendor list)
 #   docker run … edge start          (all services of the config under one supervisor)
-#   docker run … edge edge status    (operator CLI)   ·   sim-onguard | sim-milestone | sim-cloud (demo)
+#   docker run … edge edge status    (operator CLI)   ·   sim-<vendor> | sim-cloud (demo)
 #   docker run … edge nats           (nats-server with the per-process users; compose service "nats")
 # Node 24 is the Active/Maintenance LTS line (supported until April 2028).
 ARG NODE_IMAGE=node:24-bookworm-slim

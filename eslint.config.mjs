@@ -4,7 +4,8 @@ import nx from '@nx/eslint-plugin';
 
 /**
  * Module boundaries of ARCHITECTURE §3, enforced: services → libs; vendors never import each
- * other; contracts import nothing but zod; only libs/platform imports the NATS client.
+ * other; contracts import nothing but zod; only libs/platform imports the NATS client; the platform
+ * never imports a vendor, nor the vendor list (`@edge/vendors`, which only services and tools import).
  */
 const NATS = ['@nats-io/*'];
 
@@ -35,9 +36,12 @@ export default tseslint.config(
               bannedExternalImports: NATS,
             },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib', 'type:vendor'], bannedExternalImports: NATS },
+            // The vendor list imports the vendors' descriptors (and the descriptor type); nothing imports it but services and tools.
+            { sourceTag: 'scope:vendors', onlyDependOnLibsWithTags: ['type:vendor', 'scope:collector-kit'], bannedExternalImports: NATS },
             {
+              // A simulator implements its harness type (collector-kit's vendor descriptor) and may use its vendor's lib.
               sourceTag: 'type:simulator',
-              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:platform', 'type:vendor'],
+              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:platform', 'scope:collector-kit', 'type:vendor'],
               bannedExternalImports: NATS,
             },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:vendor', 'type:simulator'] },

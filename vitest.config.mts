@@ -1,12 +1,7 @@
 import { defineConfig } from 'vitest/config';
-import { resolve } from 'node:path';
-import base from './tsconfig.base.json' with { type: 'json' };
+import { tsconfigAliases } from './vitest.aliases.mjs';
 
-// Exact-match aliases from tsconfig paths (so `@edge/platform` does not swallow `@edge/platform/testing`).
-const alias = Object.entries(base.compilerOptions.paths).map(([k, [v]]) => ({
-  find: new RegExp(`^${k.replace(/[/]/g, '\\/')}$`),
-  replacement: resolve(import.meta.dirname, v),
-}));
+const alias = tsconfigAliases();
 
 export default defineConfig({
   resolve: { alias },

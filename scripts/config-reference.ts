@@ -3,19 +3,12 @@
  * every field with its type, default and description, so the reference cannot disagree with
  * what the loader accepts. test/deploy/config-reference.spec.ts fails when the file is stale.
  */
-import { ByteSize, DEFAULT_PORTS, Duration, EdgeConfig, formatDuration, KNOWN_VENDORS, SystemConfig } from '@edge/platform';
-import { AUDIT_LOAD_NOTE, OnGuardExtras } from '@edge/vendor-onguard';
-import { MilestoneExtras } from '@edge/vendor-milestone';
+import { ByteSize, DEFAULT_PORTS, Duration, EdgeConfig, formatDuration } from '@edge/platform';
+import { VENDORS } from '@edge/vendors';
 import { PIPELINE_SERVICES } from './services';
 
-/**
- * The vendor settings of a system, from each vendor lib's own schema (the collector validates a
- * system with it at start, `edge config check` too). Adding a vendor adds one line.
- */
-const VENDOR_SETTINGS: Array<{ vendor: string; title: string; schema: unknown; note?: string }> = [
-  { vendor: 'onguard', title: 'Lenel OnGuard (OpenAccess)', schema: OnGuardExtras, note: AUDIT_LOAD_NOTE },
-  { vendor: 'milestone', title: 'Milestone XProtect (API Gateway)', schema: MilestoneExtras },
-];
+/** The vendors of this build (the config accepts these, with the vendor list). */
+const vendorNames = () => VENDORS.map((v) => v.id).sort();
 
 /** The parts of zod 4's internal definition this walker reads. */
 interface Def {
@@ -186,10 +179,10 @@ export function fieldRows(schema: Schema = EdgeConfig as unknown as Schema, pref
         rows.push({ path: `${path}[].<vendor field>`, type: 'any', required: false, default: null, description: "the vendor's settings (sections below)" });
       continue;
     }
-    const vendorField = u.core === (SystemConfig.shape.vendor as unknown as Schema);
+    const vendorField = path === 'systems[].vendor';
     rows.push({
       path,
-      type: vendorField ? KNOWN_VENDORS.map((v) => `\`${v}\``).join(' \\| ') : typeName(u.core) + (u.nullable ? ' or null' : ''),
+      type: vendorField ? vendorNames().map((v) => `\`${v}\``).join(' \\| ') : typeName(u.core) + (u.nullable ? ' or null' : ''),
       required,
       default: u.dflt ? formatDefault(u.core, u.dflt) : null,
       description: u.description,
@@ -235,7 +228,7 @@ export function renderConfigReference(): string {
   out.push('  Secrets (passwords, tokens, application ids) are only ever written this way, never in the file.');
   out.push('- Durations are written `250ms`, `30s`, `15m`, `1h`, `7d` (or a number of milliseconds); sizes `512MB`, `4GB` (or bytes).');
   out.push('- Unknown fields are errors (except vendor extras on a system); every error names the field.');
-  out.push(`- Vendors of this build: ${KNOWN_VENDORS.map((v) => `\`${v}\``).join(', ')}.`);
+  out.push(`- Vendors of this build: ${vendorNames().map((v) => `\`${v}\``).join(', ')}.`);
   out.push('');
   for (const [top, list] of sections) {
     out.push(`## \`${top}\``);
@@ -251,17 +244,18 @@ export function renderConfigReference(): string {
   out.push('');
   out.push('| Service | Port |');
   out.push('|---|---|');
-  for (const s of PIPELINE_SERVICES) out.push(`| \`${s.name}\` | ${DEFAULT_PORTS[s.name] ?? 'ephemeral'} |`);
+  const ports: Record<string, number> = { ...DEFAULT_PORTS, ...Object.fromEntries(VENDORS.map((v) => [v.service.name, v.service.port])) };
+  for (const s of PIPELINE_SERVICES) out.push(`| \`${s.name}\` | ${ports[s.name] ?? 'ephemeral'} |`);
   out.push('');
-  for (const v of VENDOR_SETTINGS) {
-    out.push(`## \`systems[]\` with \`vendor: ${v.vendor}\` — ${v.title}`);
+  for (const v of VENDORS) {
+    out.push(`## \`systems[]\` with \`vendor: ${v.id}\` — ${v.title}`);
     out.push('');
-    out.push(`Settings of the vendor, written beside the common fields of the system; validated by the ${v.vendor} collector at start.`);
+    out.push(`Settings of the vendor, written beside the common fields of the system; validated by the ${v.id} collector at start.`);
     out.push('');
-    if (v.note) out.push(v.note, '');
+    if (v.config.note) out.push(v.config.note, '');
     out.push('| Field | Type | Required | Default | Description |');
     out.push('|---|---|---|---|---|');
-    for (const r of fieldRows(v.schema as Schema, 'systems[]'))
+    for (const r of fieldRows(v.config.extras as unknown as Schema, 'systems[]'))
       out.push(`| \`${r.path}\` | ${r.type} | ${r.required ? 'yes' : ''} | ${esc(r.default ?? '')} | ${esc(r.description)} |`);
     out.push('');
   }

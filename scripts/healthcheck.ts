@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { httpPortFor, loadConfig } from '@edge/platform';
+import { VENDORS } from '@edge/vendors';
 import { PIPELINE_SERVICES, servicesFor } from './services';
 
 function processName(): string {
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
   const name = processName();
   const known = PIPELINE_SERVICES.some((s) => s.name === name);
   if (!known && name !== 'start') return 0;
-  const cfg = loadConfig();
+  const cfg = loadConfig(undefined, undefined, { vendors: VENDORS });
   const host = ['0.0.0.0', '::', ''].includes(cfg.http.host) ? '127.0.0.1' : cfg.http.host;
   const names = known ? [name] : servicesFor(cfg).map((s) => s.name);
   let ok = true;

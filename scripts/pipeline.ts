@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { loadConfig, type EdgeConfig } from '@edge/platform';
+import { VENDORS } from '@edge/vendors';
 import { checkNatsServer, localNats, type LocalNats } from './local-nats';
 import { REPO_ROOT, launchCommand, serviceEnv, servicesFor } from './services';
 import type { ProcessSpec } from './supervisor';
@@ -35,7 +36,7 @@ function natsIdentityEnv(id: { user: string; password: string } | undefined): Re
 export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipeline {
   const env = o.env ?? process.env;
   const file = resolve(configFile);
-  const config = loadConfig(file, env);
+  const config = loadConfig(file, env, { vendors: VENDORS });
   let natsUrl = config.nats.url ?? '';
   const processes: ProcessSpec[] = [];
   let identities: Record<string, { user: string; password: string }> = {};

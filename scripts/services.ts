@@ -42,7 +42,7 @@ export function vendorsIn(cfg: EdgeConfig): string[] {
 export function servicesFor(cfg: EdgeConfig): ServiceSpec[] {
   const vendors = vendorsIn(cfg);
   const missing = vendors.filter((v) => !PIPELINE_SERVICES.some((s) => s.vendor === v));
-  if (missing.length > 0) throw new Error(`no collector service for vendor(s) ${missing.join(', ')} in scripts/services.json`);
+  if (missing.length > 0) throw new Error(`no collector service for vendor(s) ${missing.join(', ')} in this build (the vendor list: libs/vendors/registry)`);
   return PIPELINE_SERVICES.filter((s) => !s.vendor || vendors.includes(s.vendor));
 }
 

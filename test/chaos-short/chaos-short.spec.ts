@@ -6,6 +6,7 @@
  * time is measured and reported against each scenario's bound but not asserted here; the full
  * suite asserts the bounds. See docs/RELIABILITY.md.
  */
+import { VENDORS } from '@edge/vendors';
 import { defineChaosSuite } from '../chaos/lib/suite';
 
 defineChaosSuite({
@@ -13,8 +14,7 @@ defineChaosSuite({
   scale: 0.05,
   enforceBounds: false,
   pick: [
-    'SIGKILL collector-onguard',
-    'SIGKILL collector-milestone',
+    ...VENDORS.map((v) => `SIGKILL ${v.service.name}`),
     'SIGKILL normalizer',
     'SIGKILL forwarder',
     'NATS server',
@@ -22,7 +22,7 @@ defineChaosSuite({
     'cloud refuses',
     '429 storm',
     'slow cloud',
-    'event streams of both vendors dropped',
+    'event streams of every vendor dropped',
     'vendor APIs restart',
   ],
 });

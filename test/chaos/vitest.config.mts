@@ -1,13 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { resolve } from 'node:path';
-import base from '../../tsconfig.base.json' with { type: 'json' };
+import { tsconfigAliases } from '../../vitest.aliases.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
-// Exact-match aliases from tsconfig paths, as in the root config.
-const alias = Object.entries(base.compilerOptions.paths).map(([k, [v]]) => ({
-  find: new RegExp(`^${k.replace(/[/]/g, '\\/')}$`),
-  replacement: resolve(root, v),
-}));
+const alias = tsconfigAliases();
 
 /** `npm run test:chaos`: the full chaos suite, one file at a time (each runs the whole product). */
 export default defineConfig({

@@ -22,6 +22,7 @@ import { Kvm } from '@nats-io/kv';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
 import { inboxPrefixFor } from '@edge/platform';
 import { freePort, waitUntil } from '@edge/platform/testing';
+import { VENDORS } from '@edge/vendors';
 
 const ROOT = resolve(__dirname, '../..');
 const SOCKET = process.env.EDGE_PODMAN_SOCKET ?? '/run/edge-podman/podman.sock';
@@ -79,7 +80,7 @@ async function containersHealthy(services: string[]): Promise<boolean> {
   return services.every((s) => lines.some((l) => l.startsWith(`${project}_${s}_`) && l.includes('(healthy)')));
 }
 
-const PIPELINE = ['nats', 'collector-onguard', 'collector-milestone', 'normalizer', 'forwarder', 'sim-onguard', 'sim-milestone', 'sim-cloud'];
+const PIPELINE = ['nats', ...VENDORS.map((v) => v.service.name), 'normalizer', 'forwarder', ...VENDORS.map((v) => v.simulator.name), 'sim-cloud'];
 const cloud = () => `http://127.0.0.1:${ports.DEMO_CLOUD_PORT}`;
 const secret = (name: string) => readFileSync(join(dir, 'secrets', name), 'utf8').trim();
 

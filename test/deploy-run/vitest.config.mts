@@ -2,13 +2,10 @@
 // it needs the container engine that `scripts/setup.sh --containers` installs.
 import { defineConfig } from 'vitest/config';
 import { resolve } from 'node:path';
-import base from '../../tsconfig.base.json' with { type: 'json' };
+import { tsconfigAliases } from '../../vitest.aliases.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
-const alias = Object.entries(base.compilerOptions.paths).map(([k, [v]]) => ({
-  find: new RegExp(`^${k.replace(/[/]/g, '\\/')}$`),
-  replacement: resolve(root, v),
-}));
+const alias = tsconfigAliases();
 
 export default defineConfig({
   root,

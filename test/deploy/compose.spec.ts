@@ -11,6 +11,7 @@ import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '@edge/platform/testing';
+import { VENDORS } from '@edge/vendors';
 import { PIPELINE_SERVICES, REPO_ROOT, SIMULATOR_BUNDLES, TOOL_BUNDLES, serviceEnv } from '../../scripts/services';
 import { natsUserSpecs, passwordVar } from '../../scripts/nats-users';
 
@@ -80,10 +81,7 @@ describe('docker-compose.yml', () => {
     const cfg = testConfig('nats://127.0.0.1:4222', {
       site: { id: 'site-a', customer_id: 'cust-a' },
       nats: {},
-      systems: [
-        { id: 'og-1', vendor: 'onguard', base_url: 'http://og', username: 'u', password: 'password-1', application_id: 'app' },
-        { id: 'xp-1', vendor: 'milestone', base_url: 'http://xp', username: 'u', password: 'password-2' },
-      ],
+      systems: VENDORS.map((v, i) => ({ id: `${v.id}-1`, vendor: v.id, base_url: `http://${v.id}`, username: 'u', password: `password-${i}` })),
     });
     for (const spec of PIPELINE_SERVICES) {
       const want = serviceEnv(spec, cfg, { configFile: '/app/config/edge.yaml', natsUrl: 'nats://127.0.0.1:4222' });

@@ -15,18 +15,23 @@ import { sleep } from '@edge/platform';
 import { runCli } from '../../services/cli/src/cli';
 import { missingDevices } from '../chaos/lib/ledger';
 import { waitPipelineReady } from '../chaos/lib/scenario';
-import { PIPELINE, SYSTEMS, startChaosStack, waitFor, type ChaosStack } from '../chaos/lib/stack';
+import type { OnGuardSimulator } from '@edge/sim-onguard';
+import type { MilestoneSimulator } from '@edge/sim-milestone';
+import { PIPELINE, startChaosStack, systemIdOf, waitFor, type ChaosStack } from '../chaos/lib/stack';
 
 const HTTP_TOKEN = 'status-bearer-token-e5d90b';
 let stack: ChaosStack;
 /** Session and access tokens the simulated vendors issued during the run. */
 const issued = new Set<string>();
 let sampler: NodeJS.Timeout | null = null;
+// This test goes through each vendor's own escape paths: it drives the simulators themselves.
+const og = () => stack.sim('onguard').native as OnGuardSimulator;
+const xp = () => stack.sim('milestone').native as MilestoneSimulator;
 
 function sampleIssuedTokens(): void {
-  for (const t of stack.onguard.state.sessions.keys()) issued.add(t);
+  for (const t of og().state.sessions.keys()) issued.add(t);
   // Test-only look into the simulated IDP: the access tokens it issued.
-  const idp = (stack.milestone.control as unknown as { d: { idp: { tokens: Map<string, unknown> } } }).d.idp;
+  const idp = (xp().control as unknown as { d: { idp: { tokens: Map<string, unknown> } } }).d.idp;
   for (const t of idp.tokens.keys()) issued.add(t);
 }
 
@@ -35,10 +40,9 @@ function secrets(): Array<[string, string]> {
   const fixed: Array<[string, string]> = [
     ['cloud token', s.cloudToken],
     ['NATS password', s.natsPassword],
-    ['OnGuard password', s.onguardPassword],
-    ['OnGuard Application-Id', s.onguardAppId],
-    ['XProtect password', s.milestonePassword],
     ['status token', HTTP_TOKEN],
+    // Each vendor's: OnGuard's password and Application-Id, XProtect's password.
+    ...Object.entries(s.vendors).map(([name, value]): [string, string] => [name, value]),
   ];
   return [...fixed, ...[...issued].filter((t) => t.length >= 8).map((t, i): [string, string] => [`vendor session token #${i}`, t])];
 }
@@ -70,7 +74,7 @@ async function get(url: string, auth = true): Promise<string> {
 }
 
 beforeAll(async () => {
-  stack = await startChaosStack({ otlp: true, httpToken: HTTP_TOKEN, logLevel: 'debug', onguard: { site: { panels: 3, readersPerPanel: 4 } }, milestone: { hardware: 6 } });
+  stack = await startChaosStack({ otlp: true, httpToken: HTTP_TOKEN, logLevel: 'debug' });
   sampler = setInterval(sampleIssuedTokens, 200);
   await waitPipelineReady(stack);
 }, 600_000);
@@ -87,17 +91,17 @@ describe('a run with known secrets', () => {
       lines: stack.lines,
     });
     // Status changes through both event streams.
-    const reader = stack.onguard.control.devices('reader').find((d) => d.expected_status === 'online')!;
-    stack.onguard.control.setOnline(reader.canonical_key, false);
-    const cam = stack.milestone.control.devices().find((d) => d.resource_type === 'cameras' && d.expected_status === 'online')!;
-    stack.milestone.control.commError(cam.resource_type, cam.id);
+    const reader = og().control.devices('reader').find((d) => d.expected_status === 'online')!;
+    og().control.setOnline(reader.canonical_key, false);
+    const cam = xp().control.devices().find((d) => d.resource_type === 'cameras' && d.expected_status === 'online')!;
+    xp().control.commError(cam.resource_type, cam.id);
     // Sessions and tokens expire: the collectors log in again.
-    stack.onguard.control.invalidateSessions();
-    stack.milestone.control.expireTokens();
+    og().control.invalidateSessions();
+    xp().control.expireTokens();
     await fetch(stack.statusUrl('collector-onguard').replace('/status', '/sync'), { method: 'POST', headers: { authorization: `Bearer ${HTTP_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     // The cloud refuses the token for a while: the forwarder reports it.
     stack.cloud.faults.set({ reject_token: 401 });
-    stack.onguard.control.setOnline(reader.canonical_key, true);
+    og().control.setOnline(reader.canonical_key, true);
     await waitFor('the forwarder reports refused credentials', async () => /credentials/.test(await get(stack.statusUrl('forwarder'))), { timeoutMs: 120_000, lines: stack.lines });
     stack.cloud.faults.clear();
     // NATS restarts under everyone (they reconnect with the password).
@@ -105,10 +109,10 @@ describe('a run with known secrets', () => {
     await sleep(1_500);
     await waitPipelineReady(stack);
     // Vendor credentials refused: XProtect IDP says invalid_grant, OnGuard refuses the login.
-    stack.milestone.control.setUserState(stack.milestone.username, 'lockedOut');
-    stack.milestone.control.expireTokens();
-    stack.onguard.control.setPassword(stack.onguard.credentials.user_name, 'changed-by-the-test');
-    stack.onguard.control.invalidateSessions();
+    xp().control.setUserState(xp().username, 'lockedOut');
+    xp().control.expireTokens();
+    og().control.setPassword(og().credentials.user_name, 'changed-by-the-test');
+    og().control.invalidateSessions();
     await fetch(stack.statusUrl('collector-milestone').replace('/status', '/sync'), { method: 'POST', headers: { authorization: `Bearer ${HTTP_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     await fetch(stack.statusUrl('collector-onguard').replace('/status', '/sync'), { method: 'POST', headers: { authorization: `Bearer ${HTTP_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     await waitFor(
@@ -124,8 +128,8 @@ describe('a run with known secrets', () => {
   }, 600_000);
 
   it('the scan finds a secret where there is one (control)', () => {
-    for (const [name, value] of secrets().slice(0, 6)) expect(leaks('control', `before ${value} after`), name).toHaveLength(1);
-    expect(leaks('control', `Bearer ${encodeURIComponent(stack.secrets.onguardPassword)}`).length).toBeGreaterThan(0);
+    for (const [name, value] of secrets().slice(0, 3 + Object.keys(stack.secrets.vendors).length)) expect(leaks('control', `before ${value} after`), name).toHaveLength(1);
+    expect(leaks('control', `Bearer ${encodeURIComponent(stack.secrets.vendors.CHAOS_ONGUARD_PASSWORD)}`).length).toBeGreaterThan(0);
   });
 
   it('no secret in any output line of any process', () => {
@@ -147,7 +151,7 @@ describe('a run with known secrets', () => {
     const env = { ...process.env, NATS_URL: stack.pipeline.natsUrl, EDGE_CONFIG: stack.configFile };
     await runCli(['status', '--json'], { out: (l) => out.push(l), err: (l) => out.push(l) }, env);
     await runCli(['dlq', 'list'], { out: (l) => out.push(l), err: (l) => out.push(l) }, env);
-    expect(out.join('\n')).toMatch(new RegExp(SYSTEMS.onguard));
+    expect(out.join('\n')).toMatch(new RegExp(systemIdOf('onguard')));
     found.push(...leaks('CLI output', out.join('\n')));
     expect(found).toEqual([]);
   });

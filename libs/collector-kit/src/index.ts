@@ -7,3 +7,5 @@ export * from './status-repair';
 export * from './state-cache';
 export * from './type-isolation';
 export * from './status-queue';
+export * from './vendor-descriptor';
+export * from './vendor-service';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Module, type LoggerService, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type LoggerService, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { checkConfigFiles, ConfigError, loadConfig, configPath } from './config/load';
@@ -21,15 +21,40 @@ import { watchParent } from './parent-watch';
 
 export const EDGE_VERSION: string = process.env.EDGE_VERSION ?? '0.1.0';
 
+/**
+ * A service, declared the one way every service is: its name, its Nest module and the durable
+ * consumers it binds — each built from the loaded config — and its default status port when the
+ * platform does not know it (a collector's comes with its vendor). `main.ts` is `runService(def)`.
+ */
+export interface ServiceDefinition {
+  service: string;
+  module(config: EdgeConfig): Type<unknown> | DynamicModule | Promise<Type<unknown> | DynamicModule>;
+  consumers?(config: EdgeConfig): ConsumerBinding[];
+  /** Default status port (when neither `http.ports` nor the platform's defaults name the service). */
+  port?: number;
+}
+
+export function defineService(d: ServiceDefinition): ServiceDefinition {
+  return d;
+}
+
+/** What `startService` runs: a definition resolved against a config (tests pass their own). */
 export interface ServiceOptions {
   service: string;
   /** The service's own Nest module (handlers, providers). */
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   consumers?: ConsumerBinding[];
   /** Config already loaded (tests); default: EDGE_CONFIG. */
   config?: EdgeConfig;
   /** Override of the HTTP port (tests use 0). */
   httpPort?: number;
+  /** Default status port (see ServiceDefinition.port). */
+  port?: number;
+}
+
+/** Resolves a definition against `config` (default: EDGE_CONFIG) into what `startService` runs. */
+export async function serviceOptions(d: ServiceDefinition, config: EdgeConfig = loadConfig(configPath()), over: Partial<ServiceOptions> = {}): Promise<ServiceOptions> {
+  return { service: d.service, module: await d.module(config), consumers: d.consumers?.(config) ?? [], config, port: d.port, ...over };
 }
 
 export interface RunningService {
@@ -112,7 +137,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
 
   const http = await startHealthServer({
     host: config.http.host,
-    port: o.httpPort ?? httpPortFor(config, o.service),
+    port: o.httpPort ?? httpPortFor(config, o.service, o.port),
     service: o.service,
     ready: () => runtime.status.readiness(),
     status: async () => runtime.status.snapshot(),
@@ -135,8 +160,11 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
   return { runtime, server, httpPort: http.port, stop };
 }
 
-/** Entry point of a service process: starts it and wires signals and fatal errors. */
-export function runService(o: ServiceOptions): void {
+/**
+ * Entry point of a service process — the whole of every service's `main.ts`: loads the config,
+ * builds the service from its definition, starts it, and wires signals and fatal errors.
+ */
+export function runService(d: ServiceDefinition): void {
   let running: RunningService | null = null;
   const exit = async (code: number) => {
     if (running) await running.stop();
@@ -156,12 +184,13 @@ export function runService(o: ServiceOptions): void {
     // Logged, not fatal: one bad promise must not take down the pipeline.
     (running?.runtime.log ?? console).error({ err: describeError(e) }, 'unhandled rejection');
   });
-  startService(o)
+  serviceOptions(d)
+    .then(startService)
     .then((r) => {
       running = r;
     })
     .catch((e) => {
-      console.error(JSON.stringify({ level: 'fatal', service: o.service, msg: `failed to start: ${describeError(e)}` }));
+      console.error(JSON.stringify({ level: 'fatal', service: d.service, msg: `failed to start: ${describeError(e)}` }));
       void exit(1);
     });
 }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig, parseDuration, scrubSecrets } from '@edge/platform';
+import { ConfigError, httpPortFor, loadConfig, parseConfig, parseDuration, scrubSecrets } from '@edge/platform';
 
 const good = `
 site: { id: site-chi-01, customer_id: convergint-001 }
@@ -55,10 +55,19 @@ describe('config', () => {
     ]);
   });
 
-  it('lists the known vendors for an unknown one', () => {
-    expect(problems(good.replace('vendor: milestone', 'vendor: genetec'))).toEqual([
-      'systems[1].vendor: unknown vendor "genetec"; known vendors: milestone, onguard',
-    ]);
+  it('with the vendor list, lists the known vendors for an unknown one and gives each collector its port', () => {
+    // The platform never imports the vendor list: whoever loads the config injects it (here a stand-in).
+    const vendors = [
+      { id: 'onguard', service: { name: 'collector-onguard', port: 7301 } },
+      { id: 'milestone', service: { name: 'collector-milestone', port: 7302 } },
+    ];
+    const bad = good.replace('vendor: milestone', 'vendor: acme');
+    expect(() => parseConfig(bad, 'edge.yaml', env, { vendors })).toThrow(/systems\[1\]\.vendor: unknown vendor "acme"; known vendors: milestone, onguard/);
+    expect(parseConfig(bad, 'edge.yaml', env).systems[1].vendor).toBe('acme');
+    const c = parseConfig(good, 'edge.yaml', env, { vendors });
+    expect(httpPortFor(c, 'collector-milestone')).toBe(7302);
+    expect(httpPortFor(c, 'normalizer')).toBe(7303);
+    expect(httpPortFor(parseConfig(good, 'edge.yaml', env), 'collector-milestone', 7399)).toBe(7399);
   });
 
   it('reports missing env vars, missing fields, unknown fields, duplicates and bad YAML', () => {

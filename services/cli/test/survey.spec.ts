@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { startOnGuardSimulator, type OnGuardSimulator } from '@edge/sim-onguard';
 import { startMilestoneSimulator, type MilestoneSimulator } from '@edge/sim-milestone';
 import { runCli } from '../src/cli';
-import type { SurveyReport, SystemSurvey } from '../src/survey/report';
+import type { SurveyReport, SystemSurvey } from '@edge/collector-kit/survey';
 import { makePki, type Pki } from '../../../test/security/pki';
 
 /**

@@ -1,5 +1,5 @@
 import './otel';
-import { runService } from '@edge/platform';
-import { MilestoneCollectorModule } from './app.module';
+import { runCollector } from '@edge/collector-kit';
+import { milestoneVendor } from '@edge/vendor-milestone';
 
-runService({ service: 'collector-milestone', module: MilestoneCollectorModule });
+runCollector(milestoneVendor);

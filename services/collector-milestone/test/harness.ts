@@ -1,10 +1,11 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { RawEnvelope, STREAMS } from '@edge/contracts';
-import { startService, type RunningService } from '@edge/platform';
+import { serviceOptions, startService, type RunningService } from '@edge/platform';
 import { startNatsServer, testConfig, type TestNatsServer } from '@edge/platform/testing';
 import { startMilestoneSimulator, type MilestoneSimulator, type MilestoneSimulatorOptions } from '@edge/sim-milestone';
-import { MilestoneCollectorModule } from '../src/app.module';
+import { collectorDefinition } from '@edge/collector-kit';
+import { milestoneVendor } from '@edge/vendor-milestone';
 
 /** Reads RAW messages of one system as they arrive (test-only ordered consumer). */
 export class RawTap {
@@ -66,7 +67,7 @@ export async function startRig(o: { sim?: MilestoneSimulatorOptions; system?: Re
       },
     ],
   });
-  const svc = await startService({ service: 'collector-milestone', module: MilestoneCollectorModule, config, httpPort: 0 });
+  const svc = await startService(await serviceOptions(collectorDefinition(milestoneVendor), config, { httpPort: 0 }));
   const nc = await connect({ servers: nats.url, name: 'test-tap' });
   const base = `http://127.0.0.1:${svc.httpPort}`;
   return {

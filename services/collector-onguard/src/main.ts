@@ -1,5 +1,5 @@
 import './otel';
-import { runService } from '@edge/platform';
-import { OnGuardCollectorModule } from './collector-onguard.module';
+import { runCollector } from '@edge/collector-kit';
+import { onguardVendor } from '@edge/vendor-onguard';
 
-runService({ service: 'collector-onguard', module: OnGuardCollectorModule });
+runCollector(onguardVendor);

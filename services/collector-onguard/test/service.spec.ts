@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '@edge/platform';
+import { serviceOptions, startService, type RunningService } from '@edge/platform';
 import { startNatsServer, testConfig, type TestNatsServer } from '@edge/platform/testing';
 import { startOnGuardSimulator, type OnGuardSimulator } from '@edge/sim-onguard';
-import { OnGuardCollectorModule } from '../src/collector-onguard.module';
+import { collectorDefinition } from '@edge/collector-kit';
+import { onguardVendor } from '@edge/vendor-onguard';
 
 const SITE = { panels: 3, readersPerPanel: 3, alarmPanelsPerPanel: 1, intrusionPanels: 0, recorders: 1, camerasPerRecorder: 2, offlineRatio: 0, degradedRatio: 0, disabledRatio: 0 };
 
@@ -44,7 +45,7 @@ describe('collector-onguard service', () => {
         },
       ],
     });
-    svc = await startService({ service: 'collector-onguard', module: OnGuardCollectorModule, config, httpPort: 0 });
+    svc = await startService(await serviceOptions(collectorDefinition(onguardVendor), config, { httpPort: 0 }));
   });
   afterAll(async () => {
     await svc?.stop();

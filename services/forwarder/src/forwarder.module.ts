@@ -1,7 +1,7 @@
 import { Controller, Inject, Module } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
-import { EDGE_RUNTIME, type ConsumerBinding, type Delivery, type EdgeConfig, type EdgeRuntime, type ServiceOptions } from '@edge/platform';
+import { defineService, EDGE_RUNTIME, type ConsumerBinding, type Delivery, type EdgeConfig, type EdgeRuntime, type ServiceOptions } from '@edge/platform';
 import { handleDlqCommand } from './dlq-command';
 import { Forwarder, FORWARDER_PATTERN, forwarderConcurrency } from './forwarder';
 
@@ -39,7 +39,10 @@ export function forwarderBindings(config: EdgeConfig): ConsumerBinding[] {
   ];
 }
 
-/** Everything `runService`/`startService` needs to run the forwarder with `config`. */
+/** The forwarder service (its `main.ts` is `runService(forwarderDefinition)`); the consumer's concurrency follows cloud.batch. */
+export const forwarderDefinition = defineService({ service: 'forwarder', module: () => ForwarderModule, consumers: forwarderBindings });
+
+/** Everything `startService` needs to run the forwarder with `config` (tests). */
 export function forwarderService(config: EdgeConfig, over: Partial<ServiceOptions> = {}): ServiceOptions {
   return { service: 'forwarder', module: ForwarderModule, consumers: forwarderBindings(config), config, ...over };
 }

@@ -1,5 +1,5 @@
 import './otel';
 import { runService } from '@edge/platform';
-import { NormalizerModule, normalizerConsumers } from './normalizer.module';
+import { normalizerDefinition } from './normalizer.module';
 
-runService({ service: 'normalizer', module: NormalizerModule, consumers: normalizerConsumers });
+runService(normalizerDefinition);

@@ -1,13 +1,12 @@
 import { MapperRegistry } from '@edge/contracts';
-import { onguardMapper } from '@edge/vendor-onguard/mapper';
-import { milestoneMapper } from '@edge/vendor-milestone/mapper';
+import { VENDORS } from '@edge/vendors';
 
 /**
- * The vendor mappers this normalizer knows. Adding a vendor = one `.register(...)` line here;
- * the normalizer itself never branches on vendor names.
+ * The mappers of every vendor in the vendor list (`@edge/vendors`; a descriptor brings its pure
+ * mapper and loads no collector code). The normalizer itself never branches on vendor names.
  */
 export function createMapperRegistry(): MapperRegistry {
-  return new MapperRegistry()
-    .register(onguardMapper)
-    .register(milestoneMapper);
+  const registry = new MapperRegistry();
+  for (const v of VENDORS) registry.register(v.mapper);
+  return registry;
 }

@@ -2,7 +2,7 @@ import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, typ
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { CONSUMERS, DevicesCommandRequest, HealthCommandRequest, STREAMS, type DevicesCommandReply, type HealthCommandReply, type MapperRegistry } from '@edge/contracts';
-import { EDGE_RUNTIME, openDevicesBucket, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
+import { defineService, EDGE_RUNTIME, openDevicesBucket, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
 import { Normalizer } from './normalizer';
 import { RegistryStore } from './registry-store';
@@ -28,7 +28,7 @@ export const normalizerConsumers: ConsumerBinding[] = [
 ];
 
 export interface NormalizerModuleOptions {
-  /** Mapper registry; default: the one every vendor registers in (mappers.ts). */
+  /** Mapper registry; default: every vendor's of the vendor list (mappers.ts). */
   mappers?: () => MapperRegistry;
   /** The RAW consumer this instance will be bound to (default: `normalizerConsumers[0]`). */
   consumer?: Pick<ConsumerBinding, 'stream' | 'durable'>;
@@ -104,3 +104,6 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
 }
 
 export const NormalizerModule = createNormalizerModule();
+
+/** The normalizer service (its `main.ts` is `runService(normalizerDefinition)`). */
+export const normalizerDefinition = defineService({ service: 'normalizer', module: () => NormalizerModule, consumers: () => normalizerConsumers });

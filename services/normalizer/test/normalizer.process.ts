@@ -8,6 +8,6 @@ import { testMappers } from './harness';
 const durable = process.env.NORMALIZER_DURABLE;
 runService({
   service: 'normalizer',
-  module: createNormalizerModule({ mappers: testMappers, consumer: durable ? { ...normalizerConsumers[0], durable } : undefined }),
-  consumers: durable ? normalizerConsumers.map((b) => ({ ...b, durable })) : normalizerConsumers,
+  module: () => createNormalizerModule({ mappers: testMappers, consumer: durable ? { ...normalizerConsumers[0], durable } : undefined }),
+  consumers: () => (durable ? normalizerConsumers.map((b) => ({ ...b, durable })) : normalizerConsumers),
 });

@@ -11,11 +11,11 @@
  * Re-sent events with the same id are fine (the cloud dedupes them; counted, not failed).
  */
 import type { ChaosStack } from './stack';
-import { SYSTEMS } from './stack';
+import { systemIdOf } from './stack';
 
 export interface Mark {
-  og: number;
-  xp: number;
+  /** The last ledger seq of each vendor's simulator. */
+  seqs: Record<string, number>;
   /** Index into the cloud's event list (arrival order). */
   cloudEvents: number;
   /** Repeats the cloud absorbed so far: items already held, and whole batches resent with their Idempotency-Key. */
@@ -27,12 +27,14 @@ function repeats(s: ChaosStack): number {
   return (s.cloud.store.counters.get('events_duplicates') ?? 0) + (s.cloud.store.counters.get('idempotent_repeats') ?? 0);
 }
 
+/** Canonical id of a simulator's device in the chaos config. */
+const canonicalId = (vendor: string, key: string) => `${vendor}:${systemIdOf(vendor)}:${key}`;
+
 export function mark(s: ChaosStack): Mark {
-  const og = s.onguard.control.ledger();
-  const xp = s.milestone.control.ledger();
+  const seqs: Record<string, number> = {};
+  for (const { vendor, sim } of s.sims) seqs[vendor.id] = sim.ledger().at(-1)?.seq ?? 0;
   return {
-    og: og.length ? og[og.length - 1].seq : 0,
-    xp: xp.length ? xp[xp.length - 1].seq : 0,
+    seqs,
     cloudEvents: s.cloud.store.events.length,
     cloudRepeats: repeats(s),
     at: Date.now(),
@@ -47,8 +49,8 @@ export function expectedChanges(s: ChaosStack, m: Mark, upTo?: Mark): Map<string
     l.push(status);
     out.set(id, l);
   };
-  for (const e of s.onguard.control.ledger(m.og)) if (!upTo || e.seq <= upTo.og) add(`onguard:${SYSTEMS.onguard}:${e.canonical_key}`, e.status);
-  for (const e of s.milestone.control.ledger(m.xp)) if (!upTo || e.seq <= upTo.xp) add(`milestone:${SYSTEMS.milestone}:${e.key}`, e.status);
+  for (const { vendor, sim } of s.sims)
+    for (const e of sim.ledger(m.seqs[vendor.id] ?? 0)) if (!upTo || e.seq <= (upTo.seqs[vendor.id] ?? 0)) add(canonicalId(vendor.id, e.key), e.status);
   return out;
 }
 
@@ -123,12 +125,9 @@ export function compareLedger(s: ChaosStack, m: Mark): LedgerReport {
   return r;
 }
 
-/** Every device of both simulators' truth is at the cloud (inventory not lost). */
+/** Every device of every simulator's truth is at the cloud (inventory not lost). */
 export function missingDevices(s: ChaosStack): string[] {
-  const want = [
-    ...s.onguard.control.devices().map((d) => `onguard:${SYSTEMS.onguard}:${d.canonical_key}`),
-    ...s.milestone.control.devices().map((d) => `milestone:${SYSTEMS.milestone}:${d.key}`),
-  ];
+  const want = s.sims.flatMap(({ vendor, sim }) => sim.devices().map((d) => canonicalId(vendor.id, d.key)));
   return want.filter((id) => !s.cloud.store.devices.has(id));
 }
 
@@ -141,7 +140,6 @@ export function wrongStatuses(s: ChaosStack): Array<{ id: string; truth: string;
     const cloud = latest.get(id) ?? s.cloud.store.devices.get(id)?.device?.status ?? null;
     if (cloud !== truth) out.push({ id, truth, cloud });
   };
-  for (const d of s.onguard.control.devices()) check(`onguard:${SYSTEMS.onguard}:${d.canonical_key}`, d.expected_status);
-  for (const d of s.milestone.control.devices()) check(`milestone:${SYSTEMS.milestone}:${d.key}`, d.expected_status);
+  for (const { vendor, sim } of s.sims) for (const d of sim.devices()) check(canonicalId(vendor.id, d.key), d.expected_status);
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * One chaos scenario: status changes stream out of both simulators while a fault is injected and
+ * One chaos scenario: status changes stream out of every simulator while a fault is injected and
  * cleared; then the ledger check must pass within the scenario's recovery bound. The time from
  * clearing the fault until the cloud holds every change is the measured recovery.
  */
@@ -52,40 +52,17 @@ export interface ScenarioResult extends Omit<LedgerReport, 'lost' | 'misordered'
   restarts: Record<string, number>;
 }
 
-interface Pools {
-  readers: string[];
-  cameras: Array<{ type: string; id: string }>;
-}
-
-function pools(s: ChaosStack): Pools {
-  const readers = s.onguard.control
-    .devices('reader')
-    .filter((d) => d.enabled && (d.expected_status === 'online' || d.expected_status === 'offline'))
-    .map((d) => d.canonical_key);
-  const cameras = s.milestone.control
-    .devices()
-    .filter((d) => d.resource_type === 'cameras' && d.enabled && (d.expected_status === 'online' || d.expected_status === 'offline'))
-    .map((d) => ({ type: d.resource_type, id: d.id }));
-  return { readers, cameras };
-}
-
-/** Toggles leaf devices of both simulators at a steady rate until stopped. */
+/** Toggles switchable leaf devices of every simulator at a steady rate until stopped. */
 export function driveChanges(s: ChaosStack, o: ChangeOptions): { stop(): Promise<number> } {
-  const p = pools(s);
   const count = new Map<string, number>();
   const queue: Array<() => void> = [];
-  for (const key of p.readers)
-    queue.push(() => {
-      const t = s.onguard.control.devices('reader').find((d) => d.canonical_key === key);
-      if (!t) return;
-      s.onguard.control.setOnline(key, t.expected_status !== 'online');
-    });
-  for (const c of p.cameras)
-    queue.push(() => {
-      const t = s.milestone.control.device(c.type, c.id);
-      if (t.expected_status === 'online') s.milestone.control.commError(c.type, c.id);
-      else s.milestone.control.commRestored(c.type, c.id);
-    });
+  for (const { sim } of s.sims)
+    for (const { key } of sim.switchable())
+      queue.push(() => {
+        const t = sim.devices().find((d) => d.key === key);
+        if (!t) return;
+        sim.setOnline(key, t.expected_status !== 'online');
+      });
   // Interleave vendors, spread devices.
   const order = queue.map((f, i) => ({ f, i, k: (i * 7919) % queue.length })).sort((a, b) => a.k - b.k);
   let stopped = false;

@@ -14,7 +14,8 @@ import { CLOUD_PATHS } from '@edge/contracts';
 import { sleep } from '@edge/platform';
 import { missingDevices } from './ledger';
 import { waitPipelineReady, type ScenarioSpec } from './scenario';
-import { SYSTEMS, waitFor, type ChaosStack, type ServiceName } from './stack';
+import type { VendorDescriptor } from '@edge/vendors';
+import { systemIdOf, waitFor, type ChaosStack, type ServiceName } from './stack';
 
 const ACK_WAIT_S = 30;
 
@@ -41,9 +42,10 @@ async function systems(s: ChaosStack, svc: ServiceName): Promise<SystemStatus[]>
 }
 
 /** SIGKILL a collector while it runs a commanded inventory sync; the restarted one syncs again. */
-function collectorKilledDuringSync(vendor: 'onguard' | 'milestone'): ScenarioSpec {
-  const svc: ServiceName = `collector-${vendor}`;
-  const system = SYSTEMS[vendor];
+function collectorKilledDuringSync(v: VendorDescriptor): ScenarioSpec {
+  const vendor = v.id;
+  const svc: ServiceName = v.service.name;
+  const system = systemIdOf(vendor);
   let syncsBefore = 0;
   return {
     name: `SIGKILL ${svc} during an inventory sync`,
@@ -56,9 +58,8 @@ function collectorKilledDuringSync(vendor: 'onguard' | 'milestone'): ScenarioSpe
         syncsBefore = st.cloud.store.syncList().filter((x) => x.system_id === system && x.final).length;
         // A small site syncs fast: ask again until the kill lands while the sync runs.
         for (let attempt = 1; ; attempt++) {
-          // XProtect reuses the driver settings of unchanged hardware: a configuration change of every
-          // hardware makes the sync read them again (slowly, as the simulator answers them).
-          if (vendor === 'milestone') for (const hw of st.milestone.model.hardware) st.milestone.control.touchHardware(hw.id);
+          // A vendor whose syncs are quick when nothing changed is made to read everything again.
+          st.sim(vendor).faults.slowNextSync?.();
           const r = await fetch(st.statusUrl(svc).replace('/status', '/sync'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ system }) });
           if (r.status !== 202) throw new Error(`POST /sync answered ${r.status}`);
           const running = await waitFor(`${svc} syncing`, async () => (await systems(st, svc)).some((x) => x.system_id === system && x.syncing), { timeoutMs: 5_000, everyMs: 20 }).catch(() => false);
@@ -108,11 +109,29 @@ function processKilled(svc: ServiceName, o: { name: string; before?: (s: ChaosSt
   };
 }
 
-export function scenarios(scale: number): ScenarioSpec[] {
+/** The event stream of each vendor that can go silent (no close, no data, no keep-alive) does, for 40 s. */
+function eventStreamSilent(v: VendorDescriptor): ScenarioSpec {
+  return {
+    // Silence must outlast detection: a shorter silent gap is only repaired by the safety-net
+    // status poll (status_interval), see docs/RELIABILITY.md "Known limits".
+    name: `${v.label} event stream goes silent for 40 s (no close, no data, no keep-alive)`,
+    changes: { perSecond: 2, perDeviceMax: 1 },
+    leadSeconds: 2,
+    // Noticed by the stream's keep-alive (OnGuard's bridge heartbeat: 10 s period + 15 s invoke timeout), then reconnect and reconcile.
+    boundSeconds: 60,
+    fault: {
+      seconds: 40,
+      inject: async (s) => s.sim(v.id).faults.silenceEvents!(),
+      clear: async (s) => s.sim(v.id).faults.clear(),
+    },
+  };
+}
+
+/** The chaos scenarios for the vendors of the stack (`vendors`: the vendor list). */
+export function scenarios(scale: number, vendors: readonly VendorDescriptor[]): ScenarioSpec[] {
   const sec = (full: number, min: number) => Math.max(min, Math.round(full * scale));
   return [
-    collectorKilledDuringSync('onguard'),
-    collectorKilledDuringSync('milestone'),
+    ...vendors.map(collectorKilledDuringSync),
     processKilled('normalizer', { name: 'SIGKILL normalizer mid-flow' }),
     processKilled('forwarder', {
       name: 'SIGKILL forwarder mid-batch',
@@ -184,36 +203,17 @@ export function scenarios(scale: number): ScenarioSpec[] {
       },
     },
     {
-      name: 'event streams of both vendors dropped (connections closed)',
+      name: 'event streams of every vendor dropped (connections closed)',
       changes: { perSecond: 4, perDeviceMax: 1 },
       leadSeconds: 2,
       boundSeconds: 30,
       fault: {
         seconds: sec(10, 4),
-        inject: async (s) => {
-          s.onguard.control.dropBridge('close', 2_000);
-          s.milestone.control.refuseResume(1);
-          s.milestone.control.dropSockets();
-        },
-        clear: async (s) => s.onguard.control.restoreBridge(),
+        inject: async (s) => s.sims.forEach(({ sim }) => sim.faults.dropEvents()),
+        clear: async (s) => s.sims.forEach(({ sim }) => sim.faults.clear()),
       },
     },
-    {
-      // Silence must outlast detection: a shorter silent gap is only repaired by the safety-net
-      // status poll (status_interval), see docs/RELIABILITY.md "Known limits".
-      name: 'OnGuard event stream goes silent for 40 s (no close, no data, no keep-alive)',
-      changes: { perSecond: 2, perDeviceMax: 1 },
-      leadSeconds: 2,
-      // Noticed by the bridge heartbeat: 10 s period + 15 s invoke timeout, then reconnect and reconcile.
-      boundSeconds: 60,
-      fault: {
-        seconds: 40,
-        inject: async (s) => {
-          s.onguard.control.dropBridge('silent', 3_600_000);
-        },
-        clear: async (s) => s.onguard.control.restoreBridge(),
-      },
-    },
+    ...vendors.filter((v) => v.simulator.silentStream).map(eventStreamSilent),
     {
       name: 'vendor APIs restart (sessions and tokens gone, 503 while starting, event connections dropped)',
       changes: { perSecond: 4, perDeviceMax: 1 },
@@ -221,29 +221,9 @@ export function scenarios(scale: number): ScenarioSpec[] {
       boundSeconds: 45,
       fault: {
         seconds: sec(20, 5),
-        inject: async (s) => {
-          s.onguard.control.invalidateSessions();
-          s.onguard.control.fail(503, 1_000_000);
-          s.onguard.control.dropBridge('close', 3_600_000);
-          s.milestone.control.expireTokens();
-          s.milestone.control.refuseResume(100);
-          s.milestone.control.failRequests({ status: 503, count: 1_000_000, scope: 'all' });
-          s.milestone.control.dropSockets();
-        },
-        clear: async (s) => {
-          s.onguard.control.clearFaults();
-          s.onguard.control.restoreBridge();
-          // The XProtect fault rules are consumed by count: replace with one that is used up at once.
-          clearMilestoneFaults(s);
-        },
+        inject: async (s) => s.sims.forEach(({ sim }) => sim.faults.restart()),
+        clear: async (s) => s.sims.forEach(({ sim }) => sim.faults.clear()),
       },
     },
   ];
-}
-
-/** Ends the XProtect request failures (the simulator has no "clear": rules are counted down). */
-function clearMilestoneFaults(s: ChaosStack): void {
-  const faults = (s.milestone.control as unknown as { d: { faults: { rules: unknown[]; refuseResume: number } } }).d.faults;
-  faults.rules.length = 0;
-  faults.refuseResume = 0;
 }

@@ -1,6 +1,6 @@
 /**
- * The whole product for chaos and security runs: OnGuard, XProtect and cloud simulators in this
- * process; the pipeline (its own nats-server with credentials, one process per service) started
+ * The whole product for chaos and security runs: a simulator per vendor of the vendor list and the
+ * cloud simulator in this process; the pipeline (its own nats-server with credentials, one process per service) started
  * exactly as `npm start` starts it — scripts/pipeline.ts under the supervisor — from a config file
  * with `${VAR}` secrets. Unlike the e2e stack it keeps every output line (the secret scan reads
  * them all) and takes the timing knobs chaos needs (cloud timeout and retry cap, reconnect caps).
@@ -9,33 +9,33 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startOnGuardSimulator, type OnGuardSimulator, type OnGuardSimulatorOptions } from '@edge/sim-onguard';
-import { startMilestoneSimulator, type MilestoneSimulator, type MilestoneSimulatorOptions } from '@edge/sim-milestone';
 import { startCloudSimulator, type CloudSimulator } from '@edge/sim-cloud';
 import { httpPortFor, sleep } from '@edge/platform';
 import { freePort } from '@edge/platform/testing';
+import type { RunningSimulator } from '@edge/collector-kit/vendor';
+import { VENDORS } from '@edge/vendors';
 import { buildPipeline, type Pipeline } from '../../../scripts/pipeline';
 import { Supervisor } from '../../../scripts/supervisor';
 import { startOtlpReceiver, type OtlpReceiver } from '../../../scripts/otlp-receiver';
+import { envPrefix, startVendorSimulators, type VendorSimulator } from '../../../scripts/simulators';
 
 export const SITE = { id: 'chaos-site', customer_id: 'chaos-customer' };
-export const SYSTEMS = { onguard: 'og-chaos', milestone: 'xp-chaos' } as const;
-export const PIPELINE = ['collector-onguard', 'collector-milestone', 'normalizer', 'forwarder'] as const;
-export type ServiceName = (typeof PIPELINE)[number];
+/** The system id of each vendor's simulator in the chaos config. */
+export const systemIdOf = (vendor: string) => `${vendor}-chaos`;
+/** A collector per vendor of the vendor list, the normalizer, the forwarder. */
+export const PIPELINE: readonly string[] = [...VENDORS.map((v) => v.service.name), 'normalizer', 'forwarder'];
+export type ServiceName = string;
 
 /** Every secret the run uses: values the tests look for in logs, status bodies and spans. */
 export interface Secrets {
   cloudToken: string;
   natsPassword: string;
-  onguardPassword: string;
-  onguardAppId: string;
-  milestonePassword: string;
+  /** Each vendor's secrets by the variable the config reads them from (`CHAOS_ONGUARD_PASSWORD`, …). */
+  vendors: Record<string, string>;
   httpToken: string | null;
 }
 
 export interface ChaosStackOptions {
-  onguard?: OnGuardSimulatorOptions;
-  milestone?: MilestoneSimulatorOptions;
   otlp?: boolean;
   /** Cloud settings merged over the chaos defaults (base_url and token are set here). */
   cloud?: Record<string, unknown>;
@@ -46,8 +46,10 @@ export interface ChaosStackOptions {
 }
 
 export interface ChaosStack {
-  onguard: OnGuardSimulator;
-  milestone: MilestoneSimulator;
+  /** A simulator per vendor of the vendor list (its chaos profile). */
+  sims: VendorSimulator[];
+  /** The simulator of `vendor`. */
+  sim(vendor: string): RunningSimulator;
   cloud: CloudSimulator;
   otlp: OtlpReceiver | null;
   pipeline: Pipeline;
@@ -64,33 +66,17 @@ export interface ChaosStack {
 export async function startChaosStack(o: ChaosStackOptions = {}): Promise<ChaosStack> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-chaos-'));
   const otlp = o.otlp ? await startOtlpReceiver() : null;
-  const secrets: Secrets = {
-    cloudToken: 'chaos-cloud-token-7f1c2a9e',
-    natsPassword: 'chaos-nats-pass-4be81d',
-    onguardPassword: '',
-    onguardAppId: '',
-    milestonePassword: '',
-    httpToken: o.httpToken ?? null,
-  };
-  const [onguard, milestone, cloud] = await Promise.all([
-    startOnGuardSimulator({ users: [{ user_name: 'svc-edge', password: 'og-Secret-Pass-93c1', directory_id: 'id-1', user_id: 7, first_name: 'Edge', last_name: 'Service' }], applicationIds: ['OG-APP-ID-5d2e77'], ...o.onguard }),
-    startMilestoneSimulator({ username: 'svc-edge', password: 'xp-Secret-Pass-1a8f', ...o.milestone }),
-    startCloudSimulator({ token: secrets.cloudToken }),
-  ]);
-  secrets.onguardPassword = onguard.credentials.password;
-  secrets.onguardAppId = onguard.credentials.application_id;
-  secrets.milestonePassword = milestone.password;
-  const ports: Record<ServiceName | 'console', number> = {
-    'collector-onguard': await freePort(),
-    'collector-milestone': await freePort(),
-    normalizer: await freePort(),
-    forwarder: await freePort(),
-    console: await freePort(),
-  };
+  const secrets: Secrets = { cloudToken: 'chaos-cloud-token-7f1c2a9e', natsPassword: 'chaos-nats-pass-4be81d', vendors: {}, httpToken: o.httpToken ?? null };
+  const [sims, cloud] = await Promise.all([startVendorSimulators('chaos'), startCloudSimulator({ token: secrets.cloudToken })]);
+  const systems = sims.map(({ vendor, sim }) => {
+    const { fields, env } = sim.system(envPrefix('CHAOS', vendor));
+    Object.assign(secrets.vendors, env);
+    return { id: systemIdOf(vendor.id), vendor: vendor.id, base_url: sim.url, inventory_interval: '1h', status_interval: '1h', ...fields };
+  });
+  const ports: Record<string, number> = {};
+  for (const svc of [...PIPELINE, 'console']) ports[svc] = await freePort();
   const env: Record<string, string> = {
-    CHAOS_OG_PASSWORD: secrets.onguardPassword,
-    CHAOS_OG_APP_ID: secrets.onguardAppId,
-    CHAOS_XP_PASSWORD: secrets.milestonePassword,
+    ...secrets.vendors,
     CHAOS_CLOUD_TOKEN: secrets.cloudToken,
     CHAOS_NATS_PASSWORD: secrets.natsPassword,
     ...(o.httpToken ? { CHAOS_HTTP_TOKEN: o.httpToken } : {}),
@@ -109,34 +95,7 @@ export async function startChaosStack(o: ChaosStackOptions = {}): Promise<ChaosS
       retry: { base: '200ms', cap: '2s' },
       ...o.cloud,
     },
-    systems: [
-      {
-        id: SYSTEMS.onguard,
-        vendor: 'onguard',
-        base_url: onguard.url,
-        username: onguard.credentials.user_name,
-        password: '${CHAOS_OG_PASSWORD}',
-        directory_id: onguard.credentials.directory_id,
-        application_id: '${CHAOS_OG_APP_ID}',
-        inventory_interval: '1h',
-        status_interval: '1h',
-        session: { keepalive_interval: '1h' },
-        events: { reconnect_base: '500ms', reconnect_cap: '3s' },
-      },
-      {
-        id: SYSTEMS.milestone,
-        vendor: 'milestone',
-        base_url: milestone.url,
-        username: milestone.username,
-        password: '${CHAOS_XP_PASSWORD}',
-        inventory_interval: '1h',
-        status_interval: '1h',
-        reconnect_base: '500ms',
-        reconnect_cap: '3s',
-        retry_for: '2m',
-        auth_retry_after: '5s',
-      },
-    ],
+    systems,
     http: { host: '127.0.0.1', ports, ...(o.httpToken ? { token: '${CHAOS_HTTP_TOKEN}' } : {}) },
     log: { level: o.logLevel ?? 'info' },
     data_dir: dir,
@@ -164,8 +123,12 @@ export async function startChaosStack(o: ChaosStackOptions = {}): Promise<ChaosS
   await supervisor.start();
   const statusUrl = (service: ServiceName) => `http://127.0.0.1:${httpPortFor(pipeline.config, service)}/status`;
   return {
-    onguard,
-    milestone,
+    sims,
+    sim: (vendor) => {
+      const found = sims.find((x) => x.vendor.id === vendor);
+      if (!found) throw new Error(`no ${vendor} simulator in the chaos stack`);
+      return found.sim;
+    },
     cloud,
     otlp,
     pipeline,
@@ -180,7 +143,7 @@ export async function startChaosStack(o: ChaosStackOptions = {}): Promise<ChaosS
     },
     stop: async () => {
       await supervisor.stop();
-      await Promise.all([onguard.close(), milestone.close(), cloud.close(), otlp?.close()]);
+      await Promise.all([...sims.map(({ sim }) => sim.close()), cloud.close(), otlp?.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

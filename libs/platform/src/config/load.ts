@@ -1,7 +1,7 @@
 import { accessSync, constants as fsc, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { EdgeConfig } from './schema';
+import { edgeConfigSchema, type EdgeConfig, type VendorRegistration } from './schema';
 import { registerSecret } from '../secrets';
 
 export class ConfigError extends Error {
@@ -196,10 +196,15 @@ export function readConfigText(file: string): string {
   }
 }
 
+export interface ConfigOptions {
+  /** The vendor registry's list: systems must name one, collectors get their default ports. */
+  vendors?: readonly VendorRegistration[];
+}
+
 /** Parses and validates config text. Throws ConfigError naming each field and problem. */
-export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+export function parseConfig(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env, o: ConfigOptions = {}): EdgeConfig {
   const substituted = parseConfigText(text, file, env);
-  const parsed = EdgeConfig.safeParse(substituted);
+  const parsed = edgeConfigSchema(o.vendors).safeParse(substituted);
   if (!parsed.success) throw new ConfigError(file, formatZodIssues(parsed.error));
   for (const s of collectSecrets(substituted)) if (s !== UNAVAILABLE) registerSecret(s);
   return parsed.data;
@@ -210,6 +215,6 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Loads `EDGE_CONFIG` (default `config/edge.yaml`). */
-export function loadConfig(file: string = configPath(), env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  return parseConfig(readConfigText(file), file, env);
+export function loadConfig(file: string = configPath(), env: NodeJS.ProcessEnv = process.env, o: ConfigOptions = {}): EdgeConfig {
+  return parseConfig(readConfigText(file), file, env, o);
 }

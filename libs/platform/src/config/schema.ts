@@ -2,8 +2,16 @@ import { z } from 'zod';
 import { IdToken } from '@edge/contracts';
 import { ByteSize, Duration } from './duration';
 
-/** Vendors this build can collect from. Adding a vendor adds one name here. */
-export const KNOWN_VENDORS = ['milestone', 'onguard'] as const;
+/**
+ * What the platform knows of a vendor: its id and its collector service with that service's
+ * default status port. The platform never imports a vendor: the list comes from the vendor
+ * registry (`@edge/vendors`), injected by whoever loads the config with it (the supervisor, the
+ * CLI, the scripts); every vendor descriptor satisfies this shape.
+ */
+export interface VendorRegistration {
+  readonly id: string;
+  readonly service: { readonly name: string; readonly port: number };
+}
 
 const HttpUrl = z
   .string({ error: 'must be an http(s) URL' })
@@ -41,10 +49,8 @@ export type TlsConfig = z.infer<typeof TlsConfig>;
 export const SystemConfig = z
   .looseObject({
     id: IdToken.describe('system id: used in device ids and subjects; never change it once devices are synced'),
-    vendor: z.string().superRefine((v, ctx) => {
-      if (!(KNOWN_VENDORS as readonly string[]).includes(v))
-        ctx.addIssue({ code: 'custom', message: `unknown vendor "${v}"; known vendors: ${KNOWN_VENDORS.join(', ')}` });
-    }),
+    // With the vendor list (edgeConfigSchema): one of its ids.
+    vendor: z.string().min(1),
     base_url: HttpUrl.describe("server root (scheme, host, port); the vendor's API path is appended"),
     username: z.string().min(1),
     password: z.string().min(1).describe('use ${VAR}: read from the environment, never stored in the file'),
@@ -65,7 +71,7 @@ const StreamLimits = (maxBytes: string, maxAge: string) =>
     .strict()
     .prefault({});
 
-export const EdgeConfig = z
+const EdgeConfigObject = z
   .object({
     site: z
       .object({
@@ -154,8 +160,9 @@ export const EdgeConfig = z
       .prefault({})
       .describe('never turn a short listing (lost rights, ignored paging) into "devices removed"'),
   })
-  .strict()
-  .superRefine((cfg, ctx) => {
+  .strict();
+
+function checkEdgeConfig(cfg: z.infer<typeof EdgeConfigObject>, ctx: z.RefinementCtx): void {
     if (!cfg.http.token && !isLoopbackHost(cfg.http.host))
       ctx.addIssue({
         code: 'custom',
@@ -168,7 +175,9 @@ export const EdgeConfig = z
         ctx.addIssue({ code: 'custom', path: ['systems', i, 'id'], message: `duplicate system id "${s.id}" (also systems[${seen.get(s.id)}])` });
       seen.set(s.id, i);
     });
-  });
+}
+
+export const EdgeConfig = EdgeConfigObject.superRefine(checkEdgeConfig);
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 export type EdgeConfigInput = z.input<typeof EdgeConfig>;
 
@@ -177,17 +186,36 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** Default HTTP port of each service's health/status server (overridable in `http.ports`). */
+/**
+ * The config schema with the vendor list: a system's vendor must be one of its ids, and each
+ * collector's default status port joins `http.ports`. (`EdgeConfig` alone lets any vendor id
+ * pass: a service that does not know the list; its collector validates its own systems.)
+ */
+export function edgeConfigSchema(vendors?: readonly VendorRegistration[]) {
+  if (!vendors) return EdgeConfig;
+  const ids = vendors.map((v) => v.id).sort();
+  const collectorPorts = Object.fromEntries(vendors.map((v) => [v.service.name, v.service.port]));
+  const system = SystemConfig.extend({
+    vendor: SystemConfig.shape.vendor.refine((v) => ids.includes(v), { error: (i) => `unknown vendor "${String(i.input)}"; known vendors: ${ids.join(', ')}` }),
+  });
+  return EdgeConfigObject.extend({ systems: z.array(system).default([]) })
+    .superRefine(checkEdgeConfig)
+    .transform((cfg): EdgeConfig => ({ ...cfg, http: { ...cfg.http, ports: { ...collectorPorts, ...cfg.http.ports } } }));
+}
+
+/**
+ * Default HTTP port of each platform service's health/status server (overridable in
+ * `http.ports`). A collector's comes with its vendor (`VendorRegistration.service.port`).
+ */
 export const DEFAULT_PORTS: Record<string, number> = {
-  'collector-onguard': 7301,
-  'collector-milestone': 7302,
   normalizer: 7303,
   forwarder: 7304,
   console: 7380,
 };
 
-export function httpPortFor(cfg: EdgeConfig, service: string): number {
-  return cfg.http.ports[service] ?? DEFAULT_PORTS[service] ?? 0;
+/** A service's status port: `http.ports`, else the platform's default, else `fallback` (a collector's own), else ephemeral (0). */
+export function httpPortFor(cfg: EdgeConfig, service: string, fallback?: number): number {
+  return cfg.http.ports[service] ?? DEFAULT_PORTS[service] ?? fallback ?? 0;
 }
 
 /** customer_id of a system: its own, else the site's. */

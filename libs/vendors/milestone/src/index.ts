@@ -6,3 +6,4 @@ export * from './rs-probe';
 export * from './config';
 export * from './collector';
 export * from './mapper';
+export { milestoneVendor } from './descriptor';

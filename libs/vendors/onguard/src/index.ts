@@ -10,3 +10,4 @@ export * from './hardware-status';
 export * from './event-bridge';
 export * from './mapper';
 export { OnGuardCollector, createOnGuardCollector } from './collector';
+export { onguardVendor } from './descriptor';

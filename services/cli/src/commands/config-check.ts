@@ -16,8 +16,7 @@ import {
   type SystemConfig,
   type TlsConfig,
 } from '@edge/platform';
-import { parseOnGuardSystem, openAccessBase } from '@edge/vendor-onguard';
-import { gatewayUrls, parseMilestoneConfig } from '@edge/vendor-milestone';
+import { VENDORS, vendorById } from '@edge/vendors';
 import { EXIT, UsageError, type CliCommand } from '../command';
 
 const USAGE = `edge config check [file] — validate an edge config and test what it connects to
@@ -29,22 +28,6 @@ schema (every problem named by field, every missing \${VAR}), each system's vend
 then (unless --offline) that NATS, each system's server and the cloud answer, within --timeout
 ms each (default 10000); --no-nats leaves NATS out (e.g. before the compose stack runs). The cloud
 is reached through cloud.proxy when set. Exit code 0 when everything passed, 1 otherwise.`;
-
-/** Validates a system's vendor settings with its vendor lib (the collector does the same at start). */
-const VENDOR_SETTINGS: Record<string, (s: SystemConfig) => unknown> = {
-  onguard: parseOnGuardSystem,
-  milestone: parseMilestoneConfig,
-};
-
-/** Where a vendor's server answers without a session: enough to prove host, port, TLS and path. */
-const VENDOR_PROBES: Record<string, (s: SystemConfig) => { url: string; headers: Record<string, string> }> = {
-  onguard: (s) => {
-    const headers: Record<string, string> = {};
-    if (typeof s.application_id === 'string') headers['Application-Id'] = s.application_id;
-    return { url: `${openAccessBase(s.base_url)}/version?version=1.0`, headers };
-  },
-  milestone: (s) => ({ url: `${gatewayUrls(s.base_url).root}/API/IDP/connect/token`, headers: {} }),
-};
 
 export interface CheckResult {
   target: string;
@@ -89,8 +72,12 @@ function reason(e: unknown): string {
   return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
 }
 
-async function checkSystem(s: SystemConfig, timeoutMs: number): Promise<CheckResult> {
-  const probe = VENDOR_PROBES[s.vendor]?.(s) ?? { url: s.base_url, headers: {} };
+/** Each of the vendor's probes (from its descriptor: URLs that answer without a session, enough to prove host, port, TLS and path). */
+function checkSystem(s: SystemConfig, timeoutMs: number): Array<Promise<CheckResult>> {
+  return (vendorById(s.vendor)?.probes(s) ?? [{ url: s.base_url, headers: {} }]).map((probe) => checkProbe(s, probe, timeoutMs));
+}
+
+async function checkProbe(s: SystemConfig, probe: { url: string; headers: Record<string, string> }, timeoutMs: number): Promise<CheckResult> {
   const what = `${s.vendor} ${s.base_url}`;
   try {
     const a = await get(probe.url, { headers: probe.headers, tls: s.tls, timeoutMs });
@@ -149,7 +136,7 @@ export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { off
   const results: CheckResult[] = [];
   let cfg: EdgeConfig;
   try {
-    cfg = loadConfig(file, env);
+    cfg = loadConfig(file, env, { vendors: VENDORS });
   } catch (e) {
     const problems = e instanceof ConfigError ? e.problems : [describeError(e)];
     for (const p of problems) results.push({ target: 'config', what: file, ok: false, detail: p });
@@ -158,7 +145,7 @@ export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { off
   results.push({ target: 'config', what: file, ok: true, detail: `valid: site ${cfg.site.id}, ${cfg.systems.length} system(s)` });
   for (const p of checkConfigFiles(cfg)) results.push({ target: 'config', what: 'files', ok: false, detail: p });
   for (const s of cfg.systems) {
-    const validate = VENDOR_SETTINGS[s.vendor];
+    const validate = vendorById(s.vendor)?.config.parse;
     if (!validate) continue;
     try {
       validate(s);
@@ -171,7 +158,7 @@ export async function checkConfig(file: string, env: NodeJS.ProcessEnv, o: { off
   if (!o.offline) {
     const checks = await Promise.all([
       ...(o.noNats ? [] : [checkNats(cfg, env, o.timeoutMs)]),
-      ...cfg.systems.filter((s) => s.enabled).map((s) => checkSystem(s, o.timeoutMs)),
+      ...cfg.systems.filter((s) => s.enabled).flatMap((s) => checkSystem(s, o.timeoutMs)),
       checkCloud(cfg, o.timeoutMs),
     ]);
     results.push(...checks);

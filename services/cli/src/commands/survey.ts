@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configPath, createLogger, parseDuration, loadConfig, registerSecret, scrubSecrets } from '@edge/platform';
-import type { SurveyReport } from '../survey/report';
+import { VENDORS } from '@edge/vendors';
+import type { SurveyReport } from '@edge/collector-kit/survey';
 import { EXIT, UsageError, type CliCommand } from '../command';
 import { renderHtml } from '../survey/render-html';
 import { renderText } from '../survey/render-text';
@@ -30,7 +31,7 @@ export const surveyCommand: CliCommand = {
   async run(ctx, args, values) {
     if (args.length) throw new UsageError('survey takes no positional arguments');
     const file = resolve((values.config as string | undefined) ?? configPath(ctx.env));
-    const cfg = loadConfig(file, ctx.env);
+    const cfg = loadConfig(file, ctx.env, { vendors: VENDORS });
     const wanted = values.system as string | undefined;
     const systems = cfg.systems.filter((s) => (wanted ? s.id === wanted : s.enabled));
     if (wanted && systems.length === 0) throw new UsageError(`no system "${wanted}" in ${file} (systems: ${cfg.systems.map((s) => s.id).join(', ')})`);

@@ -1,4 +1,4 @@
-import { VERDICT_TEXT, type Level, type SurveyReport, type SystemSurvey } from './report';
+import { VERDICT_TEXT, type Level, type SurveyReport, type SystemSurvey } from '@edge/collector-kit/survey';
 
 const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -1,5 +1,5 @@
 import { table } from '../format';
-import { VERDICT_TEXT, type Level, type SurveyReport } from './report';
+import { VERDICT_TEXT, type Level, type SurveyReport } from '@edge/collector-kit/survey';
 
 const MARK: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: '-   ' };
 

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
 import { customerIdFor, describeError, EDGE_VERSION, type EdgeConfig, type SystemConfig } from '@edge/platform';
-import type { SurveyContext, VendorFindings, VendorSurvey } from './context';
-import { CallMeter } from './meter';
-import { surveyMilestone } from './milestone/milestone-survey';
-import { surveyOnGuard } from './onguard/onguard-survey';
-import type { Check, SurveyReport, SystemSurvey } from './report';
+import type { SurveyContext, VendorFindings, VendorSurvey } from '@edge/collector-kit/survey';
+import { CallMeter } from '@edge/collector-kit/survey';
+import { vendorById } from '@edge/vendors';
+import type { Check, SurveyReport, SystemSurvey } from '@edge/collector-kit/survey';
 import { probeTcp, probeTls } from './tls-probe';
 import { verdictOf } from './verdict';
 
-/** One survey per vendor. Adding a vendor: its survey here. */
-export const VENDOR_SURVEYS: Record<string, VendorSurvey> = { onguard: surveyOnGuard, milestone: surveyMilestone };
+/** A vendor's survey, from its descriptor in the vendor list. */
+async function surveyOf(vendor: string): Promise<VendorSurvey | undefined> {
+  return vendorById(vendor)?.survey();
+}
 
 export interface RunOptions {
   eventsWaitMs: number;
@@ -47,7 +48,7 @@ export async function surveySystem(cfg: EdgeConfig, s: SystemConfig, o: RunOptio
   const transport = await transportChecks(s, o);
   let found: VendorFindings | null = null;
   const checks = [...transport.checks];
-  const survey = VENDOR_SURVEYS[s.vendor];
+  const survey = await surveyOf(s.vendor);
   if (!survey) checks.push({ id: 'login', title: 'Login', level: 'fail', detail: `this build has no survey for vendor "${s.vendor}"` });
   else if (transport.usable) {
     const ctx: SurveyContext = { system: s, siteId: cfg.site.id, customerId: customerIdFor(cfg, s), eventsWaitMs: o.eventsWaitMs, timeoutMs: o.timeoutMs, log: o.log, meter, progress: (step) => o.progress(s.id, step) };

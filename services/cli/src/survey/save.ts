@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderHtml } from './render-html';
-import type { SurveyReport } from './report';
+import type { SurveyReport } from '@edge/collector-kit/survey';
 
 /** Where the survey keeps its latest reports on the box (the console serves them from here). */
 export function surveyDir(dataDir: string): string {

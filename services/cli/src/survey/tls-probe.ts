@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
 import type { TlsConfig } from '@edge/platform';
-import type { TlsFinding } from './report';
+import type { TlsFinding } from '@edge/collector-kit/survey';
 
 export interface Reachability {
   ok: boolean;

@@ -1,4 +1,4 @@
-import type { Check, Verdict } from './report';
+import type { Check, Verdict } from '@edge/collector-kit/survey';
 
 /** The verdict of a system from its checks: one failure → not ready; one warning → ready with warnings. */
 export function verdictOf(checks: readonly Check[]): { verdict: Verdict; fixes: string[] } {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describeError } from '@edge/platform';
-import { EventSubscription, SignalRConnection, type OnGuardSystemConfig, type OpenAccessClient } from '@edge/vendor-onguard';
-import type { SurveyContext, VendorFindings } from '../context';
+import { EventSubscription, SignalRConnection, type OnGuardSystemConfig, type OpenAccessClient } from '../index';
+import type { SurveyContext, VendorFindings } from '@edge/collector-kit/survey';
 
 /**
  * The Web Event Bridge as the collector uses it (reference §5.3): connect, `CreateSubscription`,

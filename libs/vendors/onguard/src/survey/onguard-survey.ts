@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { describeError, errorKind } from '@edge/platform';
-import { parseOnGuardSystem, type OnGuardSystemConfig, type OpenAccessClient } from '@edge/vendor-onguard';
-import { emptyFindings, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '../context';
-import type { Check } from '../report';
-import { callsSince } from '../meter';
+import { parseOnGuardSystem, type OnGuardSystemConfig, type OpenAccessClient } from '../index';
+import { emptyFindings, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '@edge/collector-kit/survey';
+import type { Check } from '@edge/collector-kit/survey';
+import { callsSince } from '@edge/collector-kit/survey';
 import { MeteredOpenAccessClient } from './metered-client';
 import { walkInventory } from './inventory-walk';
 import { probeBridge } from './bridge-probe';

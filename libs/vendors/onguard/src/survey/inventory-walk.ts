@@ -12,10 +12,10 @@ import {
   type OnGuardSystemConfig,
   type OpenAccessClient,
   type TypeCapabilities,
-} from '@edge/vendor-onguard';
+} from '../index';
 import { describeError, errorKind } from '@edge/platform';
-import type { SurveyContext } from '../context';
-import { InventoryTally } from '../tally';
+import type { SurveyContext } from '@edge/collector-kit/survey';
+import { InventoryTally } from '@edge/collector-kit/survey';
 
 export interface WalkResult {
   tally: InventoryTally;

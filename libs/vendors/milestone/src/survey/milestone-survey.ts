@@ -17,10 +17,10 @@ import {
   type HttpResponse,
   type HttpTransportOptions,
   type MilestoneConfig,
-} from '@edge/vendor-milestone';
-import { emptyFindings, perHour, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '../context';
-import { callKind, callsSince, type CallMeter } from '../meter';
-import { InventoryTally } from '../tally';
+} from '../index';
+import { emptyFindings, perHour, versionBelow, versionParts, type SurveyContext, type VendorFindings } from '@edge/collector-kit/survey';
+import { callKind, callsSince, type CallMeter } from '@edge/collector-kit/survey';
+import { InventoryTally } from '@edge/collector-kit/survey';
 
 /** The product's HTTP transport with every call counted and timed by kind. */
 class MeteredHttp extends HttpTransport {

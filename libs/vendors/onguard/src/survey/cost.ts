@@ -1,6 +1,6 @@
-import type { CallStat, CostFinding } from '../report';
-import { perHour } from '../context';
-import type { OnGuardSystemConfig } from '@edge/vendor-onguard';
+import type { CallStat, CostFinding } from '@edge/collector-kit/survey';
+import { perHour } from '@edge/collector-kit/survey';
+import type { OnGuardSystemConfig } from '../index';
 
 export interface OnGuardLoad {
   /** REST calls one inventory listing made, by kind (measured by the survey's walk). */

@@ -1,5 +1,5 @@
-import { OpenAccessClient, type OpenAccessClientOptions, type RequestOptions } from '@edge/vendor-onguard';
-import { callKind, type CallMeter } from '../meter';
+import { OpenAccessClient, type OpenAccessClientOptions, type RequestOptions } from '../index';
+import { callKind, type CallMeter } from '@edge/collector-kit/survey';
 
 /**
  * The product's OpenAccess client with every REST call counted and timed by kind. The login and
