@@ -1,5 +1,5 @@
 import './otel';
-import { runService } from '@edge/platform';
-import { GenetecCollectorModule } from './app.module';
+import { runCollector } from '@edge/collector-kit';
+import { genetecVendor } from '@edge/vendor-genetec';
 
-runService({ service: 'collector-genetec', module: GenetecCollectorModule });
+runCollector(genetecVendor);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService, type SystemConfig } from '@edge/platform';
+import { serviceOptions, startService, type RunningService, type SystemConfig } from '@edge/platform';
 import { startNatsServer, testConfig, waitUntil, type TestNatsServer } from '@edge/platform/testing';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
-import { GenetecCollectorModule } from '../src/app.module';
+import { collectorDefinition } from '@edge/collector-kit';
+import { genetecVendor } from '@edge/vendor-genetec';
 
 let nats: TestNatsServer;
 let sim: GenetecSimulator;
@@ -12,8 +13,8 @@ beforeAll(async () => {
   nats = await startNatsServer();
   sim = await startGenetecSimulator({ cameras: 8, doors: 4 });
   const cfg = testConfig(nats.url);
-  // The platform's vendor list does not name genetec yet (the registration list will): the
-  // system is added after validation, as the loaded config would carry it.
+  // testConfig validates without the vendor list: the system is added as the loaded config (with
+  // the vendor list) would carry it.
   cfg.systems.push({
     id: 'sc-svc',
     vendor: 'genetec',
@@ -26,7 +27,7 @@ beforeAll(async () => {
     status_interval: 3_600_000,
     tls: { insecure: false },
   } as SystemConfig);
-  svc = await startService({ service: 'collector-genetec', module: GenetecCollectorModule, config: cfg, httpPort: 0 });
+  svc = await startService(await serviceOptions(collectorDefinition(genetecVendor), cfg, { httpPort: 0 }));
 });
 
 afterAll(async () => {

@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
-import { describeError, type SystemConfig } from '@edge/platform';
-import type { CollectorHooks, CollectorState, RawPublisher, SyncWriter, VendorCollector } from '@edge/collector-kit';
+import { describeError, retryPolicy, type SystemConfig } from '@edge/platform';
+import { EventStreamLifecycle, type CollectorHooks, type CollectorState, type RawPublisher, type SyncWriter, type VendorCollector } from '@edge/collector-kit';
 import { tlsAgentOptions } from './client/tls';
 import { normalizeGuid, webSdkBase } from './client/urls';
 import { WebSdkClient } from './client/web-sdk-client';
 import { parseGenetecConfig, type GenetecConfig } from './config';
 import { VENDOR } from './constants';
 import { EventPublisher } from './event-publisher';
-import { EventStream } from './events/event-stream';
+import { GenetecEventSource } from './events/event-stream';
 import { subscriptionQuery } from './events/subscriptions';
 import { walkInventory, type InventoryStats } from './inventory';
-import { LastKnownState } from './last-known';
+import { LastKnownEntities } from './last-known';
 import { Projector } from './projection';
 import type { GenetecDevicePayload } from './raw-schema';
 import { pollStates } from './status';
@@ -18,15 +18,17 @@ import { pollStates } from './status';
 /**
  * The Security Center collector of one system: inventory through the EntityConfiguration report
  * and projections, live state through the `/events` stream of connection events, status polls
- * as the reconcile and safety-net path. Each part is its own module (client, inventory, status,
- * event stream, event publisher, last-known state); this class only wires them.
+ * as the reconcile and safety-net path. The kit owns the event-stream lifecycle, the last-known
+ * state cache and per-type isolation; the vendor parts are their own modules (client, inventory,
+ * status, event source, event publisher); this class only wires them.
  */
 export class GenetecCollector implements VendorCollector {
   readonly vendor = VENDOR;
   readonly systemId: string;
   readonly client: WebSdkClient;
-  readonly stream: EventStream | null;
-  readonly lastKnown = new LastKnownState();
+  readonly source: GenetecEventSource | null;
+  readonly stream: EventStreamLifecycle | null;
+  readonly lastKnown = new LastKnownEntities();
   readonly events: EventPublisher;
   private readonly projector: Projector;
   private readonly refusedExtras = new Set<string>();
@@ -35,6 +37,8 @@ export class GenetecCollector implements VendorCollector {
   private known: Map<string, string> | null = null;
   private lastInventory: InventoryStats | null = null;
   private lastError: string | null = null;
+  /** An inventory has started: before it, a gap needs no reconcile (the startup inventory reads every state). */
+  private inventoryStarted = false;
 
   constructor(
     readonly cfg: GenetecConfig,
@@ -61,24 +65,22 @@ export class GenetecCollector implements VendorCollector {
       requestReconcile: (reason) => this.hooks?.requestReconcile(reason),
       log,
     });
-    this.stream = cfg.events
-      ? new EventStream({
-          client: this.client,
-          query: subscriptionQuery(cfg.event_types),
+    this.source = cfg.events ? new GenetecEventSource({ client: this.client, query: subscriptionQuery(cfg.event_types), log, onEvents: (evs) => this.events.accept(evs) }) : null;
+    this.stream = this.source
+      ? new EventStreamLifecycle({
+          name: 'Web SDK event stream',
+          source: this.source,
+          reconnect: retryPolicy('eventStreamReconnect', { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap }),
           silenceMs: cfg.stream_silence,
-          gapMs: cfg.reconcile_after_gap,
-          reconnect: { baseMs: cfg.reconnect_base, capMs: cfg.reconnect_cap, floorMs: Math.min(250, cfg.reconnect_base) },
+          reconcileAfterGapMs: cfg.reconcile_after_gap,
+          requestReconcile: (reason) => this.reconcileAfterGap(reason),
           log,
-          onEvents: (evs) => this.events.accept(evs),
-          onGap: (reason) => this.hooks?.requestReconcile(reason),
-          // Subscribed after an inventory already read states: what changed in between is polled.
-          onFirstSubscribed: () => {
-            if (this.known) this.hooks?.requestReconcile('event stream subscribed after the first inventory');
-          },
         })
       : null;
-    // A new session has no subscriptions: the stream resubscribes.
-    this.client.onNewSession = () => this.stream?.restart('Web SDK session renewed');
+    // A new session has no subscriptions: a stream being held resubscribes (one being opened already runs on it).
+    this.client.onNewSession = () => {
+      if (this.stream?.subscribed) this.stream.restart('Web SDK session renewed');
+    };
   }
 
   async start(hooks: CollectorHooks): Promise<void> {
@@ -95,12 +97,13 @@ export class GenetecCollector implements VendorCollector {
   }
 
   async runInventory(writer: SyncWriter, signal: AbortSignal): Promise<void> {
+    this.inventoryStarted = true;
     const known = new Map<string, string>();
     try {
       const stats = await walkInventory(
         this.client,
         this.projector,
-        { entityTypes: this.cfg.entity_types, extraFields: this.cfg.extra_fields, pageSize: this.cfg.page_size, signal, log: this.log },
+        { entityTypes: this.cfg.entity_types, extraFields: this.cfg.extra_fields, pageSize: this.cfg.page_size, signal, log: this.log, sink: writer },
         this.refusedExtras,
         async (entity, parent) => {
           const readAt = new Date().toISOString();
@@ -110,7 +113,6 @@ export class GenetecCollector implements VendorCollector {
           await writer.device({ entity, parent } satisfies GenetecDevicePayload, readAt);
         },
       );
-      for (const f of stats.failed) writer.failType(f.type, f.reason);
       if (signal.aborted) return;
       const failed = new Set(stats.failed.map((f) => f.type));
       for (const [g, t] of this.known ?? []) if (failed.has(t) && !known.has(g)) known.set(g, t);
@@ -144,28 +146,38 @@ export class GenetecCollector implements VendorCollector {
     }
   }
 
+  private reconcileAfterGap(reason: string): void {
+    if (this.inventoryStarted) this.hooks?.requestReconcile(reason);
+  }
+
   state(): CollectorState {
     const refused = this.client.refused;
-    const s = this.stream?.state ?? 'disabled';
-    const c = this.client;
-    const byRequests = c.lastOkAt > 0 && c.lastOkAt >= c.lastFailAt ? 'connected' : c.lastFailAt > 0 ? 'disconnected' : 'connecting';
-    const connection = refused || s === 'refused' ? 'auth_failed' : s === 'disabled' ? byRequests : s === 'subscribed' ? 'connected' : s === 'stopped' ? 'disconnected' : 'connecting';
+    const stream = this.stream?.snapshot() ?? null;
     return {
-      connection,
-      events: s,
-      last_error: refused ? `${refused.code}: ${refused.message}` : (this.stream?.lastError ?? this.lastError),
+      connection: this.connection(),
+      events: stream?.state ?? 'disabled',
+      last_error: refused ? `${refused.code}: ${refused.message}` : (stream?.last_error ?? this.lastError),
       notices: this.refusedExtras.size ? [`the Web SDK refused extra fields for ${[...this.refusedExtras].join(', ')}: no IP/MAC for them`] : [],
       details: {
         web_sdk: this.client.base,
         known_entities: this.known?.size ?? 0,
         last_inventory: this.lastInventory,
-        stream: this.stream?.counters ?? null,
+        stream: this.stream ? { ...this.stream.counters.snapshot(), ...this.source?.counters.snapshot() } : null,
         client: this.client.counters.snapshot(),
         events: this.events.counters.snapshot(),
         publish_queue: this.events.pending,
         invalid_rows: this.projector.invalidRows,
       },
     };
+  }
+
+  /** The connection as `/status` shows it: the event stream's when there is one, else as requests see it. */
+  private connection(): CollectorState['connection'] {
+    const c = this.client;
+    if (c.refused || this.stream?.failureKind === 'auth') return 'auth_failed';
+    if (!this.stream) return c.lastOkAt > 0 && c.lastOkAt >= c.lastFailAt ? 'connected' : c.lastFailAt > 0 ? 'disconnected' : 'connecting';
+    const s = this.stream.state;
+    return s === 'subscribed' ? 'connected' : s === 'stopped' ? 'disconnected' : 'connecting';
   }
 }
 

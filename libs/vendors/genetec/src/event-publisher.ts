@@ -3,7 +3,7 @@ import { Counters, describeError } from '@edge/platform';
 import type { RawPublisher } from '@edge/collector-kit';
 import { normalizeGuid } from './client/urls';
 import { meaningOf, type EventMeaning } from './events/subscriptions';
-import type { LastKnownState } from './last-known';
+import type { LastKnownEntities } from './last-known';
 import { eventKey } from './mapper/map-status';
 import type { GenetecEvent, GenetecStatusPayloadInput } from './raw-schema';
 
@@ -23,7 +23,7 @@ export class EventPublisher {
   constructor(
     private readonly o: {
       eventTypes: Record<string, Record<string, EventMeaning>>;
-      lastKnown: LastKnownState;
+      lastKnown: LastKnownEntities;
       entityTypeOf: (guid: string) => string | null;
       raw: () => RawPublisher | null;
       requestReconcile: (reason: string) => void;

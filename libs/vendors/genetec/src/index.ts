@@ -12,3 +12,4 @@ export * from './collector';
 export * from './probe';
 export { genetecMapper, mapDevice, mapStatus, genetecDeviceId, canonicalType, eventKey, entityStatus } from './mapper';
 export * from './raw-schema';
+export { genetecVendor } from './descriptor';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describeError, errorKind, permanent } from '@edge/platform';
+import { TypeIsolation, type FailedTypeSink } from '@edge/collector-kit';
 import { BASE_FIELDS, PARENT_TYPES } from './constants';
 import { normalizeGuid } from './client/urls';
 import type { WebSdkClient } from './client/web-sdk-client';
@@ -12,6 +13,8 @@ export interface InventoryOptions {
   pageSize: number;
   signal: AbortSignal;
   log: Logger;
+  /** Where a type that failed is reported (the sync's writer). */
+  sink: FailedTypeSink | null;
 }
 
 export interface InventoryStats {
@@ -69,9 +72,9 @@ function parentRefOf(e: GenetecEntity): ParentRef {
 
 /**
  * Walks every configured entity type (parents first) and hands each entity with its parent to
- * `onEntity`. A type that cannot be listed is reported in `failed` and the walk goes on (the
- * sync is partial for that type only) — except a refusal (licence, privilege, password), which
- * would fail every type alike and is thrown.
+ * `onEntity`. Each type runs through the kit's `TypeIsolation`: a type that cannot be listed
+ * makes the sync partial for that type only — except a refusal (licence, privilege, password),
+ * which would fail every type alike, and an abort: those end the sync. Every type failing fails it.
  */
 export async function walkInventory(
   client: WebSdkClient,
@@ -82,11 +85,17 @@ export async function walkInventory(
 ): Promise<InventoryStats> {
   const parents = new Map<string, ParentRef>();
   const stats: InventoryStats = { types: {}, pages: 0, failed: [] };
+  const isolation = new TypeIsolation({
+    log: o.log,
+    sink: o.sink,
+    endsTheSync: (e, signal) => errorKind(e) === 'auth' || Boolean(signal?.aborted),
+    reason: describeError,
+  });
   for (const type of o.entityTypes) {
     if (o.signal.aborted) break;
-    let n = 0;
-    const seen = new Set<string>();
-    try {
+    await isolation.run(type, o.signal, async () => {
+      let n = 0;
+      const seen = new Set<string>();
       for await (const page of listGuids(client, type, o.pageSize, o.signal, () => stats.pages++)) {
         const fresh = page.filter((g) => !seen.has(g));
         fresh.forEach((g) => seen.add(g));
@@ -98,11 +107,9 @@ export async function walkInventory(
         }
       }
       stats.types[type] = n;
-    } catch (e) {
-      if (errorKind(e) === 'auth' || o.signal.aborted) throw e;
-      stats.failed.push({ type, reason: describeError(e) });
-      o.log.warn({ type, err: describeError(e) }, 'entity type could not be listed; the sync is partial for it');
-    }
+    });
   }
+  stats.failed = [...isolation.failed].map(([type, reason]) => ({ type, reason }));
+  if (!o.signal.aborted) isolation.throwIfNothingListed();
   return stats;
 }

@@ -1,4 +1,5 @@
 import { toUtcIso, type DeviceStatus } from '@edge/contracts';
+import { LastKnownState } from '@edge/collector-kit';
 import { normalizeGuid } from './client/urls';
 import { entityStatus } from './mapper/entity-status';
 import type { GenetecEntity } from './raw-schema';
@@ -12,28 +13,24 @@ interface Known {
 export type EventVerdict = 'publish' | 'superseded' | 'maintenance';
 
 /**
- * The last state the collector knows per entity, with the time it held. It decides, before any
- * publish, whether a pushed event is news: an event older than what was read or pushed since
- * (a late offline event delivered after its source reconnected) never overrules it, and events
- * of an entity in maintenance mode are not passed on (Security Center suppresses them; a stray
- * one must not end the maintenance reason downstream). The kit will own this cache once its
- * last-known-state helper lands; the decision rule stays here.
+ * The last state the collector knows per entity (the kit's `LastKnownState`, by GUID, an older
+ * observation never replacing a newer one) and the Security Center rule on top of it, decided
+ * before any publish: an event older than what was read or pushed since (a late offline event
+ * delivered after its source reconnected) never overrules it, and events of an entity in
+ * maintenance mode are not passed on (Security Center suppresses them; a stray one must not end
+ * the maintenance reason downstream).
  */
-export class LastKnownState {
-  private readonly byGuid = new Map<string, Known>();
+export class LastKnownEntities {
+  private readonly states = new LastKnownState<Known>({ timeOf: (k) => k.at, same: (a, b) => a.status === b.status });
 
   get size(): number {
-    return this.byGuid.size;
+    return this.states.size;
   }
 
   /** A state read by the inventory or a poll at `readAt` (UTC ISO). */
   noteRead(row: GenetecEntity, readAt: string): void {
     const guid = normalizeGuid(row.Guid);
-    if (!guid) return;
-    const at = Date.parse(readAt);
-    const cur = this.byGuid.get(guid);
-    if (cur && cur.at > at) return;
-    this.byGuid.set(guid, { status: entityStatus(row).status, at });
+    if (guid) this.states.put(guid, { status: entityStatus(row).status, at: Date.parse(readAt) });
   }
 
   /** Whether an event saying `status` at `timestamp` is published; updates the cache when it is. */
@@ -41,14 +38,14 @@ export class LastKnownState {
     const guid = normalizeGuid(source) ?? source;
     const iso = toUtcIso(timestamp);
     const at = iso ? Date.parse(iso) : now;
-    const cur = this.byGuid.get(guid);
+    const cur = this.states.get(guid);
     if (cur?.status === 'disabled') return 'maintenance';
     if (cur && cur.at > at) return 'superseded';
-    this.byGuid.set(guid, { status, at });
+    this.states.put(guid, { status, at });
     return 'publish';
   }
 
   statusOf(guid: string): DeviceStatus | null {
-    return this.byGuid.get(normalizeGuid(guid) ?? guid)?.status ?? null;
+    return this.states.get(normalizeGuid(guid) ?? guid)?.status ?? null;
   }
 }

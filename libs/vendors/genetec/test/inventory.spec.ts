@@ -12,7 +12,7 @@ const EXTRAS = { VideoUnit: ['IPAddress', 'MacAddress', 'Model'], Unit: ['IPAddr
 
 async function walk(pageSize: number, refused = new Set<string>()) {
   const got: Array<{ e: GenetecEntity; parent: ParentRef | null }> = [];
-  const stats = await walkInventory(client, projectorFor(client, 7), { entityTypes: TYPES, extraFields: EXTRAS, pageSize, signal: new AbortController().signal, log: quietLog }, refused, async (e, parent) => {
+  const stats = await walkInventory(client, projectorFor(client, 7), { entityTypes: TYPES, extraFields: EXTRAS, pageSize, signal: new AbortController().signal, log: quietLog, sink: null }, refused, async (e, parent) => {
     got.push({ e, parent });
   });
   return { got, stats };
@@ -59,7 +59,7 @@ describe('inventory walk against the simulator', () => {
     client = keep(clientFor(sim));
     const refused = new Set<string>();
     const got: GenetecEntity[] = [];
-    await walkInventory(client, projectorFor(client), { entityTypes: ['VideoUnit', 'Camera'], extraFields: { ...EXTRAS, Camera: ['Model'] }, pageSize: 100, signal: new AbortController().signal, log: quietLog }, refused, async (e) => {
+    await walkInventory(client, projectorFor(client), { entityTypes: ['VideoUnit', 'Camera'], extraFields: { ...EXTRAS, Camera: ['Model'] }, pageSize: 100, signal: new AbortController().signal, log: quietLog, sink: null }, refused, async (e) => {
       got.push(e);
     });
     expect([...refused]).toEqual(['Camera']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MapContext } from '@edge/contracts';
 import { startGenetecSimulator, type GenetecSimulator } from '@edge/sim-genetec';
-import { LastKnownState, mapStatus, pollStates, type WebSdkClient } from '../src';
+import { LastKnownEntities, mapStatus, pollStates, type WebSdkClient } from '../src';
 import { clientFor, lifecycle, projectorFor, RecordingRaw } from './helpers';
 
 const keep = lifecycle();
@@ -12,7 +12,7 @@ const ctx: MapContext = { vendor: 'genetec', system_id: 'sc-main', site_id: 's',
 
 async function poll(known: Map<string, string> | null, chunkRows = 4) {
   const raw = new RecordingRaw();
-  const cache = new LastKnownState();
+  const cache = new LastKnownEntities();
   const n = await pollStates(client, projectorFor(client, 3), raw.asRaw(), known, { entityTypes: ['VideoUnit', 'Camera', 'Door'], pageSize: 5, chunkRows, signal: new AbortController().signal }, 'test', (row, at) => {
     cache.noteRead(row, at);
     return true;

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { dotnetTime, EventsHub, type SimEvent } from './events-hub';
 import { SiteModel, shapeForSize, type RunState, type SimEntity, type SiteShape } from './model';
 import { Sessions } from './sessions';
+import { Ledger, statusOf } from './ledger';
 import { controlRoute } from './control-routes';
 import { handle, type AuthSettings, type SimStats } from './web-sdk';
 
@@ -26,6 +27,8 @@ export interface GenetecSimulatorOptions extends Partial<SiteShape> {
   answerExpiredSession?: boolean;
   /** Empty keep-alive line on open streams this often (default 20 s; inference). */
   heartbeatMs?: number;
+  /** Each EntityConfiguration page is answered after this long (a sync slow enough to interrupt). */
+  reportDelayMs?: number;
 }
 
 export interface GenetecSimulator {
@@ -50,10 +53,10 @@ function eventFamily(e: SimEntity): string | null {
   return /unit$/i.test(e.EntityType) ? 'unit' : null;
 }
 
-type Flags = { refuseUnknownFields: boolean; failingReports: Set<string> };
+type Flags = { refuseUnknownFields: boolean; failingReports: Set<string>; unavailable: boolean; reportDelayMs: number };
 
 /** What happens to entities: state changes with their connection events, maintenance, late events. */
-function entityControl(model: SiteModel, hub: EventsHub) {
+function entityControl(model: SiteModel, hub: EventsHub, ledger: Ledger) {
   const entity = (guid: string) => {
     const e = model.get(guid);
     if (!e) throw new Error(`no entity ${guid}`);
@@ -64,7 +67,9 @@ function entityControl(model: SiteModel, hub: EventsHub) {
     const e = entity(guid);
     const family = eventFamily(e);
     const type = family ? CONNECTION_EVENTS[family][`${e.state}>${state}`] : undefined;
+    const before = statusOf(e);
     e.state = state;
+    if (statusOf(e) !== before) ledger.add(e.Guid, statusOf(e));
     if (type && !e.maintenance) hub.emit({ EventType: type, SourceEntity: e.Guid, Timestamp: dotnetTime(at) }, e);
   };
   return {
@@ -117,12 +122,22 @@ function faultControl(hub: EventsHub, sessions: Sessions, auth: AuthSettings, fl
       else flags.failingReports.delete(type);
     },
     openStreams: () => sessions.all().reduce((n, s) => n + s.streams.size, 0),
+    /** Every Web SDK request answers 503 until unset (the role restarting). */
+    setUnavailable(on: boolean): void {
+      flags.unavailable = on;
+    },
+    /** Each EntityConfiguration page is answered after `ms` (0: at once). */
+    setReportDelay(ms: number): void {
+      flags.reportDelayMs = ms;
+    },
   };
 }
 
-function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth: AuthSettings, stats: SimStats, flags: Flags) {
+function makeControl(model: SiteModel, hub: EventsHub, sessions: Sessions, auth: AuthSettings, stats: SimStats, flags: Flags, ledger: Ledger) {
   return {
-    ...entityControl(model, hub),
+    ...entityControl(model, hub, ledger),
+    /** Status changes made so far (canonical statuses), after `afterSeq`. */
+    ledger: (afterSeq = 0) => ledger.after(afterSeq),
     ...faultControl(hub, sessions, auth, flags),
     stats: () => ({ ...stats, sessions_created: sessions.created, sessions_expired: sessions.expiredCount, events_sent: hub.sent, events_lost: hub.lost, entities: model.size }),
   };
@@ -137,13 +152,15 @@ export async function startGenetecSimulator(o: GenetecSimulatorOptions = {}): Pr
   const sessions = new Sessions(o.sessionIdleMs ?? 300_000, o.answerExpiredSession ?? true);
   const hub = new EventsHub(sessions, o.heartbeatMs ?? 20_000);
   const stats: SimStats = { requests: {}, accept: {} };
-  const flags = { refuseUnknownFields: false, failingReports: new Set<string>() };
+  const flags: Flags = { refuseUnknownFields: false, failingReports: new Set<string>(), unavailable: false, reportDelayMs: o.reportDelayMs ?? 0 };
   const basePath = `/${(o.basePath ?? '/WebSdk/').replace(/^\/+|\/+$/g, '')}/`;
   const deps = { model, sessions, auth, stats, basePath, refuseUnknownFields: () => flags.refuseUnknownFields, failingReports: flags.failingReports };
-  const control = makeControl(model, hub, sessions, auth, stats, flags);
+  const control = makeControl(model, hub, sessions, auth, stats, flags, new Ledger());
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path.toLowerCase().startsWith('/_sim/')) void controlRoute(req, res, path.slice('/_sim'.length), control, model);
+    else if (flags.unavailable) res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
+    else if (flags.reportDelayMs > 0 && /entityconfiguration/i.test(path)) setTimeout(() => handle(req, res, deps), flags.reportDelayMs);
     else handle(req, res, deps);
   };
   const server = o.tls ? https.createServer({ key: o.tls.key, cert: o.tls.cert }, onRequest) : http.createServer(onRequest);

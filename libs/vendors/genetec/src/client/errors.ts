@@ -77,11 +77,3 @@ export function errorForAnswer(what: string, status: number, text: string, retry
   if (status >= 200 && status < 300) return permanent(GENETEC_ERRORS.failed, `${what}: the Web SDK answered Fail (${said})`);
   return permanent(GENETEC_ERRORS.http, `${what}: HTTP ${status} ${said}`);
 }
-
-/** Retry-After (seconds or HTTP date) → ms. The kit's one parser replaces this when it lands. */
-export function retryAfterMs(v: string | string[] | undefined, capMs = 300_000): number | undefined {
-  if (typeof v !== 'string' || v.trim() === '') return undefined;
-  if (/^\d+$/.test(v.trim())) return Math.min(capMs, Number(v.trim()) * 1000);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.min(capMs, Math.max(0, t - Date.now()));
-}

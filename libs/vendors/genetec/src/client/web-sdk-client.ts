@@ -1,8 +1,8 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import type { Logger } from 'pino';
-import { Counters, describeError, errorKind, retry, type EdgeError } from '@edge/platform';
-import { GENETEC_ERRORS, errorForAnswer, readEnvelope, retryAfterMs } from './errors';
+import { Counters, describeError, errorKind, parseRetryAfter, retry, RETRY_POLICIES, type EdgeError } from '@edge/platform';
+import { GENETEC_ERRORS, errorForAnswer, readEnvelope } from './errors';
 import { HttpTransport } from './http';
 
 export interface WebSdkClientOptions {
@@ -67,6 +67,7 @@ export class WebSdkClient {
   /** GET `path` (relative to the base, query included) → the envelope's Result; retries what is retryable. */
   async get(path: string, signal?: AbortSignal): Promise<WebSdkResult> {
     return retry(() => this.getOnce(path, signal).then(this.ok, this.failed), {
+      policy: RETRY_POLICIES.vendorRequest,
       shouldRetry: (e) => errorKind(e) === 'retryable' && !signal?.aborted,
       maxElapsedMs: this.o.retryForMs,
       signal,
@@ -96,7 +97,7 @@ export class WebSdkClient {
     const status = env?.status.toLowerCase();
     if (env && (status === 'ok' || status === 'toomanyresults')) return { result: env.result, tooManyResults: status === 'toomanyresults' };
     if (a.status >= 200 && a.status < 300 && !env) throw errorForAnswer(what, 502, `not a text/json Rsp envelope: ${a.text.slice(0, 120)}`);
-    const err = errorForAnswer(what, a.status, a.text, retryAfterMs(a.headers['retry-after']));
+    const err = errorForAnswer(what, a.status, a.text, parseRetryAfter(a.headers['retry-after']));
     if (err.code === GENETEC_ERRORS.sessionExpired && !relogin) {
       this.counters.inc('relogins');
       this.o.log.info({ base: this.o.base }, 'Web SDK session expired; signing in again');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EVENT_TYPES } from '../constants';
-import { LastKnownState } from '../last-known';
+import { LastKnownEntities } from '../last-known';
 import { byOwnTime, decodeLine } from './decode';
 import { meaningOf, subscriptionQuery } from './subscriptions';
 
@@ -37,7 +37,7 @@ describe('event decoding (pure)', () => {
 
 describe('last-known state rule (pure)', () => {
   it('an event older than a newer read or event is superseded; a newer one is published', () => {
-    const k = new LastKnownState();
+    const k = new LastKnownEntities();
     k.noteRead({ Guid: G, EntityType: 'VideoUnit', RunningState: 'Online' }, '2026-12-02T14:10:00.000Z');
     expect(k.judgeEvent(G, 'offline', '2026-12-02T14:05:00.0000000Z')).toBe('superseded');
     expect(k.statusOf(G)).toBe('online');
@@ -47,7 +47,7 @@ describe('last-known state rule (pure)', () => {
   });
 
   it('an entity in maintenance keeps its maintenance state against events; an older read never replaces a newer one', () => {
-    const k = new LastKnownState();
+    const k = new LastKnownEntities();
     k.noteRead({ Guid: G, EntityType: 'Camera', IsInMaintenance: true }, '2026-12-02T14:10:00.000Z');
     expect(k.judgeEvent(G, 'offline', '2026-12-02T14:20:00Z')).toBe('maintenance');
     k.noteRead({ Guid: G, EntityType: 'Camera', IsInMaintenance: false, RunningState: 'Online' }, '2026-12-02T14:00:00.000Z');
