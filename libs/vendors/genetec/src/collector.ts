@@ -65,7 +65,7 @@ export class GenetecCollector implements VendorCollector {
       requestReconcile: (reason) => this.hooks?.requestReconcile(reason),
       log,
     });
-    this.source = cfg.events ? new GenetecEventSource({ client: this.client, query: subscriptionQuery(cfg.event_types), log, onEvents: (evs) => this.events.accept(evs) }) : null;
+    this.source = cfg.events ? new GenetecEventSource({ client: this.client, query: subscriptionQuery(cfg.event_types), gapMs: cfg.reconcile_after_gap, log, onEvents: (evs) => this.events.accept(evs) }) : null;
     this.stream = this.source
       ? new EventStreamLifecycle({
           name: 'Web SDK event stream',

@@ -23,7 +23,7 @@ function eventPath(s: GenetecSimulator, o: { silenceMs?: number; gapMs?: number 
   const reconciles: string[] = [];
   const types = new Map(s.model.list('VideoUnit').concat(s.model.list('Camera')).map((e) => [e.Guid, e.EntityType]));
   const publisher = new EventPublisher({ eventTypes: DEFAULT_EVENT_TYPES, lastKnown, entityTypeOf: (g) => types.get(g) ?? null, raw: () => raw.asRaw(), requestReconcile: (r) => reconciles.push(r), log: quietLog });
-  const source = new GenetecEventSource({ client, query: subscriptionQuery(DEFAULT_EVENT_TYPES), log: quietLog, onEvents: (evs) => publisher.accept(evs) });
+  const source = new GenetecEventSource({ client, query: subscriptionQuery(DEFAULT_EVENT_TYPES), gapMs: o.gapMs ?? 0, log: quietLog, onEvents: (evs) => publisher.accept(evs) });
   stream = new EventStreamLifecycle({
     name: 'events',
     source,
@@ -93,14 +93,15 @@ describe('event stream against the simulator', () => {
 
   it('a stream that goes silent is reopened, and the gap asks for a reconcile; events flow again', async () => {
     sim = await startGenetecSimulator({ cameras: 2, doors: 1, heartbeatMs: 100 });
-    const p = eventPath(sim, { silenceMs: 600, gapMs: 0 });
+    // A gap below the silence: the silence alone must make it a reconcile, counted from the last byte.
+    const p = eventPath(sim, { silenceMs: 600, gapMs: 400 });
     await subscribed();
     sim.control.silence(true);
     const lost = sim.model.list('VideoUnit')[0];
     sim.control.setState(lost.Guid, 'offline');
     await waitUntil('the silence was noticed', () => p.stream.counters.get('silences') >= 1);
     sim.control.silence(false);
-    await waitUntil('a reconcile was asked for', () => p.reconciles.includes('events reconnected'));
+    await waitUntil('a reconcile was asked for', () => p.reconciles.some((r) => /nothing received for \d+ s before it was reopened/.test(r)));
     await subscribed();
     expect(p.raw.events()).toEqual([]);
     expect(sim.control.stats().events_lost).toBe(1);

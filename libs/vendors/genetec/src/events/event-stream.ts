@@ -11,6 +11,12 @@ export interface GenetecEventSourceOptions {
   /** `q` of `/events/subscribe`. */
   query: string;
   log: Logger;
+  /**
+   * A reopened stream whose previous one carried its last byte longer ago than this asks for a
+   * reconcile: a stream that went silent lost events from its last byte, not from when the
+   * silence was noticed (the lifecycle counts a gap from the close).
+   */
+  gapMs: number;
   /** Events of one read, ordered by their own timestamps. */
   onEvents(events: GenetecEvent[]): void;
 }
@@ -25,6 +31,8 @@ export interface GenetecEventSourceOptions {
  */
 export class GenetecEventSource implements EventSource {
   readonly counters = new Counters();
+  /** When the last byte of the previous stream arrived (ms; 0 before the first). */
+  private lastByteAt = 0;
 
   constructor(private readonly o: GenetecEventSourceOptions) {}
 
@@ -39,6 +47,9 @@ export class GenetecEventSource implements EventSource {
     try {
       await this.o.client.get(`events/subscribe?q=${encodeURIComponent(this.o.query)}`, ac.signal);
       const res = await this.o.client.stream('events', ac.signal);
+      const quietMs = this.lastByteAt ? Date.now() - this.lastByteAt : 0;
+      if (quietMs > this.o.gapMs) ctx.gap(`Web SDK event stream: nothing received for ${Math.round(quietMs / 1000)} s before it was reopened`);
+      this.lastByteAt = Date.now();
       this.read(res, ctx);
       return {
         close: async (stopping) => {
@@ -63,6 +74,7 @@ export class GenetecEventSource implements EventSource {
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       ctx.alive();
+      this.lastByteAt = Date.now();
       buf += chunk;
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
