@@ -40,7 +40,7 @@ export interface RunMeta {
 }
 
 /** The areas, in run order: the ceiling first (same run, same machine state), the pipeline last. */
-export const AREAS = ['ceiling', 'onguard', 'milestone', 'normalizer', 'forwarder', 'e2e', 'console'] as const;
+export const AREAS = ['ceiling', 'onguard', 'milestone', 'genetec', 'normalizer', 'forwarder', 'e2e', 'console'] as const;
 
 /** A required headline key, where it comes from, and how to read the candidates. */
 interface Headline {

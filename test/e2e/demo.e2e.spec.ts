@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { VENDORS } from '@edge/vendors';
 import { REPO_ROOT } from '../../scripts/services';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-demo-'));
@@ -27,11 +28,13 @@ describe('npm run demo (scripts/demo.ts)', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     const text = out.join('');
     expect(text.includes('\u001b[')).toBe(false); // no terminal: plain lines, no colours or cursor moves
-    expect(text).toMatch(/\[\d+s\] systems \d\/2 connected/);
+    // One demo system per vendor of the list.
+    expect(text).toMatch(new RegExp(`\\[\\d+s\\] systems \\d/${VENDORS.length} connected`));
     const inv = /inventory: (\d+)\/(\d+) devices at the cloud/.exec(text);
     expect(inv?.[1]).toBe(inv?.[2]);
     expect(text).toMatch(/health events: \d+ at the cloud; (\d+)\/\1 demo state changes arrived/);
-    expect(text).toMatch(/traces: \d+ \(\d+ spans from collector-milestone, collector-onguard, forwarder, normalizer\)/);
+    const spanServices = [...VENDORS.map((v) => v.service.name), 'forwarder', 'normalizer'].sort().join(', ');
+    expect(text).toContain(` spans from ${spanServices})`);
     expect(text).toContain('Where to look');
     expect(text).toContain('demo complete');
     expect(code).toBe(0);

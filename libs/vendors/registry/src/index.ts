@@ -5,12 +5,14 @@
  * `edge config check` and `edge survey`, the demo, the chaos suite. See README.md here.
  */
 import type { VendorDescriptor } from '@edge/collector-kit/vendor';
+import { genetecVendor } from '@edge/vendor-genetec/descriptor';
 import { milestoneVendor } from '@edge/vendor-milestone/descriptor';
 import { onguardVendor } from '@edge/vendor-onguard/descriptor';
 
 export const VENDORS: readonly VendorDescriptor[] = [
   onguardVendor,
   milestoneVendor,
+  genetecVendor,
 ];
 
 /** The descriptor of `id`, or undefined for a vendor this build does not know. */

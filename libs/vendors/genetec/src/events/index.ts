@@ -1,0 +1,3 @@
+export * from './decode';
+export * from './event-stream';
+export * from './subscriptions';

@@ -1,0 +1,3 @@
+import { startTelemetry } from '@edge/platform/telemetry';
+
+startTelemetry('collector-genetec');
