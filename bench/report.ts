@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { VENDORS } from '@edge/vendors';
 
 export type Flat = Record<string, number>;
 export interface Nested {
@@ -169,7 +170,7 @@ function resolveHeadline(h: Headline, byArea: Map<string, AreaOutcome>): { value
 }
 
 /** Process classes whose RSS the "every service < 256 MB" goal is about. */
-export const SERVICE_CLASSES = ['collector-onguard', 'collector-milestone', 'normalizer', 'forwarder'];
+export const SERVICE_CLASSES = [...VENDORS.map((v) => v.service.name), 'normalizer', 'forwarder'];
 
 export interface Built {
   results: Nested;
