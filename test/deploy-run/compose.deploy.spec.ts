@@ -58,7 +58,7 @@ async function ok(r: Promise<Run>): Promise<string> {
 }
 
 /** The platform's wait, polling every 1000 ms. */
-const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 240_000) => waitUntil(what, fn, timeoutMs, 1000) as Promise<T>;
+const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 600_000) => waitUntil(what, fn, timeoutMs, 1000) as Promise<T>;
 
 const json = async <T>(url: string, init?: RequestInit): Promise<T> => {
   const r = await fetch(url, init);
