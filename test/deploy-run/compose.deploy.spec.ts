@@ -139,8 +139,8 @@ describe('docker compose deployment (real engine)', () => {
     // counted exactly; every other vendor's must have delivered devices and a completed sync too.
     await until('complete inventory at the cloud', async () => {
       const s = await json<{ syncs_completed: number }>(`${cloud()}/_sim/stats`);
-      const { devices } = await json<{ devices: Array<{ device_id: string }> }>(`${cloud()}/_sim/devices`);
-      const vendorOf = (d: { device_id: string }) => d.device_id.split(':')[0];
+      const { devices } = await json<{ devices: Array<{ id: string }> }>(`${cloud()}/_sim/devices`);
+      const vendorOf = (d: { id: string }) => d.id.split(':')[0];
       const counted = devices.filter((d) => ['onguard', 'milestone'].includes(vendorOf(d))).length;
       const others = VENDORS.filter((v) => !['onguard', 'milestone'].includes(v.id)).every((v) => devices.some((d) => vendorOf(d) === v.id));
       return counted === total && others && s.syncs_completed >= VENDORS.length;
