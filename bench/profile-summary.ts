@@ -1,7 +1,9 @@
 /**
- * `npx tsx bench/profile-summary.ts <file.cpuprofile>… [--top 25]`: where a CPU profile's time
- * went — self time by function (with file:line) and by package/area (node_modules package,
- * node internals, garbage collector, idle, our source folders). Used for bench/README.md.
+ * `npx tsx bench/profile-summary.ts <file.cpuprofile>… [--top 25] [--from S --to S]`: where a CPU
+ * profile's time went — self time by function (with file:line) and by package/area (node_modules
+ * package, node internals, garbage collector, idle, our source folders). `--from`/`--to` keep the
+ * samples of one window, in seconds on the profiles' clock (CLOCK_MONOTONIC, as the `mono_s` of
+ * the marks in stages.jsonl), e.g. the burst alone. Used for bench/README.md.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -32,11 +34,16 @@ function area(url: string, fn: string): string {
   return basename(url);
 }
 
-function summarize(file: string, top: number): void {
+function summarize(file: string, top: number, window: { from: number; to: number }): void {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  let t = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t / 1e6 < window.from || t / 1e6 > window.to) continue;
+    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byFn = new Map<string, number>();
   const byArea = new Map<string, number>();
@@ -59,6 +66,11 @@ function summarize(file: string, top: number): void {
 }
 
 const args = process.argv.slice(2);
-const ti = args.indexOf('--top');
-const top = ti >= 0 ? Number(args[ti + 1]) : 25;
-for (const f of args.filter((a, i) => !a.startsWith('--') && (ti < 0 || i !== ti + 1))) summarize(f, top);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const top = option('--top', 25);
+const window = { from: option('--from', -Infinity), to: option('--to', Infinity) };
+const valueAt = new Set(['--top', '--from', '--to'].map((o) => args.indexOf(o) + 1).filter((i) => i > 0));
+for (const f of args.filter((a, i) => !a.startsWith('--') && !valueAt.has(i))) summarize(f, top, window);

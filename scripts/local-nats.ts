@@ -83,7 +83,10 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
     confFile,
     `# written by npm start (scripts/local-nats.ts) on every start\n` +
       `listen: "${host}:${port}"\nserver_name: "edge-${cfg.site.id}"\n` +
-      `jetstream { store_dir: ${JSON.stringify(storeDir)} }\n${auth}`,
+      `jetstream { store_dir: ${JSON.stringify(storeDir)} }\n` +
+      // Go pprof endpoints of nats-server on 127.0.0.1 (benchmark investigations, bench/README.md).
+      (env.EDGE_NATS_PROF_PORT ? `prof_port: ${Number(env.EDGE_NATS_PROF_PORT)}\n` : '') +
+      auth,
   );
   return {
     url: `nats://${host}:${port}`,

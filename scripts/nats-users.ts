@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hashSync } from 'bcryptjs';
-import { OPERATOR_USER, permissionsFor, type NatsPermissions, type NatsRole } from '@edge/platform';
+import { OPERATOR_USER, permissionsFor, REQUESTER_ROLES, type NatsPermissions, type NatsRole } from '@edge/platform';
 import manifest from './services.json';
 
 export interface NatsUserSpec {
@@ -65,7 +65,7 @@ const q = (s: string) => JSON.stringify(s);
 const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
 
 function renderPermissions(p: NatsPermissions): string {
-  return `{ publish: ${list(p.publish)}, subscribe: ${list(p.subscribe)}${p.allow_responses ? ', allow_responses: true' : ''} }`;
+  return `{ publish: ${list(p.publish)}, subscribe: ${list(p.subscribe)} }`;
 }
 
 export interface RenderOptions {
@@ -80,11 +80,13 @@ export interface RenderOptions {
 /** `authorization { users: [...] }` for nats-server. */
 export function renderAuthorization(specs: NatsUserSpec[], o: RenderOptions): string {
   const lines: string[] = [];
+  // Users that send control requests: every service may answer them on their inboxes.
+  const requesters = specs.filter((s) => REQUESTER_ROLES.includes(s.role)).map((s) => s.user);
   for (const s of specs) {
     const pw = o.passwords[s.user];
     if (pw === undefined) continue;
     checkNatsPassword(s.user, pw);
-    const perms = permissionsFor(s.role, s.user, s.vendor);
+    const perms = permissionsFor(s.role, s.user, s.vendor, requesters);
     // The no-credentials identity has no password: nats-server (2.9) checks a no_auth_user's
     // password against the empty one the client sent, so a hashed one would refuse every client.
     const password = s.user === o.noAuthUser ? '' : `password: ${q(hashSync(pw, o.cost ?? 10))}, `;

@@ -123,6 +123,20 @@ describe('NATS users generated from scripts/services.json', () => {
     expect((await jetstream(fwd).publish('dlq.forwarder.canonical.x', '{}')).stream).toBe(STREAMS.dlq);
   });
 
+  it('a service answers the control requests of the console, the operator and the forwarder, and writes into no other inbox', async () => {
+    const norm = await as('normalizer');
+    const served = norm.subscribe('edge.site-1.cmd.status', { callback: (_e, m) => m.respond(JSON.stringify({ from: 'normalizer' })) });
+    await norm.flush();
+    for (const user of ['console', 'operator', 'forwarder']) {
+      const answer = await (await as(user)).request('edge.site-1.cmd.status', '{}', { timeout: 5_000 });
+      expect(answer.json()).toEqual({ from: 'normalizer' });
+    }
+    served.unsubscribe();
+    // The answers' allow is the requesters' inboxes, not every inbox.
+    await refused((await as('collector-onguard')).request(createInbox(inboxPrefixFor('normalizer')), '{}', { timeout: 5_000 }));
+    await refused(norm.request(createInbox(inboxPrefixFor('collector-milestone')), '{}', { timeout: 5_000 }));
+  });
+
   it('the console uses the control plane only; no user can read another user\'s inbox', async () => {
     const con = await as('console');
     // No JetStream, no data subjects, no control command beyond the page's (status, devices,

@@ -32,6 +32,8 @@ export interface StackOptions {
   cloudRetain?: 'full' | 'ids';
   /** Extra settings of every system (e.g. shorter intervals). */
   systemExtras?: Record<string, unknown>;
+  /** Extra settings of one vendor's system (keys only that vendor's schema knows). */
+  vendorExtras?: { onguard?: Record<string, unknown>; milestone?: Record<string, unknown> };
   /** Extra config (merged over the generated one). */
   config?: Record<string, unknown>;
   serviceEnv?: Record<string, string>;
@@ -101,6 +103,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
         inventory_interval: '1h',
         status_interval: '1h',
         ...o.systemExtras,
+        ...o.vendorExtras?.onguard,
       },
       {
         id: SYSTEMS.milestone,
@@ -111,6 +114,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
         inventory_interval: '1h',
         status_interval: '1h',
         ...o.systemExtras,
+        ...o.vendorExtras?.milestone,
       },
     ],
     http: { host: '127.0.0.1', ports, ...(o.httpToken ? { token: o.httpToken } : {}) },

@@ -6,12 +6,19 @@
  *
  * Semantics checked against the nats-server authorization reference
  * (https://docs.nats.io/running-a-nats-service/configuration/securing_nats/authorization):
- * a list of subjects is an allow list (everything else denied); `allow_responses: true` lets a
- * user answer a request on its reply subject only, without a publish allow on `_INBOX.>`. The
+ * a list of subjects is an allow list (everything else denied). The
  * JetStream API is plain subjects (`$JS.API.<verb>.<stream>[.<consumer>]`,
  * https://docs.nats.io/reference/reference-protocols/nats_api_reference), so each call is one
  * subject to allow. Every user receives replies on its own inbox prefix (`_INBOX_<user>.>`), so
  * no user can read the answers, JetStream deliveries or KV reads addressed to another.
+ *
+ * Answers to control requests go to the inboxes of the users that send them (`requesters`) and to
+ * `_R_.>`, the reply subjects nats-server gives requests that cross an account's service import
+ * (the hub's OPS asking a site). Not `allow_responses`: with it the server records every message
+ * delivered with a reply subject — each JetStream delivery, whose `$JS.ACK…` reply is answered
+ * under the explicit allow and so never clears its record — and past 4 096 records it walks the
+ * whole map on every delivery (`pruneReplyPerms`, nats-server client.go). Measured with nats-server's
+ * pprof during the e2e burst: 33 % of its CPU (bench/README.md).
  */
 import { BUCKETS, CONSUMERS, STREAMS } from '@edge/contracts';
 import type { ProvisionScope } from './provision';
@@ -21,9 +28,13 @@ export type NatsRole = 'collector' | 'normalizer' | 'forwarder' | 'operator' | '
 export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
-  /** Answer requests on their reply subject (control commands), nothing else. */
-  allow_responses: boolean;
 }
+
+/** Reply subjects of requests that reached this account through a service import (nats-server `_R_.`). */
+const IMPORTED_REPLIES = '_R_.>';
+
+/** The roles whose users send control requests (commands, status) to the services. */
+export const REQUESTER_ROLES: readonly NatsRole[] = ['console', 'operator', 'forwarder'];
 
 /** The NATS user of the operator CLI (also the local server's anonymous loopback identity). */
 export const OPERATOR_USER = 'operator';
@@ -62,9 +73,11 @@ const statusServed = (user: string) => ['edge.*.cmd.status', `edge.*.svc.${user}
  * What a user of a role may publish and subscribe to. `vendor` scopes a collector to its own
  * raw subjects. Site ids are wildcards: one box (or one hub account) serves one site.
  */
-export function permissionsFor(role: NatsRole, user: string, vendor?: string): NatsPermissions {
+export function permissionsFor(role: NatsRole, user: string, vendor?: string, requesters: readonly string[] = []): NatsPermissions {
   const inbox = `${inboxPrefixFor(user)}.>`;
   const base = [`${API}.INFO`];
+  /** Where this user's answers to control requests go. */
+  const answers = [...new Set(requesters)].map((u) => `${inboxPrefixFor(u)}.>`).concat(IMPORTED_REPLIES);
   switch (role) {
     case 'collector':
       if (!vendor) throw new Error(`collector user ${user} needs its vendor`);
@@ -81,9 +94,9 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
           ...streamEnsure(STATE_STREAM),
           `$KV.${BUCKETS.collectorState}.${vendor}.>`,
           ...messageGet(STATE_STREAM),
+          ...answers,
         ],
         subscribe: [inbox, 'edge.*.cmd.sync', ...statusServed(user)],
-        allow_responses: true,
       };
     case 'normalizer':
       return {
@@ -104,9 +117,9 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
           `${API}.CONSUMER.DELETE.${KV_STREAM}.>`,
           `${API}.CONSUMER.MSG.NEXT.${KV_STREAM}.>`,
           `$JS.FC.${KV_STREAM}.>`,
+          ...answers,
         ],
         subscribe: [inbox, 'edge.*.cmd.devices', 'edge.*.cmd.health', 'edge.*.cmd.confirm-removals', ...statusServed(user)],
-        allow_responses: true,
       };
     case 'forwarder':
       return {
@@ -124,17 +137,16 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
           ...messageGet(STREAMS.canonical),
           ...messageGet(STREAMS.dlq),
           `${API}.STREAM.MSG.DELETE.${STREAMS.dlq}`,
+          ...answers,
         ],
         subscribe: [inbox, 'edge.*.cmd.dlq', ...statusServed(user)],
-        allow_responses: true,
       };
     case 'console':
       // The technician's status page reads the control plane only (status, devices, health
       // timeline), starts syncs and DLQ replays behind its token, and answers cmd.status itself.
       return {
-        publish: ['edge.*.cmd.status', 'edge.*.cmd.devices', 'edge.*.cmd.health', 'edge.*.cmd.sync', 'edge.*.cmd.dlq', 'edge.*.svc.*.status'],
+        publish: ['edge.*.cmd.status', 'edge.*.cmd.devices', 'edge.*.cmd.health', 'edge.*.cmd.sync', 'edge.*.cmd.dlq', 'edge.*.svc.*.status', ...answers],
         subscribe: [inbox, ...statusServed(user)],
-        allow_responses: true,
       };
     case 'operator':
       // The operator CLI: every command, and the JetStream API including purge and delete
@@ -143,7 +155,6 @@ export function permissionsFor(role: NatsRole, user: string, vendor?: string): N
       return {
         publish: ['edge.*.cmd.>', 'edge.*.svc.*.status', `${API}.>`, '$JS.*.API.>', '$JS.ACK.>', `$KV.${BUCKETS.devices}.>`],
         subscribe: [inbox, `${inboxPrefixFor(user)}`],
-        allow_responses: false,
       };
   }
 }
