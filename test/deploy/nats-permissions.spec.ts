@@ -125,7 +125,7 @@ describe('NATS users generated from scripts/services.json', () => {
 
   it('a service answers the control requests of the console, the operator and the forwarder, and writes into no other inbox', async () => {
     const norm = await as('normalizer');
-    const served = norm.subscribe('edge.site-1.cmd.status', { callback: (_e, m) => m.respond(JSON.stringify({ from: 'normalizer' })) });
+    const served = norm.subscribe('edge.site-1.cmd.status', { callback: (_e, m) => void m.respond(JSON.stringify({ from: 'normalizer' })) });
     await norm.flush();
     for (const user of ['console', 'operator', 'forwarder']) {
       const answer = await (await as(user)).request('edge.site-1.cmd.status', '{}', { timeout: 5_000 });

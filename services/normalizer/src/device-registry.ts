@@ -42,6 +42,8 @@ export interface Decision {
   /** Device documents whose content changed (persisted with the records). */
   documents: DocumentWrite[];
   emissions: Array<{ emission: Emission; owner: Owner }>;
+  /** The health events among the emissions, as objects (the status page's timeline). */
+  health: HealthEvent[];
   /** What happened, for the status counters (`repeat`, `stale`, `change`, ...). */
   outcomes: string[];
   /** `changed` by record (a sync end may change thousands). */
@@ -49,7 +51,7 @@ export interface Decision {
 }
 
 export function emptyDecision(): Decision {
-  return { emissions: [], changed: [], documents: [], outcomes: [], byValue: new Map() };
+  return { emissions: [], changed: [], documents: [], outcomes: [], byValue: new Map(), health: [] };
 }
 
 export type SiteSubjects = (siteId: string) => { inventory: string; health: string };
@@ -280,6 +282,7 @@ export class DeviceRegistry {
     e: RegistryEntry,
     ctx: MapContext,
     change: { status: DeviceStatus; previous: DeviceStatus; timestamp: string; reason: string | null; via: ObservedVia; nativeEventId?: string | null; rawSeq: number },
+    out: Decision,
   ): Emission {
     const event: HealthEvent = {
       event_id: healthEventId(e.id, change.status, change.timestamp, change.nativeEventId),
@@ -296,6 +299,7 @@ export class DeviceRegistry {
       edge_seq: change.rawSeq,
     };
     const msg: CanonicalHealthMessage = { kind: 'health', event };
+    out.health.push(event);
     return { subject: this.subjectsOf(ctx.site_id).health, kind: 'health', msgId: `canonical:health:${event.event_id}`, body: JSON.stringify(msg) };
   }
 
@@ -361,7 +365,7 @@ export class DeviceRegistry {
     e.status_changed_at = obs.timestamp;
     e.reason = reason;
     if (this.listed(e)) {
-      this.emit(e, this.healthEmission(e, ctx, { status: obs.status, previous, timestamp: obs.timestamp, reason, via: obs.observed_via, nativeEventId: obs.native_event_id, rawSeq }), out);
+      this.emit(e, this.healthEmission(e, ctx, { status: obs.status, previous, timestamp: obs.timestamp, reason, via: obs.observed_via, nativeEventId: obs.native_event_id, rawSeq }, out), out);
       out.outcomes.push('change');
     } else out.outcomes.push('unlisted');
     this.changed(e, out);
@@ -418,7 +422,7 @@ export class DeviceRegistry {
         const reason = this.composeReason(null, e, mapped.parent_id, mapped.status);
         e.reason = reason;
         if (!firstAppearance) {
-          this.emit(e, this.healthEmission(e, ctx, { status: e.status, previous, timestamp: ts, reason, via, nativeEventId: syncId ? `sync:${syncId}` : `raw:${rawSeq}`, rawSeq }), out);
+          this.emit(e, this.healthEmission(e, ctx, { status: e.status, previous, timestamp: ts, reason, via, nativeEventId: syncId ? `sync:${syncId}` : `raw:${rawSeq}`, rawSeq }, out), out);
           out.outcomes.push('change');
         }
       } else e.status_at = asOf;

@@ -8,7 +8,6 @@ import {
   subjects,
   type MapContext,
   type MapperRegistry,
-  type CanonicalHealthMessage,
   type DevicesCommandRequest,
   type RegistryDeviceView,
   StatusObservation,
@@ -147,12 +146,8 @@ export class Normalizer {
     };
   }
 
-  private recordHealth(emissions: Decision['emissions']): void {
-    for (const { emission } of emissions) {
-      if (emission.kind !== 'health') continue;
-      const msg = JSON.parse(emission.body) as CanonicalHealthMessage;
-      this.timeline.record(msg.event, this.registry.get(msg.event.device_id)?.name ?? null);
-    }
+  private recordHealth(events: Decision['health']): void {
+    for (const event of events) this.timeline.record(event, this.registry.get(event.device_id)?.name ?? null);
     this.sampleTimeline(false);
   }
 
@@ -253,7 +248,7 @@ export class Normalizer {
     this.counters.inc('processed');
     for (const o of decision.outcomes) this.counters.inc(`outcome.${o}`);
     decision.emissions.forEach(({ emission }, i) => this.counters.inc(acks[i].duplicate ? 'emitted.duplicate' : `emitted.${emission.kind}`));
-    if (decision.emissions.some(({ emission }) => emission.kind === 'health')) this.recordHealth(decision.emissions);
+    if (decision.health.length > 0) this.recordHealth(decision.health);
   }
 
   private drop(reason: string, message: string, cause?: unknown): EdgeError {
