@@ -16,7 +16,7 @@
  * every change's latency, and heap snapshots at 50 000 devices (see bench/README.md).
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '@edge/platform';
 import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
@@ -233,18 +233,39 @@ export const SITES = {
   },
 } as const;
 
+/**
+ * The nats-server process: `npm start` runs it under a tether (scripts/tether.mjs), whose pid the
+ * supervisor knows; the server is the tether's child.
+ */
+export function natsServerPid(tetherPid: number | null): number | null {
+  if (!tetherPid) return null;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === tetherPid && comm === 'nats-server') return Number(d);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return null;
+}
+
 /** Every process of the site: the services and nats-server (their peak RSS, VmHWM). */
 function rssOfSite(stack: Stack, out: Record<string, number>, size: string): void {
   let max = 0;
   let total = 0;
   for (const s of PIPELINE_SERVICES) {
     const mb = peakRssMb(stack.supervisor.pid(s.name));
-    out[`rss_mb_${s.name}${size === '50k' ? '' : `_${size}`}`] = mb;
+    // A collector of a vendor with no system in this site is not started.
     if (!Number.isFinite(mb)) continue;
+    out[`rss_mb_${s.name}${size === '50k' ? '' : `_${size}`}`] = mb;
     max = Math.max(max, mb);
     total += mb;
   }
-  const nats = peakRssMb(stack.supervisor.pid('nats'));
+  const nats = peakRssMb(natsServerPid(stack.supervisor.pid('nats')));
   if (Number.isFinite(nats)) total += nats;
   if (size === '50k') {
     out.rss_mb_max = max;

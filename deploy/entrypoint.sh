@@ -10,6 +10,8 @@ if [ "$name" = "nats" ]; then
   shift
   umask 077
   node /app/dist/nats-config.js --base "${NATS_BASE_CONFIG:-/etc/nats/nats.conf}" --out /tmp/nats.conf
+  # A soft memory limit for the Go runtime (scripts/local-nats.ts: same default).
+  export GOMEMLIMIT="${GOMEMLIMIT:-192MiB}"
   exec nats-server -c /tmp/nats.conf "$@"
 fi
 if [ "$name" = "edge" ]; then
@@ -24,9 +26,18 @@ fi
 if [ -f "/app/dist/${name}.js" ]; then
   shift || true
   export EDGE_SERVICE="${EDGE_SERVICE:-$name}"
+  # V8 heap limit (scripts/services.ts heapFlags: same default, same young-generation scaling).
+  heap="${EDGE_HEAP_MB:-192}"
+  case "$heap" in ''|*[!0-9]*) echo "EDGE_HEAP_MB=$heap: expected a whole number of MB" >&2; exit 2 ;; esac
+  flags=""
+  if [ "$heap" -gt 0 ]; then
+    semi=$(( (heap + 24) / 48 )); [ "$semi" -lt 2 ] && semi=2; [ "$semi" -gt 16 ] && semi=16
+    flags="--max-old-space-size=$heap --max-semi-space-size=$semi"
+  fi
   # Source-mapped stack traces cost ≈ 40 MB per process once parsed: only on request.
-  if [ "${EDGE_SOURCE_MAPS:-}" = "1" ]; then exec node --enable-source-maps "/app/dist/${name}.js" "$@"; fi
-  exec node "/app/dist/${name}.js" "$@"
+  if [ "${EDGE_SOURCE_MAPS:-}" = "1" ]; then flags="$flags --enable-source-maps"; fi
+  # shellcheck disable=SC2086 # flags are words
+  exec node $flags "/app/dist/${name}.js" "$@"
 fi
 if [ "$name" = "--help" ] || [ "$name" = "help" ]; then
   echo "usage: <image> <process> [args]; processes: nats $(cd /app/dist && ls *.js | sed 's/\.js$//' | tr '\n' ' ')"

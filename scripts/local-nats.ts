@@ -57,6 +57,9 @@ export async function waitForTcp(host: string, port: number, timeoutMs: number):
  * operator's (the CLI's); without them, clients presenting no credentials on loopback act as
  * the operator (`no_auth_user`), as an open loopback server did before.
  */
+/** nats-server's default GOMEMLIMIT (deploy/entrypoint.sh has the same). */
+export const NATS_MEMORY_LIMIT = '192MiB';
+
 export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env): LocalNats {
   const host = env.EDGE_NATS_HOST || '127.0.0.1';
   const port = Number(env.EDGE_NATS_PORT || 4222);
@@ -98,7 +101,8 @@ export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env)
       // Under the tether, so it ends when the supervisor dies without stopping it (scripts/tether.mjs).
       command: process.execPath,
       args: [tetherScript(), natsServerBin(env), '-c', confFile],
-      env: { EDGE_TETHER_GRACE_MS: env.EDGE_STOP_GRACE_MS || '20000' },
+      // A soft memory limit for the Go runtime (it collects harder near it; never fails for it).
+      env: { EDGE_TETHER_GRACE_MS: env.EDGE_STOP_GRACE_MS || '20000', GOMEMLIMIT: env.GOMEMLIMIT || NATS_MEMORY_LIMIT },
       stage: 0,
       ready: () => waitForTcp(host, port, 15_000),
     },

@@ -82,8 +82,28 @@ export interface LaunchCommand {
 export function launchCommand(s: ServiceSpec, env: NodeJS.ProcessEnv = process.env, root = REPO_ROOT): LaunchCommand {
   const dist = join(root, s.dist);
   const maps = env.EDGE_SOURCE_MAPS === '1' ? ['--enable-source-maps'] : [];
-  if (env.EDGE_USE_DIST === '1' && existsSync(dist)) return { command: process.execPath, args: [...maps, dist], mode: 'dist' };
-  return { command: process.execPath, args: ['--import', 'tsx', join(root, s.entry)], mode: 'tsx' };
+  if (env.EDGE_USE_DIST === '1' && existsSync(dist)) return { command: process.execPath, args: [...maps, ...heapFlags(env), dist], mode: 'dist' };
+  return { command: process.execPath, args: [...heapFlags(env), '--import', 'tsx', join(root, s.entry)], mode: 'tsx' };
+}
+
+/** Old-space limit of every service process, MB (`EDGE_HEAP_MB`; deploy/entrypoint.sh has the same default). */
+export const DEFAULT_HEAP_MB = 192;
+
+/**
+ * V8 heap limit of a service process: `EDGE_HEAP_MB` MB of old space (default 192; `0` = Node's
+ * own limit). Node's default on a large machine is about 4 GB, and V8 lets garbage pile up far
+ * beyond the live data before it collects: at 50 000 devices the normalizer's live heap was 78 MB
+ * and its peak RSS 584–623 MB; with the limit, 254 MB (bench/README.md). The same variable sizes
+ * the containers (deploy/entrypoint.sh); deploy/README.md says when to raise it.
+ */
+export function heapFlags(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.EDGE_HEAP_MB || String(DEFAULT_HEAP_MB);
+  const mb = Number(raw);
+  if (mb === 0) return [];
+  if (!Number.isInteger(mb) || mb < 64) throw new Error(`EDGE_HEAP_MB=${raw}: expected a whole number of MB, at least 64 (0 = Node's default)`);
+  // The young generation is three semi-spaces (16 MB each by default): scaled with the limit.
+  const semi = Math.max(2, Math.min(16, Math.round(mb / 48)));
+  return [`--max-old-space-size=${mb}`, `--max-semi-space-size=${semi}`];
 }
 
 /** Simulator bundles (demo profile of docker compose, `npm run demo`). */

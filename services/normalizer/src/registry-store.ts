@@ -37,9 +37,8 @@ export interface RegistryStoreOptions {
 export const DEFAULT_STORE_OPTIONS: RegistryStoreOptions = {
   maxRecordBytes: 256 * 1024,
   ringSlots: 512,
-  // Compaction writes every record changed since the last one: rarer compactions coalesce more
-  // changes per write (a 50 000-device site's burst of changes: 13 418 writes at 8 MB, bench/README.md).
-  compactAfterBytes: 32 * 1024 * 1024,
+  // The changed records wait for compaction in memory as JSON: this bounds that too.
+  compactAfterBytes: 8 * 1024 * 1024,
   compactAfterMs: 30_000,
   retryForMs: 10_000,
 };
