@@ -12,6 +12,12 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
+import { heapFlags } from '../scripts/services';
+
+/** NODE_OPTIONS of a service the bench starts itself: the heap limit the product runs services with. */
+export function serviceNodeOptions(): string {
+  return heapFlags(process.env).join(' ');
+}
 
 export function profileEnv(dir: string): Record<string, string> {
   mkdirSync(dir, { recursive: true });
