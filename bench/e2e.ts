@@ -16,11 +16,12 @@
  * every change's latency, and heap snapshots at 50 000 devices (see bench/README.md).
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '@edge/platform';
 import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
 import { PIPELINE_SERVICES } from '../scripts/services';
+import { natsServerPid } from './proc';
 import { probeDir, profileEnv, StageSampler } from './probe';
 
 const ROOT = join(__dirname, '..');
@@ -221,6 +222,13 @@ async function latencyAndThroughput(out: Record<string, number>): Promise<void> 
   }
 }
 
+/**
+ * The first sync reads every device's hardware status; the product caps OpenAccess calls at 50/s
+ * by default to spare a real server (its audit log), which alone makes a 20 000-reader first sync
+ * take 400 s. The simulator needs no such care: the inventory runs and the soak measure the pipeline.
+ */
+export const UNCAPPED_ONGUARD = { onguard: { max_calls_per_second: 0 } };
+
 /** Sites of the inventory runs: ≈ half the devices in each system. */
 export const SITES = {
   '50k': {
@@ -232,26 +240,6 @@ export const SITES = {
     milestone: { hardware: 13000, recordingServers: 16 },
   },
 } as const;
-
-/**
- * The nats-server process: `npm start` runs it under a tether (scripts/tether.mjs), whose pid the
- * supervisor knows; the server is the tether's child.
- */
-export function natsServerPid(tetherPid: number | null): number | null {
-  if (!tetherPid) return null;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === tetherPid && comm === 'nats-server') return Number(d);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return null;
-}
 
 /** Every process of the site: the services and nats-server (their peak RSS, VmHWM). */
 function rssOfSite(stack: Stack, out: Record<string, number>, size: string): void {
@@ -287,10 +275,7 @@ async function inventory(out: Record<string, number>, size: keyof typeof SITES):
     cloudRetain: 'ids',
     config: { log: { level: 'warn' } },
     serviceEnv: dir ? profileEnv(dir) : {},
-    // The first sync reads every device's hardware status; the product caps OpenAccess calls at
-    // 50/s by default to spare a real server (its audit log), which alone makes a 20 000-reader
-    // first sync take 400 s. The simulator needs no such care: this measures the pipeline.
-    vendorExtras: { onguard: { max_calls_per_second: 0 } },
+    vendorExtras: UNCAPPED_ONGUARD,
   });
   try {
     const total = stack.onguard.control.devices().length + stack.milestone.control.devices().length;

@@ -24,7 +24,7 @@ import { provision } from '@edge/platform';
 import { freePort, startNatsServer } from '@edge/platform/testing';
 import { sampleDevice, startCloudSimulator, type CloudSimulator } from '@edge/sim-cloud';
 import { MESSAGE_BYTES, sampleCanonicalHealth } from './ceiling';
-import { serviceNodeOptions } from './probe';
+import { launch } from './probe';
 
 const SITE = 'site-bench';
 const TOKEN = 'bench-cloud-token';
@@ -98,9 +98,9 @@ async function ceiling(nc: NatsConnection, n: number): Promise<number> {
 }
 
 function startForwarder(configFile: string): ChildProcess {
-  const child = spawn('npx', ['tsx', 'services/forwarder/src/main.ts'], {
+  const child = spawn(...launch('forwarder'), {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(), EDGE_CONFIG: configFile, CLOUD_TOKEN: TOKEN, OTEL_SDK_DISABLED: 'true' },
+    env: { ...process.env, EDGE_CONFIG: configFile, CLOUD_TOKEN: TOKEN, OTEL_SDK_DISABLED: 'true' },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

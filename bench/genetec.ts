@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { connect } from '@nats-io/transport-node';
 import { RawEnvelope } from '@edge/contracts';
 import { freePort, startNatsServer, type TestNatsServer } from '@edge/platform/testing';
-import { serviceNodeOptions } from './probe';
+import { launch } from './probe';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.GENETEC_BENCH_EVENTS || 400);
@@ -76,9 +76,9 @@ async function startCollector(nats: TestNatsServer, sim: SimInfo, dir: string, s
   };
   const file = join(dir, `${systemId}.yaml`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn('npx', ['tsx', 'services/collector-genetec/src/main.ts'], {
+  const child = spawn(...launch('collector-genetec'), {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(), EDGE_CONFIG: file, SC_BENCH_PASS: sim.password, SC_BENCH_APP: sim.application_id, OTEL_SDK_DISABLED: 'true' },
+    env: { ...process.env, EDGE_CONFIG: file, SC_BENCH_PASS: sim.password, SC_BENCH_APP: sim.application_id, OTEL_SDK_DISABLED: 'true' },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { connect } from '@nats-io/transport-node';
 import { RawEnvelope } from '@edge/contracts';
 import { freePort, startNatsServer, type TestNatsServer } from '@edge/platform/testing';
-import { serviceNodeOptions } from './probe';
+import { launch } from './probe';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.MILESTONE_BENCH_EVENTS || 400);
@@ -91,9 +91,9 @@ async function startCollector(nats: TestNatsServer, sim: SimInfo, dir: string, s
   };
   const file = join(dir, `${systemId}.yaml`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn('npx', ['tsx', 'services/collector-milestone/src/main.ts'], {
+  const child = spawn(...launch('collector-milestone'), {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: serviceNodeOptions(), EDGE_CONFIG: file, XP_BENCH_PASS: sim.password, OTEL_SDK_DISABLED: 'true' },
+    env: { ...process.env, EDGE_CONFIG: file, XP_BENCH_PASS: sim.password, OTEL_SDK_DISABLED: 'true' },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
-import { heapFlags } from '../scripts/services';
+import { launchCommand, PIPELINE_SERVICES } from '../scripts/services';
 
-/** NODE_OPTIONS of a service the bench starts itself: the heap limit the product runs services with. */
-export function serviceNodeOptions(): string {
-  return heapFlags(process.env).join(' ');
+/** Command and arguments of a service the bench starts itself, as `npm start` starts it (heap limit included). */
+export function launch(service: string): [string, string[]] {
+  const spec = PIPELINE_SERVICES.find((s) => s.name === service);
+  if (!spec) throw new Error(`no service ${service} in scripts/services.json`);
+  const { command, args } = launchCommand(spec, process.env);
+  return [command, args];
 }
 
 export function profileEnv(dir: string): Record<string, string> {

@@ -10,9 +10,10 @@
  * BENCH_AREA_TIMEOUT_MS (default 20 min per area).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
+import { descendants, readProc, rssMb } from './proc';
 import { AREAS, buildResults, outcomesFrom, renderMarkdown, type AreaOutcome, type Flat, type Nested, type RunMeta } from './report';
 
 const BENCH_DIR = __dirname;
@@ -46,43 +47,6 @@ export function processClass(cmdline: string, areaPid: number, pid: number): str
   if (/nats-server/.test(cmdline)) return 'nats-server';
   if (pid === areaPid) return 'bench-harness';
   return 'other';
-}
-
-function readProc(pid: number, file: string): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-/** Pids of `root` and all its descendants (one /proc walk). */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const stat = readProc(Number(d), 'stat');
-    if (!stat) continue;
-    // Fields after the parenthesised command name: state ppid …
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const list = children.get(ppid) ?? [];
-    list.push(Number(d));
-    children.set(ppid, list);
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop()!;
-    out.push(p);
-    stack.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
-
-function rssMb(pid: number): number | null {
-  const s = readProc(pid, 'status');
-  const m = s && /VmRSS:\s+(\d+) kB/.exec(s);
-  return m ? Number(m[1]) / 1024 : null;
 }
 
 /** Samples peak RSS per process class of a process tree until stopped. */

@@ -20,23 +20,14 @@ import { join } from 'node:path';
 import { sleep } from '@edge/platform';
 import { startStack } from '../test/e2e/stack';
 import { PIPELINE_SERVICES } from '../scripts/services';
-import { ChangeDriver, natsServerPid, SITES } from './e2e';
+import { ChangeDriver, SITES, UNCAPPED_ONGUARD } from './e2e';
+import { natsServerPid, rssMb } from './proc';
 
 const ROOT = join(__dirname, '..');
 
 function option(name: string, env: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return (i >= 0 ? process.argv[i + 1] : undefined) ?? process.env[env] ?? dflt;
-}
-
-function rssMb(pid: number | null): number | null {
-  if (!pid) return null;
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Least-squares slope of y over x. */
@@ -70,8 +61,7 @@ async function main(): Promise<void> {
     cloudRetain: 'ids',
     config: { log: { level: 'warn' } },
     systemExtras: { inventory_interval: syncEvery },
-    // As in bench/e2e.ts: the simulator needs no protection from the first sync's status reads.
-    vendorExtras: { onguard: { max_calls_per_second: 0 } },
+    vendorExtras: UNCAPPED_ONGUARD,
   });
   const series = new Map<string, Array<[number, number]>>();
   const started = Date.now();

@@ -50,6 +50,9 @@ export async function waitForTcp(host: string, port: number, timeoutMs: number):
   }
 }
 
+/** nats-server's default GOMEMLIMIT (deploy/entrypoint.sh has the same). */
+export const NATS_MEMORY_LIMIT = '192MiB';
+
 /**
  * Process spec of the local nats-server. Port: EDGE_NATS_PORT (default 4222), loopback only.
  * Least privilege: one user per process (scripts/nats-users.ts), with a random password made on
@@ -57,9 +60,6 @@ export async function waitForTcp(host: string, port: number, timeoutMs: number):
  * operator's (the CLI's); without them, clients presenting no credentials on loopback act as
  * the operator (`no_auth_user`), as an open loopback server did before.
  */
-/** nats-server's default GOMEMLIMIT (deploy/entrypoint.sh has the same). */
-export const NATS_MEMORY_LIMIT = '192MiB';
-
 export function localNats(cfg: EdgeConfig, env: NodeJS.ProcessEnv = process.env): LocalNats {
   const host = env.EDGE_NATS_HOST || '127.0.0.1';
   const port = Number(env.EDGE_NATS_PORT || 4222);
