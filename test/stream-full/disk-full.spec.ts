@@ -52,6 +52,28 @@ afterAll(async () => {
   rmSync(mnt, { recursive: true, force: true });
 }, 600_000);
 
+/**
+ * Takes every free byte of the mount with ballast files. nats-server keeps writing meanwhile, so
+ * the free space read just before an allocation may be gone when it runs (ENOSPC): then it reads
+ * the free space again and allocates that, until nothing is left.
+ */
+function fillDisk(): string[] {
+  const files: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const free = statfsSync(mnt).bavail * statfsSync(mnt).bsize;
+    if (free === 0) return files;
+    const file = `${ballast}.${i}`;
+    try {
+      execFileSync('fallocate', ['-l', String(free), file], { stdio: 'pipe' });
+      files.push(file);
+    } catch (e) {
+      rmSync(file, { force: true });
+      if (!/No space left/i.test(String((e as { stderr?: unknown }).stderr ?? e))) throw e;
+    }
+  }
+  throw new Error(`could not fill ${mnt}: free space kept changing`);
+}
+
 describe('the JetStream store disk fills up', () => {
   it('keeps running, refuses new data with a clear error, loses nothing stored, and resumes when space is freed', async () => {
     const total = stack.onguard.control.devices().length + stack.milestone.control.devices().length;
@@ -60,8 +82,7 @@ describe('the JetStream store disk fills up', () => {
     expect(stored).toBeGreaterThan(0);
 
     // Take every free byte, then change devices: the collector's publishes hit the full disk.
-    const free = statfsSync(mnt).bavail * statfsSync(mnt).bsize;
-    execFileSync('fallocate', ['-l', String(free), ballast]);
+    const ballasts = fillDisk();
     const readers = stack.onguard.control.devices('reader').filter((d) => d.expected_status === 'online').slice(0, 3);
     for (const d of readers) stack.onguard.control.setOnline(d.canonical_key, false);
     // Refused upstream with a clear error: the collector's publish names the full disk (or, when
@@ -79,7 +100,7 @@ describe('the JetStream store disk fills up', () => {
       expect(stack.supervisor.status().find((p) => p.name === svc)?.state, svc).toBe('running');
     }
 
-    rmSync(ballast);
+    for (const b of ballasts) rmSync(b);
     for (const d of readers)
       await waitFor(
         `${d.canonical_key} offline at the cloud`,
