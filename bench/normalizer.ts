@@ -33,7 +33,8 @@ import { createNormalizerModule, normalizerConsumers } from '../services/normali
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 20_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
-const CHANGE_RATIO = 0.05;
+/** Share of status messages that change the device's status (`BENCH_CHANGE_RATIO`; the e2e burst is all changes). */
+const CHANGE_RATIO = Number(process.env.BENCH_CHANGE_RATIO ?? 0.05);
 const VENDOR = 'benchvendor';
 const SYSTEM = 'bench';
 

@@ -1,5 +1,4 @@
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { HEADERS } from '@edge/contracts';
@@ -8,6 +7,7 @@ import { retry } from '../backoff';
 import { RETRY_POLICIES } from '../retry-policies';
 import { injectTraceContext } from '../trace-headers';
 import { Counters } from '../metrics';
+import { PubAckInbox, type PubAck } from './pub-acks';
 
 export interface PublishOptions {
   /** Deterministic id: a retried or repeated publish is deduplicated by the stream. Required. */
@@ -40,14 +40,14 @@ export function isTooLarge(e: unknown): boolean {
  * with code `stream_full` when the stream refused the message for lack of space.
  */
 export class Publisher {
-  readonly js: JetStreamClient;
+  private readonly acks: PubAckInbox;
   readonly counters = new Counters();
   constructor(
     readonly nc: NatsConnection,
     private readonly log: Logger,
     private readonly defaults: { retryForMs: number; timeoutMs: number } = { retryForMs: 60_000, timeoutMs: 5_000 },
   ) {
-    this.js = jetstream(nc, { timeout: defaults.timeoutMs });
+    this.acks = new PubAckInbox(nc);
   }
 
   async publish(subject: string, data: Uint8Array | string, opts: PublishOptions): Promise<PublishResult> {
@@ -57,10 +57,12 @@ export class Publisher {
       attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': opts.msgId },
     });
     const h = toHeaders(opts.headers);
+    h.set(HEADERS.msgId, opts.msgId);
     injectTraceContext(h, trace.setSpan(context.active(), span));
+    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     try {
       const pa: PubAck = await retry(
-        () => this.js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? this.defaults.timeoutMs }),
+        () => this.acks.publish(subject, data, h, timeoutMs),
         {
           maxElapsedMs: opts.retryForMs ?? this.defaults.retryForMs,
           policy: RETRY_POLICIES.natsPublish,
