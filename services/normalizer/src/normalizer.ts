@@ -19,11 +19,11 @@ import { heldNotice } from './removal-guard';
 import type { RegistryStore, RegistryWrite } from './registry-store';
 import { documentKey } from './registry-entry';
 import { HealthTimeline } from './health-timeline';
+import { OrderedPublishQueue } from './publish-queue';
 
 /** Validates what a mapper returns for a status payload (mappers are code, but code has bugs). */
 const StatusObservations = z.array(StatusObservation);
 
-const noop = () => undefined;
 const JSON_HEADERS = { [HEADERS.contentType]: 'application/json' } as const;
 const decoder = new TextDecoder();
 
@@ -56,8 +56,8 @@ export class Normalizer {
   private recovering: Promise<void> | null = null;
   private loaded = false;
   private lastSeq = 0;
-  /** Resolves when the previous decision with messages has issued its publishes. */
-  private publishGate: Promise<void> = Promise.resolve();
+  /** Decided messages wait here for their journal record, then go out in decision order. */
+  private readonly outgoing = new OrderedPublishQueue<Decision['emissions']>((emissions) => this.publish(emissions));
   private readonly siteSubjects = new Map<string, { inventory: string; health: string }>();
   /** Recent health events and offline counts over time (cmd.health, the status page). */
   readonly timeline = new HealthTimeline();
@@ -220,16 +220,10 @@ export class Normalizer {
   private commit(decision: Decision): Promise<void> {
     this.inflight++;
     const persisted = this.store.persist(this.serialize(decision.changed, decision.documents));
-    let done: Promise<PublishResult[]>;
-    if (decision.emissions.length === 0) done = persisted.then(() => [] as PublishResult[]);
-    else {
-      // Publishes go out in decision order (journal records may land out of order): each
-      // decision's publishes are issued after its own persist and the previous decision's publishes.
-      const ready = Promise.all([this.publishGate, persisted]);
-      done = ready.then(() => this.publish(decision.emissions)).then((acks) => (this.confirm(decision.emissions), acks));
-      this.publishGate = ready.then(noop);
-      this.publishGate.catch(noop);
-    }
+    const done =
+      decision.emissions.length === 0
+        ? persisted.then(() => [] as PublishResult[])
+        : this.outgoing.enqueue(persisted, decision.emissions).then((acks) => (this.confirm(decision.emissions), acks));
     return done.then(
       (acks) => {
         this.inflight--;
@@ -392,8 +386,8 @@ export class Normalizer {
       while (this.inflight > 0) await sleep(20);
       for (let attempt = 0; ; attempt++) {
         try {
+          this.outgoing.reset(retryable('registry_reset', 'registry was reloaded'));
           this.store.reset();
-          this.publishGate = Promise.resolve();
           await this.reload();
           await this.flushOutboxes();
           break;
