@@ -12,6 +12,7 @@ export * from './trace-headers';
 export * from './nats/connection';
 export * from './nats/provision';
 export * from './nats/publisher';
+export * from './nats/kv-writer';
 export * from './nats/consumer';
 export * from './nats/dlq';
 export * from './nats/backlog';

@@ -4,7 +4,9 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { startNatsServer, type TestNatsServer } from '@edge/platform/testing';
 import { connectNats, createLogger, isStreamFull, isTooLarge, type NatsConnection } from '@edge/platform';
 import { HEADERS } from '@edge/contracts';
+import { Kvm } from '@nats-io/kv';
 import { PubAckInbox } from '../src/nats/pub-acks';
+import { KvWriter } from '../src/nats/kv-writer';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 
@@ -73,5 +75,17 @@ describe('PubAckInbox: JetStream publishes acknowledged on one subscription', ()
     } finally {
       sub.unsubscribe();
     }
+  });
+
+  it('KvWriter: a put is a value of the bucket, as the KV API reads it, with its revision', async () => {
+    const kv = await new Kvm(nc).create('writer_test', { history: 1 });
+    const w = new KvWriter(nc, 'writer_test');
+    const r1 = await w.put('dev.a-1', '{"n":1}');
+    const r2 = await w.put('dev.a-1', '{"n":2}');
+    expect(r2).toBeGreaterThan(r1);
+    const e = await kv.get('dev.a-1');
+    expect(e?.string()).toBe('{"n":2}');
+    expect(e?.revision).toBe(r2);
+    await expect(w.put('bad key', 'x')).rejects.toThrow(/invalid key/);
   });
 });

@@ -1,8 +1,8 @@
 import { Controller, Inject, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { CONSUMERS, DevicesCommandRequest, HealthCommandRequest, STREAMS, type DevicesCommandReply, type HealthCommandReply, type MapperRegistry } from '@edge/contracts';
-import { defineService, EDGE_RUNTIME, openDevicesBucket, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
+import { BUCKETS, CONSUMERS, DevicesCommandRequest, HealthCommandRequest, STREAMS, type DevicesCommandReply, type HealthCommandReply, type MapperRegistry } from '@edge/contracts';
+import { defineService, EDGE_RUNTIME, KvWriter, openDevicesBucket, type ConsumerBinding, type Delivery, type EdgeRuntime } from '@edge/platform';
 import { createMapperRegistry } from './mappers';
 import { Normalizer } from './normalizer';
 import { RegistryStore } from './registry-store';
@@ -91,7 +91,9 @@ export function createNormalizerModule(o: NormalizerModuleOptions = {}): Type<un
         // Resolved before the consumer starts: the registry is in memory before the first message.
         useFactory: async (rt: EdgeRuntime) => {
           const kv = await openDevicesBucket(rt.nc);
-          const n = new Normalizer(rt, (o.mappers ?? createMapperRegistry)(), new RegistryStore(kv, rt.log.child({ component: 'registry' })));
+          // Journal and compaction writes without a nats.js request per put (bench/README.md).
+          const store = new RegistryStore(kv, rt.log.child({ component: 'registry' }), {}, new KvWriter(rt.nc, BUCKETS.devices));
+          const n = new Normalizer(rt, (o.mappers ?? createMapperRegistry)(), store);
           await n.start();
           // (A previous instance's unacked messages: the platform's consumer holds until they are due.)
           return n;

@@ -6,6 +6,11 @@ import { documentKey, fromV1, RegistryEntry, RegistryEntryV1, SystemRecord } fro
 /** The KV bucket `devices`, as the platform opens it. */
 export type DevicesKv = Awaited<ReturnType<typeof openDevicesBucket>>;
 
+/** Where the store's puts go: the bucket's KV API, or a `KvWriter` on the same bucket (the service). */
+export interface KvPuts {
+  put(key: string, value: string): Promise<unknown>;
+}
+
 /** A registry value to write (serialized when queued: the state at that moment). */
 export interface RegistryWrite {
   key: string;
@@ -102,6 +107,7 @@ export class RegistryStore {
     private readonly kv: DevicesKv,
     private readonly log: Logger,
     opts: Partial<RegistryStoreOptions> = {},
+    private readonly writes: KvPuts = kv,
   ) {
     this.o = { ...DEFAULT_STORE_OPTIONS, ...opts };
   }
@@ -351,7 +357,7 @@ export class RegistryStore {
 
   private async put(key: string, value: string): Promise<void> {
     try {
-      await retry(() => this.kv.put(key, value), {
+      await retry(() => this.writes.put(key, value), {
         maxElapsedMs: this.o.retryForMs,
         policy: RETRY_POLICIES.registryWrite,
         onRetry: (e, attempt) => {

@@ -44,14 +44,14 @@ export class PubAckInbox {
     return this.waiting.size;
   }
 
-  /** Publishes `data` with `headers` (the caller sets Nats-Msg-Id) and resolves with the stream's PubAck. */
-  publish(subject: string, data: Uint8Array | string, headers: MsgHdrs, timeoutMs: number): Promise<PubAck> {
+  /** Publishes `data` with `headers` (the caller sets Nats-Msg-Id, if any) and resolves with the stream's PubAck. */
+  publish(subject: string, data: Uint8Array | string, headers: MsgHdrs | undefined, timeoutMs: number): Promise<PubAck> {
     this.open();
     const token = this.nextToken++;
     return new Promise<PubAck>((resolve, reject) => {
       this.waiting.set(token, { resolve, reject, deadline: Date.now() + timeoutMs, subject });
       try {
-        this.nc.publish(subject, data, { reply: this.prefix + token, headers });
+        this.nc.publish(subject, data, headers ? { reply: this.prefix + token, headers } : { reply: this.prefix + token });
       } catch (e) {
         // Synchronous refusals (max_payload, closed connection): never sent.
         this.waiting.delete(token);
