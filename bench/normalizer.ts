@@ -238,8 +238,8 @@ export async function run(): Promise<Record<string, number>> {
       normalizer_health_events: emittedHealth,
       normalizer_kv_journal_records: st.normalizer.registry.store.journal_records ?? 0,
       normalizer_kv_compaction_writes: st.normalizer.registry.store.compaction_writes ?? 0,
-      rss_mb_before: Math.round(rssBefore),
-      rss_mb_peak: Math.round(n.rssPeakMb),
+      harness_rss_mb_before: Math.round(rssBefore),
+      harness_rss_mb_peak: Math.round(n.rssPeakMb),
     };
   } finally {
     await nc.drain().catch(() => undefined);

@@ -103,8 +103,8 @@ export async function run(): Promise<Record<string, number>> {
     out.inventory_devices = report.devices;
     out.inventory_20k_seconds = round(seconds);
     out.inventory_devices_per_s = Math.round(report.devices / seconds);
-    out.rss_mb_peak = round(rssPeak / 2 ** 20, 1);
-    out.rss_mb_growth = round((rssPeak - rss0) / 2 ** 20, 1);
+    out.harness_rss_mb_peak = round(rssPeak / 2 ** 20, 1);
+    out.harness_rss_mb_growth = round((rssPeak - rss0) / 2 ** 20, 1);
     out.heap_mb_peak = round(heapPeak / 2 ** 20, 1);
     await big.stop();
 

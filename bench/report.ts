@@ -214,9 +214,10 @@ export function buildResults(outcomes: AreaOutcome[], machine: Flat): Built {
   };
   for (const o of outcomes) {
     if (o.area === 'ceiling') continue;
-    // Reported RSS of services only: not of nats-server or simulators, not growth or baseline figures.
-    // Totals and the 100 000-device site have keys of their own.
-    for (const [k, v] of Object.entries(o.values)) if (/rss/i.test(k) && !/nats|sim|before|growth|baseline|total|100k/i.test(k)) consider(v, `${o.area}.${k}`, true);
+    // Reported RSS of services only: not of nats-server or simulators, not growth or baseline figures,
+    // not of a bench process that runs a service inside itself (`harness_…`: it also holds the
+    // bench's own data). Totals and the 100 000-device site have keys of their own.
+    for (const [k, v] of Object.entries(o.values)) if (/rss/i.test(k) && !/nats|sim|before|growth|baseline|total|100k|harness/i.test(k)) consider(v, `${o.area}.${k}`, true);
     for (const [cls, v] of Object.entries(o.rss_mb)) {
       setPath(rss, `sampled.${o.area}.${cls}`, round(v, 1));
       consider(v, `sampled ${o.area}/${cls}`, SERVICE_CLASSES.includes(cls));
