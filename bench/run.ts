@@ -189,6 +189,9 @@ async function main(): Promise<void> {
   const built = buildResults(merged, numbers);
   const md = renderMarkdown(built, merged, meta) + (kept.length ? `\nAreas ${outcomes.map((o) => o.area).join(', ')} re-run alone (\`--only\`) on ${meta.date}; the others are from the previous full run.\n` : '');
   if (!argv.includes('--no-write')) {
+    // `soak` is written by `npm run soak`, never by an area: it stays until the next soak.
+    const previous = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Nested) : {};
+    if (previous.soak !== undefined && built.results.soak === undefined) built.results.soak = previous.soak;
     writeFileSync(resultsFile, `${JSON.stringify(built.results, null, 2)}\n`);
     writeFileSync(join(BENCH_DIR, 'results.md'), md);
     process.stdout.write('bench: wrote bench/results.json and bench/results.md\n');
