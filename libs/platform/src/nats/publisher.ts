@@ -18,11 +18,8 @@ export interface PublishOptions {
   timeoutMs?: number;
 }
 
-export interface PublishResult {
-  seq: number;
-  duplicate: boolean;
-  stream: string;
-}
+/** What the stream answered for one publish: its sequence there, and whether the msg-id was a duplicate. */
+export type PublishResult = PubAck;
 
 /** True when the server refused a publish because the stream hit a limit (DiscardNew). */
 export function isStreamFull(e: unknown): boolean {
@@ -75,7 +72,7 @@ export class Publisher {
         },
       );
       this.counters.inc(pa.duplicate ? 'published_duplicate' : 'published');
-      return { seq: pa.seq, duplicate: pa.duplicate, stream: pa.stream };
+      return pa;
     } catch (e) {
       if (isTooLarge(e)) {
         this.counters.inc('publish_failed_too_large');
