@@ -20,7 +20,8 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '@edge/platform';
 import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
-import { PIPELINE_SERVICES } from '../scripts/services';
+import { DEFAULT_HEAP_MB, PIPELINE_SERVICES } from '../scripts/services';
+import { NATS_MEMORY_LIMIT } from '../scripts/local-nats';
 import { natsServerPid } from './proc';
 import { probeDir, profileEnv, StageSampler } from './probe';
 
@@ -241,6 +242,24 @@ export const SITES = {
   },
 } as const;
 
+/**
+ * deploy/README.md's sizing of each site. From 100 000 devices the normalizer holds ≈ 110 MB live
+ * and nats-server ≈ 235 MB (heap profiles, bench/README.md): under the default limits (192 MB of
+ * old space, `GOMEMLIMIT=192MiB`) both collect garbage for a third of their CPU time. An
+ * `EDGE_HEAP_MB` or `GOMEMLIMIT` in the bench's own environment wins (comparisons).
+ */
+export const SIZING: Record<keyof typeof SITES, Record<string, string>> = {
+  '50k': {},
+  '100k': { EDGE_HEAP_MB: '384', GOMEMLIMIT: '384MiB' },
+};
+
+/** A Go memory limit (`384MiB`, `1GiB`, bytes) in MiB; NaN when it is none of these. */
+function mebibytes(limit: string): number {
+  const m = /^(\d+)(MiB|GiB)?$/.exec(limit);
+  if (!m) return Number.NaN;
+  return m[2] === 'GiB' ? Number(m[1]) * 1024 : m[2] === 'MiB' ? Number(m[1]) : Math.round(Number(m[1]) / 2 ** 20);
+}
+
 /** Every process of the site: the services and nats-server (their peak RSS, VmHWM). */
 function rssOfSite(stack: Stack, out: Record<string, number>, size: string): void {
   let max = 0;
@@ -276,8 +295,13 @@ async function inventory(out: Record<string, number>, size: keyof typeof SITES):
     config: { log: { level: 'warn' } },
     serviceEnv: dir ? profileEnv(dir) : {},
     vendorExtras: UNCAPPED_ONGUARD,
+    launchEnv: SIZING[size],
   });
   try {
+    // The limits this run had.
+    const setting = (name: string) => process.env[name] ?? SIZING[size][name];
+    out[`inventory_${size}_heap_mb`] = Number(setting('EDGE_HEAP_MB') ?? DEFAULT_HEAP_MB);
+    out[`inventory_${size}_nats_memory_limit_mib`] = mebibytes(setting('GOMEMLIMIT') ?? NATS_MEMORY_LIMIT);
     const total = stack.onguard.control.devices().length + stack.milestone.control.devices().length;
     out[`inventory_${size}_devices`] = total;
     const finals = () => stack.cloud.store.syncList().filter((s) => s.final);

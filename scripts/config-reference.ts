@@ -207,8 +207,8 @@ export const ENV_VARS: Array<[string, string]> = [
   ['OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES', 'set per service by `npm start` and docker compose (service name; site, customer, vendor, systems)'],
   ['EDGE_TRACE_STATUS_SHARE', 'share of status-observation (health) traces recorded, 0–1 (default 0.1); every inventory sync and command is always traced'],
   ['EDGE_SOURCE_MAPS', '`1`: source-mapped stack traces for the `dist/` bundles (costs ≈ 40 MB per process)'],
-  ['EDGE_HEAP_MB', `V8 old-space limit of every service process in MB (default ${DEFAULT_HEAP_MB}; \`0\` = Node's own); raise it for sites over 100 000 devices (deploy/README.md)`],
-  ['GOMEMLIMIT', `soft memory limit of nats-server (default ${NATS_MEMORY_LIMIT} under \`npm start\` and docker compose)`],
+  ['EDGE_HEAP_MB', `V8 old-space limit of every service process in MB (default ${DEFAULT_HEAP_MB}; \`0\` = Node's own); \`384\` from 100 000 devices (deploy/README.md, Sizing)`],
+  ['GOMEMLIMIT', `soft memory limit of nats-server (default ${NATS_MEMORY_LIMIT} under \`npm start\` and docker compose); \`384MiB\` from 100 000 devices (deploy/README.md, Sizing)`],
   ['DEMO_SECONDS', '`npm run demo` only: how long the demo runs (default 60)'],
 ];
 

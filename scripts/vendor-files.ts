@@ -105,6 +105,8 @@ function renderCompose(current: string): string {
     'demo urls': VENDORS.map((v) => `${demoVar(v, 'URL')}: http://${v.simulator.name}:${v.simulator.port}`),
     'nats users': [
       'environment:',
+      '  # Soft memory limit of nats-server (deploy/README.md, Sizing).',
+      '  GOMEMLIMIT: ${GOMEMLIMIT:-192MiB}',
       ...users.map((u) => `  NATS_PASSWORD_${ENV(u.user)}_FILE: /run/secrets/${natsSecret(u.user)}`),
       `secrets: [${users.map((u) => natsSecret(u.user)).join(', ')}]`,
     ],

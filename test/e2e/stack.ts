@@ -37,6 +37,8 @@ export interface StackOptions {
   /** Extra config (merged over the generated one). */
   config?: Record<string, unknown>;
   serviceEnv?: Record<string, string>;
+  /** Launch settings read where `npm start` reads them (`EDGE_HEAP_MB`, `GOMEMLIMIT`); the environment's own win. */
+  launchEnv?: Record<string, string>;
   /** Keep services' output (default: only warnings and errors are kept, in `logs`). */
   verbose?: boolean;
   /** `http.token`: status routes and the console's actions need it. */
@@ -125,7 +127,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   const configFile = join(dir, 'edge.yaml');
   writeFileSync(configFile, stringify(config));
   const pipeline = buildPipeline(configFile, {
-    env: { ...process.env, EDGE_NATS_PORT: String(natsPort) },
+    env: { ...o.launchEnv, ...process.env, EDGE_NATS_PORT: String(natsPort) },
     serviceEnv: {
       ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' } : {}),
       ...o.serviceEnv,
