@@ -26,6 +26,8 @@ const StatusObservations = z.array(StatusObservation);
 
 const JSON_HEADERS = { [HEADERS.contentType]: 'application/json' } as const;
 const decoder = new TextDecoder();
+/** Registry size from which the status counts are cached for 2 s even between batches. */
+const LARGE_REGISTRY = 10_000;
 
 function issues(e: z.ZodError): string {
   return e.issues
@@ -109,14 +111,16 @@ export class Normalizer {
   }
 
   /**
-   * Registry size and per-system counts: passes over every device, so while messages flow at
-   * most every 2 s (status pages poll); at rest always current.
+   * Registry size and per-system counts: passes over every device, so while messages are in
+   * flight at most every 2 s (status pages poll); a registry of LARGE_REGISTRY devices or more
+   * also between two batches (the console asks every second: during a sync of 100 000 devices
+   * those passes took 3.5 % of the normalizer's CPU). At rest current (a large registry within 2 s).
    */
   private registryCounts(): { size: ReturnType<DeviceRegistry['size']>; systems: ReturnType<DeviceRegistry['systemsStatus']> } {
     const now = Date.now();
     const processed = this.counters.get('processed');
     const c = this.countsCache;
-    const fresh = c !== null && now - c.at < 2_000 && (this.inflight > 0 || c.processed === processed);
+    const fresh = c !== null && now - c.at < 2_000 && (this.inflight > 0 || c.processed === processed || c.size.devices >= LARGE_REGISTRY);
     if (!fresh) this.countsCache = { at: now, processed, size: this.registry.size(), systems: this.registry.systemsStatus() };
     return this.countsCache!;
   }
