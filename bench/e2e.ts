@@ -218,6 +218,11 @@ async function latencyAndThroughput(out: Record<string, number>): Promise<void> 
       const n = driver.latencies.filter((l) => l.vendor === v).length;
       out[`e2e_burst_matched_${v}`] = n;
     }
+    // Peak RSS of every service of this site (bench/report.ts reads the e2e area's RSS from these keys).
+    for (const s of PIPELINE_SERVICES) {
+      const mb = peakRssMb(stack.supervisor.pid(s.name));
+      if (Number.isFinite(mb)) out[`rss_mb_${s.name}_latency`] = mb;
+    }
   } finally {
     await stack.stop();
   }
