@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { DEFAULT_PORTS } from '@edge/platform';
 import { VENDORS, type VendorDescriptor } from '@edge/vendors';
 import { natsUserSpecs } from './nats-users';
+import { NATS_MEMORY_LIMIT } from './local-nats';
 import { REPO_ROOT } from './services';
 
 export const VENDOR_FILES = ['scripts/services.json', 'docker-compose.yml', 'config/demo.yaml', '.env.example'] as const;
@@ -106,7 +107,7 @@ function renderCompose(current: string): string {
     'nats users': [
       'environment:',
       '  # Soft memory limit of nats-server (deploy/README.md, Sizing).',
-      '  GOMEMLIMIT: ${GOMEMLIMIT:-192MiB}',
+      `  GOMEMLIMIT: \${GOMEMLIMIT:-${NATS_MEMORY_LIMIT}}`,
       ...users.map((u) => `  NATS_PASSWORD_${ENV(u.user)}_FILE: /run/secrets/${natsSecret(u.user)}`),
       `secrets: [${users.map((u) => natsSecret(u.user)).join(', ')}]`,
     ],
