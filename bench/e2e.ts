@@ -15,7 +15,6 @@
  * BENCH_PROFILE_DIR=<dir>: CPU profiles of every service, per-stage queue depths over time,
  * every change's latency, and heap snapshots at 50 000 devices (see bench/README.md).
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '@edge/platform';
@@ -23,9 +22,7 @@ import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
 import { DEFAULT_HEAP_MB, PIPELINE_SERVICES } from '../scripts/services';
 import { NATS_MEMORY_LIMIT } from '../scripts/local-nats';
 import { natsServerPid } from './proc';
-import { probeDir, profileEnv, StageSampler } from './probe';
-
-const ROOT = join(__dirname, '..');
+import { probeDir, profileEnv, StageSampler, useBundles } from './probe';
 const QUICK = process.env.BENCH_E2E_QUICK === '1';
 
 interface Change {
@@ -336,10 +333,7 @@ async function inventory(out: Record<string, number>, size: keyof typeof SITES):
 }
 
 export async function run(): Promise<Record<string, number>> {
-  // Production-like processes: the esbuild bundles the Docker image runs.
-  // BENCH_NO_BUILD=1: use the bundles already in dist/ (comparing builds of two commits).
-  if (process.env.BENCH_NO_BUILD !== '1') execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
-  process.env.EDGE_USE_DIST = '1';
+  useBundles();
   const out: Record<string, number> = {};
   // BENCH_E2E_ONLY=latency|inventory|inventory_100k runs one part (investigations); the report runs all.
   const only = process.env.BENCH_E2E_ONLY;

@@ -4,7 +4,7 @@
  *
  *  1. ceiling: a fresh durable drains the CANONICAL backlog with the bare client, acking each
  *     message (nothing else) — the most any consumer of this stream can do here;
- *  2. the forwarder (its own process, `services/forwarder/src/main.ts`, default batching) drains
+ *  2. the forwarder (its own process, the bundle `dist/forwarder.js`, default batching) drains
  *     the same backlog to the cloud simulator: health events (4 lanes), then a 20 000-device sync
  *     (one lane); rates are first-to-last arrival at the simulator;
  *  3. outage: the cloud answers 503 while 100 000 more events are published; the forwarder's
@@ -24,7 +24,7 @@ import { provision } from '@edge/platform';
 import { freePort, startNatsServer } from '@edge/platform/testing';
 import { sampleDevice, startCloudSimulator, type CloudSimulator } from '@edge/sim-cloud';
 import { MESSAGE_BYTES, sampleCanonicalHealth } from './ceiling';
-import { launch } from './probe';
+import { launch, useBundles } from './probe';
 
 const SITE = 'site-bench';
 const TOKEN = 'bench-cloud-token';
@@ -137,6 +137,7 @@ async function fwStatus(port: number): Promise<FwStatus | null> {
 }
 
 export async function run(): Promise<Record<string, number>> {
+  useBundles(['forwarder']);
   const nats = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-fwd-'));
   let sim: CloudSimulator | null = null;

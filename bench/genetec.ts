@@ -1,7 +1,7 @@
 /**
  * Genetec Security Center collector benchmarks, each process on its own (as deployed):
  *  - inventory: the Web SDK simulator (its own process) with a 20 000-entity site; the collector
- *    service (`services/collector-genetec/src/main.ts`, own process) runs its startup inventory
+ *    service (its bundle, `dist/collector-genetec.js`, own process) runs its startup inventory
  *    into RAW on a real nats-server. Time = the runner's sync duration (sync.begin published →
  *    every entity PubAck'd → sync.end). Peak RSS = the collector process's, from its /status.
  *  - events: video unit disconnections triggered on the simulator one after another; latency =
@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { connect } from '@nats-io/transport-node';
 import { RawEnvelope } from '@edge/contracts';
 import { freePort, startNatsServer, type TestNatsServer } from '@edge/platform/testing';
-import { launch } from './probe';
+import { launch, useBundles } from './probe';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.GENETEC_BENCH_EVENTS || 400);
@@ -144,6 +144,7 @@ async function eventLatency(nats: TestNatsServer, simUrl: string, systemId: stri
 }
 
 export async function run(): Promise<Record<string, number>> {
+  useBundles(['collector-genetec']);
   const nats = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-sc-'));
   const out: Record<string, number> = {};

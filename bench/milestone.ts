@@ -1,7 +1,7 @@
 /**
  * Milestone XProtect collector benchmarks, each process on its own (as deployed):
  *  - inventory: the XProtect simulator (its own process) with 5 000 hardware / 10 000 cameras
- *    across 4 recording servers; the collector service (`services/collector-milestone/src/main.ts`,
+ *    across 4 recording servers; the collector service (its bundle, `dist/collector-milestone.js`,
  *    own process) runs its startup inventory into RAW on a real nats-server. Time = the runner's
  *    sync duration (sync.begin published → every device PubAck'd → sync.end). Peak RSS = the
  *    collector process's own RSS, polled from its /status during the sync.
@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { connect } from '@nats-io/transport-node';
 import { RawEnvelope } from '@edge/contracts';
 import { freePort, startNatsServer, type TestNatsServer } from '@edge/platform/testing';
-import { launch } from './probe';
+import { launch, useBundles } from './probe';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.MILESTONE_BENCH_EVENTS || 400);
@@ -209,6 +209,7 @@ async function warmSyncCalls(nats: TestNatsServer, dir: string): Promise<Record<
 }
 
 export async function run(): Promise<Record<string, number>> {
+  useBundles(['collector-milestone']);
   const nats = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-ms-'));
   const out: Record<string, number> = {};

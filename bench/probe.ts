@@ -7,12 +7,29 @@
  *    CANONICAL consumer of the forwarder: undelivered + unacked), and the normalizer's registry
  *    store counters (journal writes, compactions), every `everyMs`, written as JSON lines.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
 import { launchCommand, PIPELINE_SERVICES } from '../scripts/services';
+
+const ROOT = join(__dirname, '..');
+
+/**
+ * Services the bench starts run as deployed: the esbuild bundles of `npm run build` (what the
+ * Docker image and `EDGE_USE_DIST=1 npm start` run), not the TypeScript sources under tsx. tsx
+ * compiles every module at load and keeps a loader thread and source maps: the same collector
+ * peaked at 254 MB under tsx and 201 MB as a bundle in one 50 000-device inventory
+ * (bench/README.md). Builds the named services (`BENCH_NO_BUILD=1`: use the bundles already in
+ * dist/, e.g. to compare the builds of two commits) and sets `EDGE_USE_DIST=1` for this process
+ * and the services it starts.
+ */
+export function useBundles(services: readonly string[] = PIPELINE_SERVICES.map((s) => s.name)): void {
+  if (process.env.BENCH_NO_BUILD !== '1') execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...services], { stdio: 'ignore' });
+  process.env.EDGE_USE_DIST = '1';
+}
 
 /** Command and arguments of a service the bench starts itself, as `npm start` starts it (heap limit included). */
 export function launch(service: string): [string, string[]] {

@@ -13,7 +13,6 @@
  * (SOAK_SITE, default 50k), `--no-write`. Writes `soak.*` into bench/results.json (the other keys
  * are kept) and prints the JSON.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +21,7 @@ import { startStack } from '../test/e2e/stack';
 import { PIPELINE_SERVICES } from '../scripts/services';
 import { ChangeDriver, SITES, UNCAPPED_ONGUARD } from './e2e';
 import { natsServerPid, rssMb } from './proc';
-
-const ROOT = join(__dirname, '..');
+import { useBundles } from './probe';
 
 function option(name: string, env: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,8 +51,7 @@ async function main(): Promise<void> {
   const site = option('site', 'SOAK_SITE', '50k');
   const sizes = site === 'small' ? { onguard: { panels: 20, readersPerPanel: 20 }, milestone: { hardware: 200, recordingServers: 2 } } : SITES[site as keyof typeof SITES];
   if (!sizes) throw new Error(`unknown site ${site} (50k, 100k, small)`);
-  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...PIPELINE_SERVICES.map((s) => s.name)], { stdio: 'ignore' });
-  process.env.EDGE_USE_DIST = '1';
+  useBundles();
   const stack = await startStack({
     onguard: { site: sizes.onguard },
     milestone: sizes.milestone,

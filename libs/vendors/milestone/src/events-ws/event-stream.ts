@@ -256,8 +256,8 @@ export class EventStream implements EventSource {
   /** The new session's catch-up: a getState baseline. Failing, the kit asks for a status poll. */
   private async baseline(reason: string): Promise<void> {
     try {
-      const rows = await this.getState();
-      await this.o.onBaseline(rows, reason);
+      // No local holds the parsed rows while the baseline's publish waits (for the first inventory).
+      await this.o.onBaseline(await this.getState(), reason);
       this.counters.inc('baselines');
     } catch (e) {
       // The socket stays: events flow; the repair poll fills in what the baseline missed.
