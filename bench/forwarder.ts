@@ -98,9 +98,10 @@ async function ceiling(nc: NatsConnection, n: number): Promise<number> {
 }
 
 function startForwarder(configFile: string): ChildProcess {
-  const child = spawn(...launch('forwarder'), {
+  const cmd = launch('forwarder');
+  const child = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
-    env: { ...process.env, EDGE_CONFIG: configFile, CLOUD_TOKEN: TOKEN, OTEL_SDK_DISABLED: 'true' },
+    env: { ...process.env, ...cmd.env, EDGE_CONFIG: configFile, CLOUD_TOKEN: TOKEN, OTEL_SDK_DISABLED: 'true' },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

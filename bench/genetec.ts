@@ -76,9 +76,10 @@ async function startCollector(nats: TestNatsServer, sim: SimInfo, dir: string, s
   };
   const file = join(dir, `${systemId}.yaml`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(...launch('collector-genetec'), {
+  const cmd = launch('collector-genetec');
+  const child = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
-    env: { ...process.env, EDGE_CONFIG: file, SC_BENCH_PASS: sim.password, SC_BENCH_APP: sim.application_id, OTEL_SDK_DISABLED: 'true' },
+    env: { ...process.env, ...cmd.env, EDGE_CONFIG: file, SC_BENCH_PASS: sim.password, SC_BENCH_APP: sim.application_id, OTEL_SDK_DISABLED: 'true' },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

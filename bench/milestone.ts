@@ -91,9 +91,10 @@ async function startCollector(nats: TestNatsServer, sim: SimInfo, dir: string, s
   };
   const file = join(dir, `${systemId}.yaml`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(...launch('collector-milestone'), {
+  const cmd = launch('collector-milestone');
+  const child = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
-    env: { ...process.env, EDGE_CONFIG: file, XP_BENCH_PASS: sim.password, OTEL_SDK_DISABLED: 'true' },
+    env: { ...process.env, ...cmd.env, EDGE_CONFIG: file, XP_BENCH_PASS: sim.password, OTEL_SDK_DISABLED: 'true' },
     detached: true,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

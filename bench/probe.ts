@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, STREAMS } from '@edge/contracts';
-import { launchCommand, PIPELINE_SERVICES } from '../scripts/services';
+import { launchCommand, PIPELINE_SERVICES, type LaunchCommand } from '../scripts/services';
 
 const ROOT = join(__dirname, '..');
 
@@ -31,12 +31,11 @@ export function useBundles(services: readonly string[] = PIPELINE_SERVICES.map((
   process.env.EDGE_USE_DIST = '1';
 }
 
-/** Command and arguments of a service the bench starts itself, as `npm start` starts it (heap limit included). */
-export function launch(service: string): [string, string[]] {
+/** Command, arguments and environment of a service the bench starts itself, as `npm start` starts it (heap limit and allocator included). */
+export function launch(service: string): LaunchCommand {
   const spec = PIPELINE_SERVICES.find((s) => s.name === service);
   if (!spec) throw new Error(`no service ${service} in scripts/services.json`);
-  const { command, args } = launchCommand(spec, process.env);
-  return [command, args];
+  return launchCommand(spec, process.env);
 }
 
 export function profileEnv(dir: string): Record<string, string> {

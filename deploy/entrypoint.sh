@@ -34,6 +34,8 @@ if [ -f "/app/dist/${name}.js" ]; then
     semi=$(( (heap + 24) / 48 )); [ "$semi" -lt 2 ] && semi=2; [ "$semi" -gt 16 ] && semi=16
     flags="--max-old-space-size=$heap --max-semi-space-size=$semi"
   fi
+  # glibc malloc arenas (scripts/services.ts mallocEnv: same default).
+  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
   # Source-mapped stack traces cost ≈ 40 MB per process once parsed: only on request.
   if [ "${EDGE_SOURCE_MAPS:-}" = "1" ]; then flags="$flags --enable-source-maps"; fi
   # shellcheck disable=SC2086 # flags are words

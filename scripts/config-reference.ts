@@ -5,7 +5,7 @@
  */
 import { ByteSize, DEFAULT_PORTS, Duration, EdgeConfig, formatDuration } from '@edge/platform';
 import { VENDORS } from '@edge/vendors';
-import { DEFAULT_HEAP_MB, PIPELINE_SERVICES } from './services';
+import { DEFAULT_HEAP_MB, DEFAULT_MALLOC_ARENAS, PIPELINE_SERVICES } from './services';
 import { NATS_MEMORY_LIMIT } from './local-nats';
 
 /** The vendors of this build (the config accepts these, with the vendor list). */
@@ -208,6 +208,7 @@ export const ENV_VARS: Array<[string, string]> = [
   ['EDGE_TRACE_STATUS_SHARE', 'share of status-observation (health) traces recorded, 0–1 (default 0.1); every inventory sync and command is always traced'],
   ['EDGE_SOURCE_MAPS', '`1`: source-mapped stack traces for the `dist/` bundles (costs ≈ 40 MB per process)'],
   ['EDGE_HEAP_MB', `V8 old-space limit of every service process in MB (default ${DEFAULT_HEAP_MB}; \`0\` = Node's own); \`384\` from 100 000 devices (deploy/README.md, Sizing)`],
+  ['MALLOC_ARENA_MAX', `glibc malloc arenas of every service process (default ${DEFAULT_MALLOC_ARENAS} under \`npm start\`, docker compose and the image's entrypoint); more arenas, more memory outside the V8 heap`],
   ['GOMEMLIMIT', `soft memory limit of nats-server (default ${NATS_MEMORY_LIMIT} under \`npm start\` and docker compose); \`384MiB\` from 100 000 devices (deploy/README.md, Sizing)`],
   ['DEMO_SECONDS', '`npm run demo` only: how long the demo runs (default 60)'],
 ];

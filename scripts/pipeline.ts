@@ -58,7 +58,7 @@ export function buildPipeline(configFile: string, o: PipelineOptions = {}): Pipe
       args: cmd.args,
       cwd: REPO_ROOT,
       stage: 1,
-      env: { ...serviceEnv(s, config, { configFile: file, natsUrl }), ...natsIdentityEnv(identities[s.name]), ...o.serviceEnv },
+      env: { ...cmd.env, ...serviceEnv(s, config, { configFile: file, natsUrl }), ...natsIdentityEnv(identities[s.name]), ...o.serviceEnv },
     });
   }
   return { config, configFile: file, natsUrl, localNats: !config.nats.url, local, processes };

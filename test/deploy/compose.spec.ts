@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '@edge/platform/testing';
 import { VENDORS } from '@edge/vendors';
-import { DEFAULT_HEAP_MB, PIPELINE_SERVICES, REPO_ROOT, SIMULATOR_BUNDLES, TOOL_BUNDLES, serviceEnv } from '../../scripts/services';
+import { DEFAULT_HEAP_MB, DEFAULT_MALLOC_ARENAS, PIPELINE_SERVICES, REPO_ROOT, SIMULATOR_BUNDLES, TOOL_BUNDLES, serviceEnv } from '../../scripts/services';
 import { NATS_MEMORY_LIMIT } from '../../scripts/local-nats';
 import { natsUserSpecs, passwordVar } from '../../scripts/nats-users';
 
@@ -103,12 +103,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('passes the memory limits of .env through, with the defaults of `npm start` (deploy/README.md, Sizing)', () => {
-    for (const spec of PIPELINE_SERVICES) expect(compose.services[spec.name].environment?.EDGE_HEAP_MB, spec.name).toBe(`\${EDGE_HEAP_MB:-${DEFAULT_HEAP_MB}}`);
+    for (const spec of PIPELINE_SERVICES) {
+      expect(compose.services[spec.name].environment?.EDGE_HEAP_MB, spec.name).toBe(`\${EDGE_HEAP_MB:-${DEFAULT_HEAP_MB}}`);
+      expect(compose.services[spec.name].environment?.MALLOC_ARENA_MAX, spec.name).toBe(`\${MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENAS}}`);
+    }
     expect(compose.services.nats.environment?.GOMEMLIMIT).toBe(`\${GOMEMLIMIT:-${NATS_MEMORY_LIMIT}}`);
     // deploy/entrypoint.sh falls back to the same values when the variables are absent.
     const entrypoint = read('deploy/entrypoint.sh');
     expect(entrypoint).toContain(`GOMEMLIMIT:-${NATS_MEMORY_LIMIT}`);
     expect(entrypoint).toContain(`EDGE_HEAP_MB:-${DEFAULT_HEAP_MB}`);
+    expect(entrypoint).toContain(`MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENAS}`);
   });
 
   it('starts services only after NATS is healthy, and every service has a healthcheck', () => {

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEAP_MB, heapFlags, REPO_ROOT } from '../../scripts/services';
+import { buildPipeline } from '../../scripts/pipeline';
+import { DEFAULT_HEAP_MB, DEFAULT_MALLOC_ARENAS, heapFlags, mallocEnv, REPO_ROOT } from '../../scripts/services';
 
 /** heap_size_limit (MB) of a node process started with `flags`. */
 function heapLimitMb(flags: string[]): number {
@@ -36,5 +37,18 @@ describe('service heap limit', () => {
   it('deploy/entrypoint.sh starts services with the same default', () => {
     const sh = readFileSync(join(REPO_ROOT, 'deploy/entrypoint.sh'), 'utf8');
     expect(sh).toContain(`heap="\${EDGE_HEAP_MB:-${DEFAULT_HEAP_MB}}"`);
+  });
+
+  it('gives every service glibc malloc arenas: the default, a configured number, never a bad one', () => {
+    expect(mallocEnv({})).toEqual({ MALLOC_ARENA_MAX: String(DEFAULT_MALLOC_ARENAS) });
+    expect(mallocEnv({ MALLOC_ARENA_MAX: '4' })).toEqual({ MALLOC_ARENA_MAX: '4' });
+    for (const bad of ['0', 'two', '1.5', '-2']) expect(() => mallocEnv({ MALLOC_ARENA_MAX: bad })).toThrow(/MALLOC_ARENA_MAX/);
+    // `npm start` (the supervisor's pipeline) starts each service with it.
+    const pipeline = buildPipeline(join(REPO_ROOT, 'config/edge.example.yaml'), { env: { ...process.env, MALLOC_ARENA_MAX: '3', NATS_URL: 'nats://127.0.0.1:4222', NATS_PASSWORD: 'p', CLOUD_TOKEN: 't', OG_PASSWORD: 'p', OG_APPLICATION_ID: 'a', XP_PASSWORD: 'p' } });
+    const services = pipeline.processes.filter((p) => p.name !== 'nats');
+    expect(services.length).toBeGreaterThan(0);
+    for (const p of services) expect(p.env?.MALLOC_ARENA_MAX, p.name).toBe('3');
+    const sh = readFileSync(join(REPO_ROOT, 'deploy/entrypoint.sh'), 'utf8');
+    expect(sh).toContain(`export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX:-${DEFAULT_MALLOC_ARENAS}}"`);
   });
 });
