@@ -87,8 +87,7 @@ export class LiveStates {
    * string per distinct event type, state group and specversion (a 50 000-device baseline parses
    * 50 000 copies of a handful of GUIDs), the all-zero id of state rows shared, and the source
    * sharing the key's string when they are equal. The baseline publishes the kept rows, so the
-   * parsed ones can go while the first inventory runs (bench/README.md, "The XProtect collector at
-   * 50 000 devices").
+   * parsed ones can go while the first inventory runs (bench/README.md, "Peak RSS per service").
    */
   remember(row: EssEvent, key: string): EssEvent {
     const kept: EssEvent = { ...row, id: row.id === NIL_ID ? NIL_ID : row.id, type: this.vocabulary.get(row.type), source: row.source === key ? key : row.source };
