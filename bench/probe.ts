@@ -39,6 +39,8 @@ export function launch(service: string): LaunchCommand {
 }
 
 export function profileEnv(dir: string): Record<string, string> {
+  // BENCH_PROFILE_CPU=0: stage depths and latencies only, without the profiler's overhead (rare stalls).
+  if (process.env.BENCH_PROFILE_CPU === '0') return {};
   mkdirSync(dir, { recursive: true });
   return {
     NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.cjs')} --diagnostic-dir=${dir} --heapsnapshot-signal=SIGUSR2`,

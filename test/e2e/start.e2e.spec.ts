@@ -154,7 +154,10 @@ describe('npm start (scripts/start.ts)', () => {
     expect(second.lines.filter((l) => /killed .*still running after the grace period/.test(l))).toEqual([]);
     const again = startedPids(second.lines);
     expect([...again.keys()].sort()).toEqual(['console', 'forwarder', 'nats', 'normalizer']);
-    expect(second.lines.filter((l) => /exited \(/.test(l))).toEqual([]); // no crash-restart: nothing fought it
+    // No crash-restart: nothing fought it. On failure, what the crashed process said.
+    const crashed = second.lines.filter((l) => /exited \(/.test(l));
+    const said = (name: string) => second.lines.filter((l) => l.startsWith(`${name} `)).slice(-30);
+    expect(crashed, crashed.flatMap((l) => said(/\| (\S+) exited/.exec(l)?.[1] ?? '')).join('\n')).toEqual([]);
 
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
