@@ -96,8 +96,8 @@ export const DEFAULT_MALLOC_ARENAS = 2;
  * `MALLOC_ARENA_MAX` of a service process (default 2). glibc gives each thread that allocates
  * its own arena, up to 8 per core, and memory freed in one arena is not reused by another; a
  * Node process allocates from V8's GC threads and libuv's pool besides the main thread. With 2
- * arenas, the memory outside the V8 heap of the services during a 50 000-device sync was about
- * 15 MB smaller per process (bench/README.md). glibc's tunables
+ * arenas, the memory outside the V8 heap of the services during a 50 000-device sync was
+ * 68–74 MB per process instead of 77–83 MB (bench/README.md). glibc's tunables
  * (https://www.gnu.org/software/libc/manual/html_node/Memory-Allocation-Tunables.html); musl
  * and other allocators ignore the variable.
  */
