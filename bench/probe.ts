@@ -52,6 +52,8 @@ export interface StageSample {
   t: number;
   raw_pending: number;
   raw_ack_pending: number;
+  /** Pull requests the server holds for the normalizer's consumer (0 while one is open = the server lost it). */
+  raw_waiting: number;
   canonical_pending: number;
   canonical_ack_pending: number;
   normalizer?: Record<string, number>;
@@ -85,7 +87,7 @@ export class StageSampler {
     this.busy = true;
     try {
       const [raw, can] = await Promise.all([jsmInfo(this.jsm, STREAMS.raw, CONSUMERS.normalizer), jsmInfo(this.jsm, STREAMS.canonical, CONSUMERS.forwarder)]);
-      const s: StageSample = { t: Date.now(), raw_pending: raw.pending, raw_ack_pending: raw.ack, canonical_pending: can.pending, canonical_ack_pending: can.ack };
+      const s: StageSample = { t: Date.now(), raw_pending: raw.pending, raw_ack_pending: raw.ack, raw_waiting: raw.waiting, canonical_pending: can.pending, canonical_ack_pending: can.ack };
       type Status = { normalizer?: { registry?: { store?: Record<string, number> } }; consumers?: Record<string, { counters?: Record<string, number> }> };
       const get = (url: string | null) => (url ? (fetch(url).then((r) => r.json()).catch(() => null) as Promise<Status | null>) : Promise.resolve(null));
       const [ns, fs] = await Promise.all([get(this.normalizerStatus), get(this.forwarderStatus)]);
@@ -115,9 +117,9 @@ export class StageSampler {
   }
 }
 
-async function jsmInfo(jsm: JetStreamManager, stream: string, durable: string): Promise<{ pending: number; ack: number }> {
+async function jsmInfo(jsm: JetStreamManager, stream: string, durable: string): Promise<{ pending: number; ack: number; waiting: number }> {
   const ci = await jsm.consumers.info(stream, durable).catch(() => null);
-  return { pending: ci?.num_pending ?? 0, ack: ci?.num_ack_pending ?? 0 };
+  return { pending: ci?.num_pending ?? 0, ack: ci?.num_ack_pending ?? 0, waiting: ci?.num_waiting ?? 0 };
 }
 
 /** Where investigation output goes: BENCH_PROFILE_DIR, or nowhere. */

@@ -14,6 +14,10 @@ export const RAW_PATTERN = 'raw';
  * The RAW consumer. Many messages in flight keep publishes and registry writes pipelined;
  * decisions still happen one by one in delivery order. Pulling stops while CANONICAL is nearly
  * full (backpressure: the data waits in RAW).
+ *
+ * 256 in flight, not more: with 512 the normalizer's peak RSS in a 50 000-device sync was
+ * 206–229 MB, with 256 it was 181–192 MB, and neither the sync nor the e2e burst got slower
+ * (bench/README.md, "In flight in the normalizer").
  */
 export const normalizerConsumers: ConsumerBinding[] = [
   {
@@ -21,7 +25,7 @@ export const normalizerConsumers: ConsumerBinding[] = [
     stream: STREAMS.raw,
     durable: CONSUMERS.normalizer,
     stage: 'normalizer',
-    concurrency: 512,
+    concurrency: 256,
     fetchBatch: 256,
     downstream: { stream: STREAMS.canonical },
   },
