@@ -52,8 +52,12 @@ export interface StageSample {
   t: number;
   raw_pending: number;
   raw_ack_pending: number;
-  /** Pull requests the server holds for the normalizer's consumer (0 while one is open = the server lost it). */
-  raw_waiting: number;
+  /**
+   * Pull requests the server holds for the normalizer's consumer; null when the info call failed.
+   * 0 through a stretch with RAW messages waiting and none in the normalizer's hands: the server
+   * held no pull although the consume loop keeps one open (lost on the way, or dropped).
+   */
+  raw_waiting: number | null;
   canonical_pending: number;
   canonical_ack_pending: number;
   normalizer?: Record<string, number>;
@@ -117,9 +121,9 @@ export class StageSampler {
   }
 }
 
-async function jsmInfo(jsm: JetStreamManager, stream: string, durable: string): Promise<{ pending: number; ack: number; waiting: number }> {
+async function jsmInfo(jsm: JetStreamManager, stream: string, durable: string): Promise<{ pending: number; ack: number; waiting: number | null }> {
   const ci = await jsm.consumers.info(stream, durable).catch(() => null);
-  return { pending: ci?.num_pending ?? 0, ack: ci?.num_ack_pending ?? 0, waiting: ci?.num_waiting ?? 0 };
+  return { pending: ci?.num_pending ?? 0, ack: ci?.num_ack_pending ?? 0, waiting: ci ? ci.num_waiting : null };
 }
 
 /** Where investigation output goes: BENCH_PROFILE_DIR, or nowhere. */
