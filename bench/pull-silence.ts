@@ -62,11 +62,12 @@ async function main(): Promise<void> {
   await sink.start();
   const rawSubject = subjects.raw('onguard', 'og-main', 'status');
   const total = Math.round(MINUTES * 60 * RATE);
+  let publishFailed = 0;
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / RATE;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    void publisher.publish(rawSubject, String(performance.now()), { msgId: `r-${i}` });
+    publisher.publish(rawSubject, String(performance.now()), { msgId: `r-${i}` }).catch(() => publishFailed++);
   }
   const deadline = Date.now() + 60_000;
   while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       rate: RATE,
       sent: total,
       received: latencies.length,
+      publish_failed: publishFailed,
       p50_ms: r(quantile(sorted, 0.5)),
       p99_ms: r(quantile(sorted, 0.99)),
       max_ms: r(sorted[sorted.length - 1] ?? 0),
