@@ -22,7 +22,7 @@ import { startStack, waitFor, SYSTEMS, type Stack } from '../test/e2e/stack';
 import { DEFAULT_HEAP_MB, PIPELINE_SERVICES } from '../scripts/services';
 import { NATS_MEMORY_LIMIT } from '../scripts/local-nats';
 import { natsServerPid } from './proc';
-import { probeDir, profileEnv, StageSampler, useBundles } from './probe';
+import { percentile, probeDir, profileEnv, StageSampler, useBundles } from './probe';
 const QUICK = process.env.BENCH_E2E_QUICK === '1';
 
 interface Change {
@@ -30,12 +30,6 @@ interface Change {
   deviceId: string;
   status: 'offline' | 'online';
   at: number;
-}
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
 /** Peak resident set (VmHWM) of a process, MB. */

@@ -126,6 +126,13 @@ async function jsmInfo(jsm: JetStreamManager, stream: string, durable: string): 
   return { pending: ci?.num_pending ?? 0, ack: ci?.num_ack_pending ?? 0, waiting: ci ? ci.num_waiting : null };
 }
 
+/** The p-th percentile (0–100) of `xs` (nearest rank); NaN for none. */
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
 /** Where investigation output goes: BENCH_PROFILE_DIR, or nowhere. */
 export function probeDir(sub: string): string | null {
   const base = process.env.BENCH_PROFILE_DIR;

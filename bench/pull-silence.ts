@@ -15,14 +15,11 @@ import pino from 'pino';
 import { CONSUMERS, STREAMS, subjects } from '@edge/contracts';
 import { DurableConsumer, Publisher, provision } from '@edge/platform';
 import { startNatsServer } from '@edge/platform/testing';
+import { percentile } from './probe';
 
 const MINUTES = Number(process.env.SILENCE_MINUTES || 5);
 const RATE = Number(process.env.SILENCE_RATE || 10);
 const SLOW_MS = Number(process.env.SILENCE_SLOW_MS || 500);
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
-}
 
 async function main(): Promise<void> {
   const nats = await startNatsServer();
@@ -75,7 +72,6 @@ async function main(): Promise<void> {
   await sink.stop();
   await nc.close();
   await nats.stop();
-  const sorted = [...latencies].sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 10) / 10;
   console.log(
     JSON.stringify({
@@ -84,9 +80,9 @@ async function main(): Promise<void> {
       sent: total,
       received: latencies.length,
       publish_failed: publishFailed,
-      p50_ms: r(quantile(sorted, 0.5)),
-      p99_ms: r(quantile(sorted, 0.99)),
-      max_ms: r(sorted[sorted.length - 1] ?? 0),
+      p50_ms: r(percentile(latencies, 50)),
+      p99_ms: r(percentile(latencies, 99)),
+      max_ms: r(latencies.reduce((m, x) => Math.max(m, x), 0)),
       slow_count: slow.length,
       slow: slow.slice(0, 50),
       hop: hop.counters.snapshot(),
